@@ -1,0 +1,117 @@
+"""Run a Pulumi program offline, under the SDK's mock engine, and record what it registers.
+
+The mock monitor receives every resource exactly as the Pulumi engine would (type, name,
+parent, inputs, options), so a recording is what `pulumi preview` would be asked to
+create, minus the cloud. Used by the offline render and by the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.settings import ROOT
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One resource registration as the engine received it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    id: str
+    inputs: dict[str, Any]
+    protect: bool
+    delete_before_replace: bool
+
+
+@dataclass
+class Recording:
+    resources: list[Registered] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[Registered]:
+        return [resource for resource in self.resources if resource.type == type_]
+
+    def by_id(self) -> dict[str, Registered]:
+        return {resource.id: resource for resource in self.resources if resource.id}
+
+
+def fake_id(type_: str, name: str) -> str:
+    """A deterministic id shaped like the real cloud's, so a render is stable."""
+    digest = hashlib.sha256(f"{type_}/{name}".encode()).hexdigest()
+    if type_ == "aws:ec2/securityGroup:SecurityGroup":
+        return f"sg-{digest[:17]}"
+    if type_.startswith("openstack:"):
+        return str(uuid.UUID(digest[:32]))
+    return f"{name}-id"
+
+
+class _Mocks(Mocks):
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        return fake_id(args.typ, args.name), dict(args.inputs)
+
+    def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class _RecordingMonitor(MockMonitor):
+    def __init__(self, recording: Recording) -> None:
+        super().__init__(_Mocks())
+        self.recording = recording
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            self.recording.resources.append(
+                Registered(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent=request.parent,
+                    id=response.id,
+                    inputs=self.resources[response.urn].state,
+                    protect=bool(request.protect),
+                    delete_before_replace=bool(request.deleteBeforeReplace),
+                )
+            )
+        return response
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+) -> Recording:
+    """Run `program` as stack `project`/`stack` with `config` (full "ns:key" -> string).
+
+    Exceptions the program raises (a pulumi.RunError for bad config) propagate unchanged.
+    """
+    recording = Recording()
+    ROOT.set(None)  # each run gets a fresh root Stack, as each `pulumi up` does
+    pulumi.runtime.set_mocks(
+        _Mocks(), project=project, stack=stack, preview=False, monitor=_RecordingMonitor(recording)
+    )
+    pulumi.runtime.set_all_config(config)
+
+    def collect(outputs: dict[str, Any]) -> None:
+        recording.outputs.update(outputs)
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[None]:
+        program()
+        stack_resource = pulumi.runtime.get_root_resource()
+        exported = getattr(stack_resource, "outputs", {})
+        return pulumi.Output.from_input(exported).apply(collect)
+
+    run()
+    return recording

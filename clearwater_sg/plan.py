@@ -1,0 +1,284 @@
+"""The pure planner: deployment options + the port matrix -> groups and rules to create.
+
+The plan is provider-neutral. Groups are identified by a key (the role), rules by a
+stable key derived from what the rule is (group, direction, protocol, ports, source),
+never from a list position, so a toggle adds or removes exactly its own rules and
+reordering config changes nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from clearwater_sg.matrix import MATRIX, Audience, Condition, Flow, Protocol, Source
+from clearwater_sg.options import ANY_ADDRESS, DeploymentOptions, Family
+from clearwater_sg.roles import Role
+
+
+class PlanError(ValueError):
+    """The options produce a plan no cloud would accept (for example duplicate rules)."""
+
+
+class Direction(StrEnum):
+    INGRESS = "ingress"
+    EGRESS = "egress"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CidrPeer(_Frozen):
+    """Addresses, for the world, SSH or SNMP sources, and egress destinations."""
+
+    kind: Literal["cidr"] = "cidr"
+    cidr: str
+
+    @property
+    def family(self) -> Family:
+        return 4 if ipaddress.ip_network(self.cidr).version == 4 else 6
+
+    @property
+    def slug(self) -> str:
+        # '/' and ':' have meaning in Pulumi URNs; this mapping stays one-to-one because
+        # IPv4 text never contains '..' nor seven separators.
+        return self.cidr.replace("/", "_").replace(":", ".")
+
+    @property
+    def label(self) -> str:
+        return self.cidr
+
+
+class GroupPeer(_Frozen):
+    """Another group of this plan, referenced by its key."""
+
+    kind: Literal["group"] = "group"
+    group: str
+
+    @property
+    def slug(self) -> str:
+        return self.group
+
+    @property
+    def label(self) -> str:
+        return f"group {self.group}"
+
+
+class ExistingGroupPeer(_Frozen):
+    """A security group that exists outside this deployment (a bastion's, a poller's)."""
+
+    kind: Literal["existing-group"] = "existing-group"
+    group_id: str
+
+    @property
+    def slug(self) -> str:
+        return self.group_id
+
+    @property
+    def label(self) -> str:
+        return self.group_id
+
+
+Peer = CidrPeer | GroupPeer | ExistingGroupPeer
+
+
+class GroupSpec(_Frozen):
+    key: str
+    name: str
+    description: str
+    tags: dict[str, str]
+
+
+class RuleSpec(_Frozen):
+    """One rule. `family` is None for group references, which cover every family in use."""
+
+    key: str
+    group: str
+    direction: Direction
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    from_port: int | None  # TCP/UDP first port, or the ICMP type
+    to_port: int | None  # TCP/UDP last port; None for ICMP (any code) and "all"
+    family: Family | None
+    peer: Peer
+    description: str
+    section: str  # the document section the rule traces to
+    line: str  # the document line, e.g. "TCP/5058"
+
+    @property
+    def ports(self) -> str:
+        if self.protocol == "all":
+            return "all"
+        if self.protocol == "icmp":
+            return f"type {self.from_port}"
+        return (
+            str(self.from_port)
+            if self.from_port == self.to_port
+            else (f"{self.from_port}-{self.to_port}")
+        )
+
+
+class Plan(_Frozen):
+    families: tuple[Family, ...]
+    groups: tuple[GroupSpec, ...]
+    rules: tuple[RuleSpec, ...]
+
+    def rules_of(self, group: str) -> tuple[RuleSpec, ...]:
+        return tuple(rule for rule in self.rules if rule.group == group)
+
+
+# Descriptions never mention toggles: AWS replaces a group whose description changes,
+# which detaches it from every running node.
+def _group_description(role: Role) -> str:
+    if role is Role.ALL_NODES:
+        return "Project Clearwater - shared by every node"
+    return f"Project Clearwater - {role.value} nodes"
+
+
+def _condition_holds(condition: Condition | None, options: DeploymentOptions) -> bool:
+    if condition is None:
+        return True
+    return {
+        Condition.MEMENTO: options.memento,
+        Condition.HSS: options.hss,
+        Condition.SNMP: bool(options.snmp_sources),
+    }[condition]
+
+
+def _peers(source: Source, options: DeploymentOptions) -> list[Peer]:
+    """Who a matrix source means in this deployment (nobody, if that role has no nodes)."""
+    if isinstance(source, Role):
+        return [GroupPeer(group=source.value)] if source in options.groups else []
+    entries = {
+        Audience.WORLD: options.world_cidrs,
+        Audience.SSH_SOURCES: options.ssh_sources,
+        Audience.SNMP_SOURCES: options.snmp_sources,
+    }[source]
+    peers: list[Peer] = []
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry)
+        except ValueError:
+            peers.append(ExistingGroupPeer(group_id=entry))
+        else:
+            peers.append(CidrPeer(cidr=entry))
+    return peers
+
+
+def _rule_key(group: str, direction: Direction, protocol: str, ports: str, peer: Peer) -> str:
+    way = "in" if direction is Direction.INGRESS else "out"
+    preposition = "from" if direction is Direction.INGRESS else "to"
+    return f"{group}-{way}-{protocol}-{ports}-{preposition}-{peer.slug}"
+
+
+def _flow_rules(
+    flow: Flow, peer: Peer, source: Source, families: tuple[Family, ...]
+) -> list[RuleSpec]:
+    peer_family = peer.family if isinstance(peer, CidrPeer) else None
+
+    def rule(
+        protocol: str,
+        ports: str,
+        first: int,
+        last: int | None,
+        family: Family | None,
+        description: str,
+    ) -> RuleSpec:
+        return RuleSpec(
+            key=_rule_key(flow.group, Direction.INGRESS, protocol, ports, peer),
+            group=flow.group.value,
+            direction=Direction.INGRESS,
+            protocol="icmp" if protocol.startswith("icmp") else flow.protocol.value,
+            from_port=first,
+            to_port=last,
+            family=family,
+            peer=peer,
+            description=description,
+            section=flow.section,
+            line=flow.line,
+        )
+
+    if flow.protocol is Protocol.ICMP:
+        # ICMP types differ per family, so each family gets its own rules.
+        return [
+            rule(
+                "icmp" if family == 4 else "icmpv6",
+                f"type{icmp_type}",
+                icmp_type,
+                None,
+                family,
+                flow.description(source, (family, icmp_type)),
+            )
+            for family in (families if peer_family is None else (peer_family,))
+            for icmp_type in flow.icmp_types(family)
+        ]
+    first, last = flow.port_range
+    ports = str(first) if first == last else f"{first}-{last}"
+    return [rule(flow.protocol.value, ports, first, last, peer_family, flow.description(source))]
+
+
+def _egress_rules(families: tuple[Family, ...]) -> list[RuleSpec]:
+    """Allow-all egress, declared once on the shared group every node carries.
+
+    pulumi-aws removes AWS's default allow-all egress from the groups it creates, and the
+    OpenStack backend drops Neutron's default egress rules so Pulumi owns every rule; a
+    node's egress is the union over its groups, so the shared group is enough.
+    """
+    rules = []
+    for family in families:
+        peer = CidrPeer(cidr=ANY_ADDRESS[family])
+        rules.append(
+            RuleSpec(
+                key=_rule_key(Role.ALL_NODES, Direction.EGRESS, "all", "all", peer),
+                group=Role.ALL_NODES.value,
+                direction=Direction.EGRESS,
+                protocol="all",
+                from_port=None,
+                to_port=None,
+                family=family,
+                peer=peer,
+                description=f"All outbound IPv{family} traffic",
+                section="(not in the document: outbound traffic)",
+                line="all",
+            )
+        )
+    return rules
+
+
+def plan_security_groups(options: DeploymentOptions, name_prefix: str) -> Plan:
+    groups = tuple(
+        GroupSpec(
+            key=role.value,
+            name=f"{name_prefix}-{role.value}",
+            description=_group_description(role),
+            tags={
+                **options.tags,
+                "clearwater:role": role.value,
+                "Name": f"{name_prefix}-{role.value}",
+            },
+        )
+        for role in options.groups
+    )
+    rules: list[RuleSpec] = []
+    for flow in MATRIX:
+        if flow.group not in options.groups or not _condition_holds(flow.condition, options):
+            continue
+        for source in flow.sources:
+            for peer in _peers(source, options):
+                rules.extend(_flow_rules(flow, peer, source, options.families))
+    rules.extend(_egress_rules(options.families))
+    _reject_duplicates(rules)
+    return Plan(families=options.families, groups=groups, rules=tuple(rules))
+
+
+def _reject_duplicates(rules: list[RuleSpec]) -> None:
+    counts = Counter(rule.key for rule in rules)
+    duplicates = sorted(key for key, count in counts.items() if count > 1)
+    if duplicates:
+        raise PlanError(
+            "the plan has duplicate rules, which clouds reject: " + ", ".join(duplicates)
+        )

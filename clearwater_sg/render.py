@@ -1,0 +1,96 @@
+"""Offline render: run the real stack program for a stack file under the SDK's mock
+engine and print, as tables, the groups and rules it would create.
+
+    python -m clearwater_sg.render stacks/Pulumi.aws-prod.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pulumi
+
+from clearwater_sg.inventory import Inventory, inventory
+from clearwater_sg.offline import Recording, run_program
+from clearwater_sg.stackfile import StackConfig, StackFileError, load_stack
+
+
+def render_stack(stack_file: Path) -> tuple[StackConfig, Recording]:
+    """Run the project's `__main__.py` for this stack file; what it registered."""
+    stack = load_stack(stack_file)
+    program = stack.project_dir / "__main__.py"
+
+    def run_main() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
+    return stack, run_program(
+        run_main,
+        project=stack.project,
+        stack=stack.stack,
+        config=stack.config,
+    )
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
+    out = [line.format(*headers), line.format(*("-" * width for width in widths))]
+    out += [line.format(*row) for row in rows]
+    return "\n".join(text.rstrip() for text in out)
+
+
+def format_inventory(stack: StackConfig, found: Inventory) -> str:
+    ingress = [rule for rule in found.rules if rule.direction == "ingress"]
+    parts = [
+        f"Stack {stack.stack}: {len(found.groups)} security groups, {len(ingress)} ingress "
+        f"and {len(found.rules) - len(ingress)} egress rules",
+        "",
+        table(
+            ("ROLE", "NAME", "DESCRIPTION"),
+            [(group.role, group.name, group.description) for group in found.groups],
+        ),
+        "",
+        table(
+            ("GROUP", "DIR", "FAMILY", "PROTO", "PORTS", "FROM/TO", "DESCRIPTION"),
+            [
+                (
+                    rule.group,
+                    rule.direction,
+                    rule.family,
+                    rule.protocol,
+                    rule.ports,
+                    rule.peer,
+                    rule.description,
+                )
+                for rule in found.rules
+            ],
+        ),
+    ]
+    return "\n".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m clearwater_sg.render",
+        description="Print the security groups and rules a stack would create, offline.",
+    )
+    parser.add_argument("stack_files", nargs="+", type=Path, metavar="STACK_FILE")
+    args = parser.parse_args(argv)
+    for index, stack_file in enumerate(args.stack_files):
+        try:
+            stack, recording = render_stack(stack_file)
+        except (StackFileError, pulumi.RunError) as exc:
+            print(f"{stack_file}: {exc}", file=sys.stderr)
+            return 1
+        if index:
+            print()
+        print(format_inventory(stack, inventory(recording)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Create (idempotently) the isolated virtualenv that runs a real OpenStack
+# Neutron API server for the conformance tests.
+#
+#   scripts/neutron-venv.sh            # uses python3 from PATH
+#   PYTHON=/usr/bin/python3.11 scripts/neutron-venv.sh
+#
+# The venv lives at <repo>/.venv-neutron and is kept separate from the
+# project venv: Neutron pins a large, old-fashioned dependency tree
+# (oslo.*, SQLAlchemy, eventlet, ...) that must not leak into the project.
+set -euo pipefail
+
+NEUTRON_VERSION="29.0.0"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${REPO_ROOT}/.venv-neutron"
+PYTHON="${PYTHON:-python3}"
+
+installed_version() {
+    "${VENV}/bin/python" - <<'PY' 2>/dev/null || true
+import importlib.util
+from importlib.metadata import version
+try:
+    # neutron.wsgi.api parses config at import time, so only locate it.
+    if importlib.util.find_spec("neutron.wsgi.api") and importlib.util.find_spec("wsgiref"):
+        print(version("neutron"))
+except Exception:
+    pass
+PY
+}
+
+if [[ -x "${VENV}/bin/python" ]] && [[ "$(installed_version)" == "${NEUTRON_VERSION}" ]]; then
+    echo "neutron ${NEUTRON_VERSION} already installed in ${VENV}"
+    exit 0
+fi
+
+echo "creating ${VENV} with $(command -v "${PYTHON}") ($("${PYTHON}" --version 2>&1))"
+"${PYTHON}" -m venv "${VENV}"
+"${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "neutron==${NEUTRON_VERSION}"
+
+version="$(installed_version)"
+if [[ "${version}" != "${NEUTRON_VERSION}" ]]; then
+    echo "error: neutron ${NEUTRON_VERSION} did not install correctly into ${VENV}" >&2
+    exit 1
+fi
+echo "neutron ${version} installed in ${VENV}"

@@ -1,0 +1,249 @@
+"""Serve a real OpenStack Neutron API (no agents, noauth, sqlite) on loopback.
+
+Run with the isolated Neutron venv made by ``scripts/neutron-venv.sh``::
+
+    .venv-neutron/bin/python tests/conformance/neutron_app.py \\
+        --port 9696 --state-dir /tmp/neutron-state \\
+        [--quota-security-group 10] [--quota-security-group-rule 100]
+
+This script is standalone: it imports nothing from the project (it runs under
+a different interpreter with Neutron's own dependency set).
+
+What it does:
+
+* writes ``neutron.conf`` into the state dir (ML2 core plugin with no
+  mechanism drivers, no service plugins, ``auth_strategy = noauth``, fake
+  messaging transport, sqlite database, the given security-group quotas);
+* builds the schema with ``BASEV2.metadata.create_all`` (``neutron-db-manage
+  upgrade`` does not work on sqlite) and inserts the four default
+  security-group-rule templates that the 2023.2 migration would have added;
+* boots ``neutron.wsgi.api:application`` and serves it with ``wsgiref``, one
+  request at a time, until SIGTERM/SIGINT.
+
+When the socket is listening it prints ``NEUTRON READY http://127.0.0.1:PORT``
+on stdout (callers may also poll ``GET /v2.0/security-groups``).
+
+With noauth every request runs as admin; do not send ``X-Project-Id`` (Neutron
+answers 400); put ``project_id`` in the request body to choose the owner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import signal
+import sys
+import textwrap
+import uuid
+import warnings
+from types import FrameType
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP = 10
+NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE = 100
+
+# The rule templates the alembic migration c33da356b165 ("security group
+# default rules", 2023.2) inserts: every new group gets the two egress rules;
+# a project's "default" group additionally gets ingress from itself.
+_EGRESS_DESCRIPTION = "Legacy default SG rule for egress traffic"
+_INGRESS_DESCRIPTION = "Legacy default SG rule for ingress traffic"
+DEFAULT_RULE_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "direction": "egress",
+        "ethertype": "IPv4",
+        "remote_group_id": None,
+        "used_in_default_sg": True,
+        "used_in_non_default_sg": True,
+        "description": _EGRESS_DESCRIPTION,
+    },
+    {
+        "direction": "egress",
+        "ethertype": "IPv6",
+        "remote_group_id": None,
+        "used_in_default_sg": True,
+        "used_in_non_default_sg": True,
+        "description": _EGRESS_DESCRIPTION,
+    },
+    {
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "remote_group_id": "PARENT",
+        "used_in_default_sg": True,
+        "used_in_non_default_sg": False,
+        "description": _INGRESS_DESCRIPTION,
+    },
+    {
+        "direction": "ingress",
+        "ethertype": "IPv6",
+        "remote_group_id": "PARENT",
+        "used_in_default_sg": True,
+        "used_in_non_default_sg": False,
+        "description": _INGRESS_DESCRIPTION,
+    },
+]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--state-dir", required=True)
+    parser.add_argument(
+        "--quota-security-group",
+        type=int,
+        default=NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP,
+    )
+    parser.add_argument(
+        "--quota-security-group-rule",
+        type=int,
+        default=NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE,
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="Neutron debug logging"
+    )
+    return parser.parse_args(argv)
+
+
+def find_api_paste_ini() -> str:
+    """The api-paste.ini that pip installs as data_files under sys.prefix."""
+    candidates = [
+        os.path.join(sys.prefix, "etc", "neutron", "api-paste.ini"),
+        "/etc/neutron/api-paste.ini",
+    ]
+    for path in candidates:
+        if os.path.isfile(path):
+            return path
+    raise SystemExit(
+        "neutron_app: api-paste.ini not found in " + ", ".join(candidates)
+    )
+
+
+def write_config(args: argparse.Namespace, state_dir: str) -> str:
+    db_path = os.path.join(state_dir, "neutron.sqlite")
+    lock_dir = os.path.join(state_dir, "lock")
+    os.makedirs(lock_dir, exist_ok=True)
+    conf = textwrap.dedent(
+        f"""\
+        [DEFAULT]
+        core_plugin = ml2
+        service_plugins =
+        auth_strategy = noauth
+        transport_url = fake:/
+        state_path = {state_dir}
+        api_paste_config = {find_api_paste_ini()}
+        bind_host = {args.host}
+        bind_port = {args.port}
+        debug = {str(args.debug).lower()}
+        use_stderr = true
+
+        [database]
+        connection = sqlite:///{db_path}
+
+        [ml2]
+        type_drivers = flat
+        tenant_network_types =
+        mechanism_drivers =
+        extension_drivers =
+
+        [oslo_messaging_notifications]
+        driver = noop
+
+        [oslo_concurrency]
+        lock_path = {lock_dir}
+
+        [quotas]
+        quota_security_group = {args.quota_security_group}
+        quota_security_group_rule = {args.quota_security_group_rule}
+        """
+    )
+    path = os.path.join(state_dir, "neutron.conf")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(conf)
+    return db_path
+
+
+def build_schema(db_path: str) -> None:
+    """Create all tables and the default security-group-rule templates."""
+    import sqlalchemy as sa
+    from neutron_lib.db import model_base
+
+    import neutron.db.migration.models.head  # noqa: F401  (registers models)
+
+    engine = sa.create_engine(f"sqlite:///{db_path}")
+    metadata = model_base.BASEV2.metadata
+    metadata.create_all(engine)
+    standardattr = metadata.tables["standardattributes"]
+    templates = metadata.tables["securitygroupdefaultrules"]
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    with engine.begin() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(templates)).scalar():
+            return  # state dir reused: templates already there
+        for template in DEFAULT_RULE_TEMPLATES:
+            row = dict(template)
+            description = row.pop("description")
+            result = conn.execute(
+                sa.insert(standardattr).values(
+                    resource_type="securitygroupdefaultrules",
+                    description=description,
+                    revision_number=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            assert result.inserted_primary_key is not None
+            row["standard_attr_id"] = result.inserted_primary_key[0]
+            row["id"] = str(uuid.uuid4())
+            conn.execute(sa.insert(templates).values(**row))
+    engine.dispose()
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Request log lines go to stderr in one compact format."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        sys.stderr.write("neutron_app: %s %s\n" % (self.address_string(), format % args))
+
+
+def load_application(conf_path: str) -> Any:
+    # neutron.wsgi.api parses sys.argv[1:] with oslo.config at import time.
+    sys.argv = [sys.argv[0], "--config-file", conf_path]
+    os.environ.setdefault("OS_NEUTRON_CONFIG_FILES", "")
+    from neutron.wsgi import api  # noqa: PLC0415
+
+    if api.application is None:
+        raise SystemExit("neutron_app: neutron.wsgi.api did not build an application")
+    return api.application
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    state_dir = os.path.abspath(args.state_dir)
+    os.makedirs(state_dir, exist_ok=True)
+    warnings.filterwarnings("ignore")  # eventlet/oslo deprecation noise
+
+    db_path = write_config(args, state_dir)
+    build_schema(db_path)
+    application = load_application(os.path.join(state_dir, "neutron.conf"))
+
+    server: WSGIServer = make_server(
+        args.host, args.port, application, handler_class=QuietHandler
+    )
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"NEUTRON READY http://{args.host}:{args.port}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
