@@ -91,12 +91,14 @@ def run_program(
     project: str,
     stack: str,
     config: dict[str, str],
+    recording: Recording | None = None,
 ) -> Recording:
     """Run `program` as stack `project`/`stack` with `config` (full "ns:key" -> string).
 
-    Exceptions the program raises (a pulumi.RunError for bad config) propagate unchanged.
+    Exceptions the program raises (a pulumi.RunError for bad config) propagate unchanged;
+    pass `recording` to see what was registered before one.
     """
-    recording = Recording()
+    recording = Recording() if recording is None else recording
     ROOT.set(None)  # each run gets a fresh root Stack, as each `pulumi up` does
     pulumi.runtime.set_mocks(
         _Mocks(), project=project, stack=stack, preview=False, monitor=_RecordingMonitor(recording)

@@ -101,10 +101,8 @@ def _parse_cidr(entry: str, info: ValidationInfo) -> str:
 
 
 def _looks_like_an_address(entry: str) -> bool:
-    return (
-        "/" in entry
-        or (bool(re.fullmatch(r"[0-9.:a-fA-F]+", entry))
-        and any(c in entry for c in ".:"))
+    return "/" in entry or (
+        bool(re.fullmatch(r"[0-9.:a-fA-F]+", entry)) and any(c in entry for c in ".:")
     )
 
 
@@ -220,7 +218,13 @@ class DeploymentOptions(BaseModel):
     def _world_is_cidrs(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         if not value:
             return tuple(ANY_ADDRESS[family] for family in families_of(info))
-        return _unique(tuple(_parse_cidr(entry, info) for entry in value), "CIDR")
+        parsed = []
+        for index, entry in enumerate(value):
+            try:
+                parsed.append(_parse_cidr(entry, info))
+            except ValueError as exc:
+                raise ValueError(f"[{index}] {exc}") from None
+        return _unique(tuple(parsed), "CIDR")
 
     @field_validator("ssh_sources")
     @classmethod

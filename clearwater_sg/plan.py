@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
 
@@ -249,7 +250,9 @@ def _egress_rules(families: tuple[Family, ...]) -> list[RuleSpec]:
     return rules
 
 
-def plan_security_groups(options: DeploymentOptions, name_prefix: str) -> Plan:
+def plan_security_groups(
+    options: DeploymentOptions, name_prefix: str, matrix: Sequence[Flow] = MATRIX
+) -> Plan:
     groups = tuple(
         GroupSpec(
             key=role.value,
@@ -264,7 +267,7 @@ def plan_security_groups(options: DeploymentOptions, name_prefix: str) -> Plan:
         for role in options.groups
     )
     rules: list[RuleSpec] = []
-    for flow in MATRIX:
+    for flow in matrix:
         if flow.group not in options.groups or not _condition_holds(flow.condition, options):
             continue
         for source in flow.sources:

@@ -80,6 +80,9 @@ def describe_errors(exc: ValidationError, namespace: str) -> str:
     lines = []
     for error in exc.errors():
         location = [str(part) for part in error["loc"]]
+        if location and location[0] in DeploymentOptions.model_fields:
+            # Defaults validated in place are reported by field name; config uses aliases.
+            location[0] = DeploymentOptions.model_fields[location[0]].alias or location[0]
         key = location[0] if location else ""
         message = error["msg"].removeprefix("Value error, ")
         if message.startswith("[") and "] " in message:

@@ -76,7 +76,7 @@ def load_stack(stack_file: Path) -> StackConfig:
         project=project,
         stack=stack,
         project_dir=project_dir,
-        config={key: _as_config_string(value) for key, value in values.items()},
+        config={key: config_string(value) for key, value in values.items()},
     )
 
 
@@ -102,7 +102,8 @@ def _check_type(stack: str, key: str, declaration: Any, value: Any) -> None:
         )
 
 
-def _as_config_string(value: Any) -> str:
+def config_string(value: Any) -> str:
+    """A stack file value as the program receives it: scalars as text, the rest as JSON."""
     if isinstance(value, dict) and set(value) == {"secure"}:
         raise StackFileError("encrypted (secure) values cannot be read offline")
     if isinstance(value, bool):

@@ -1,0 +1,32 @@
+# Everything runs from a project virtualenv in .venv, created on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STACK ?= stacks/Pulumi.aws-prod.yaml
+
+.PHONY: setup render test lint typecheck conformance-setup bench synth snapshots clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+# The main job: render what the stack program would create, offline (no Pulumi CLI).
+render: setup
+	$(BIN)/python -m clearwater_sg.render $(STACK)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .venv-neutron .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,102 @@
+"""The generated files a pull request carries: one JSON snapshot per stack, and the
+README's matrix table and diagram. Each is computed, compared and written here, so the
+refresh command and the tests that guard it agree on exactly what "current" means."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from clearwater_sg.stackfile import stack_file_path
+from clearwater_sg.synth_formats import to_json, to_markdown, to_mermaid
+from clearwater_sg.synth_model import synthesize
+
+SNAPSHOTS_DIR = "snapshots"
+README = "README.md"
+# The README documents the full distributed deployment: every role, Memento, HSS, SNMP.
+README_STACK = "aws-prod"
+REFRESH_COMMAND = "make snapshots"
+
+
+class MarkerError(ValueError):
+    """The README lacks a marker pair the generated content goes between."""
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A file as it should be; `content` None means the file should not exist."""
+
+    path: Path
+    content: str | None
+
+    def current(self) -> str | None:
+        return self.path.read_text() if self.path.is_file() else None
+
+    def is_current(self) -> bool:
+        return self.current() == self.content
+
+    def diff(self) -> str:
+        """A unified diff from the file as it is to the file as it should be."""
+        return "".join(
+            difflib.unified_diff(
+                (self.current() or "").splitlines(keepends=True),
+                (self.content or "").splitlines(keepends=True),
+                fromfile=f"{self.path} (committed)",
+                tofile=f"{self.path} (synthesized now)",
+            )
+        )
+
+    def write(self) -> None:
+        if self.content is None:
+            self.path.unlink(missing_ok=True)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(self.content)
+
+
+def stack_files(project_dir: Path) -> list[Path]:
+    """Every stack file of the project, in its stackConfigDir."""
+    config_dir = stack_file_path(project_dir, README_STACK).parent
+    return sorted(config_dir.glob("Pulumi.*.yaml"))
+
+
+def stack_name(stack_file: Path) -> str:
+    return stack_file.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+
+
+def snapshots(project_dir: Path) -> list[Generated]:
+    """One JSON snapshot per stack, and the removal of snapshots whose stack is gone."""
+    directory = project_dir / SNAPSHOTS_DIR
+    wanted = {
+        directory / f"{stack_name(stack_file)}.json": to_json(synthesize(stack_file))
+        for stack_file in stack_files(project_dir)
+    }
+    stale = [path for path in directory.glob("*.json") if path not in wanted]
+    return [Generated(path, content) for path, content in sorted(wanted.items())] + [
+        Generated(path, None) for path in sorted(stale)
+    ]
+
+
+def readme(project_dir: Path, readme_path: Path | None = None) -> Generated:
+    """The README with its matrix and diagram blocks regenerated from the README stack."""
+    path = readme_path or project_dir / README
+    synth = synthesize(stack_file_path(project_dir, README_STACK))
+    note = (
+        f"<!-- Generated from stacks/Pulumi.{README_STACK}.yaml by `{REFRESH_COMMAND}`; "
+        "edits here are overwritten. -->"
+    )
+    text = path.read_text()
+    text = replace_block(text, "matrix", f"{note}\n\n{to_markdown(synth)}")
+    text = replace_block(text, "diagram", f"{note}\n\n```mermaid\n{to_mermaid(synth)}```\n")
+    return Generated(path, text)
+
+
+def replace_block(text: str, name: str, content: str) -> str:
+    """Replace what lies between `<!-- synth:NAME:begin -->` and its end marker."""
+    begin, end = f"<!-- synth:{name}:begin -->", f"<!-- synth:{name}:end -->"
+    start = text.find(begin)
+    stop = text.find(end, start + len(begin)) if start >= 0 else -1
+    if start < 0 or stop < 0:
+        raise MarkerError(f"the README needs the markers {begin} and {end}, in that order")
+    return f"{text[: start + len(begin)]}\n{content}{text[stop:]}"

@@ -1,0 +1,168 @@
+"""Render a `Synth` as Markdown tables, a Mermaid flow diagram, or JSON.
+
+Every renderer is deterministic: rows keep the inventory's sorted order, nodes and edges
+are sorted, and groups are named by role, never by an id the mock engine made up.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+
+from clearwater_sg.synth_model import Synth, SynthRule
+
+FORMATS = {"markdown": "md", "mermaid": "mmd", "json": "json"}  # format -> file extension
+
+INTERNET = "Internet"
+_GROUP_PEER = "group:"
+_PROTOCOL_ORDER = ("tcp", "udp", "icmp", "icmpv6", "all")
+
+
+# --- JSON -----------------------------------------------------------------------------
+
+
+def to_json(synth: Synth) -> str:
+    document = {
+        "project": synth.project,
+        "stack": synth.stack,
+        "cloud": synth.cloud,
+        "groups": [asdict(group) for group in synth.groups],
+        "rules": [asdict(rule) for rule in synth.rules],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+# --- Markdown -------------------------------------------------------------------------
+
+
+def to_markdown(synth: Synth) -> str:
+    rules = "rule" if synth.egress_count == 1 else "rules"
+    summary = (
+        f"**Stack `{synth.stack}`** ({synth.cloud}): {len(synth.groups)} security groups, "
+        f"{synth.ingress_count} ingress and {synth.egress_count} egress {rules}."
+    )
+    groups = _table(
+        ("Role", "Group name", "Description"),
+        [(group.role, group.name, group.description) for group in synth.groups],
+    )
+    flows = _table(
+        (
+            "Role",
+            "Direction",
+            "Family",
+            "Protocol",
+            "Ports",
+            "Source / destination",
+            "Description",
+            "Doc section",
+        ),
+        [
+            (
+                rule.group,
+                rule.direction,
+                rule.family,
+                rule.protocol,
+                rule.ports,
+                _peer_label(rule.peer),
+                rule.description,
+                rule.section,
+            )
+            for rule in synth.rules
+        ],
+    )
+    return f"{summary}\n\n{groups}\n\n{flows}\n"
+
+
+def _peer_label(peer: str) -> str:
+    return f"{peer.removeprefix(_GROUP_PEER)} (group)" if peer.startswith(_GROUP_PEER) else peer
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = [_row(headers), _row(["---"] * len(headers))]
+    lines += [_row(row) for row in rows]
+    return "\n".join(lines)
+
+
+def _row(cells: Iterable[str]) -> str:
+    # A literal '|' would end the cell early.
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+# --- Mermaid --------------------------------------------------------------------------
+
+
+def to_mermaid(synth: Synth) -> str:
+    """Roles as nodes; every flow between the same two nodes merged into one edge
+    labelled with its ports; world-facing ports drawn from an Internet node."""
+    edges: dict[tuple[str, str, str], list[SynthRule]] = defaultdict(list)
+    for rule in synth.rules:
+        peer = _peer_node(rule.peer)
+        group = _group_node(rule.group)
+        source, target = (peer, group) if rule.direction == "ingress" else (group, peer)
+        edges[(source, target, rule.direction)].append(rule)
+
+    lines = ["flowchart LR"]
+    lines += [f'  {_node_id(INTERNET)}(("{INTERNET}"))']
+    lines += [
+        f'  {_node_id(_group_node(group.role))}["{group.role}"]' for group in synth.groups
+    ]
+    externals = sorted(
+        {node for edge in edges for node in edge[:2] if node.startswith("peer:")}
+    )
+    lines += [f'  {_node_id(node)}(["{node.removeprefix("peer:")}"])' for node in externals]
+    for (source, target, direction), rules in sorted(edges.items()):
+        arrow = "-->" if direction == "ingress" else "-.->"
+        lines.append(
+            f'  {_node_id(source)} {arrow}|"{_edge_label(rules)}"| {_node_id(target)}'
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _group_node(role: str) -> str:
+    return f"role:{role}"
+
+
+def _peer_node(peer: str) -> str:
+    if peer.startswith(_GROUP_PEER):
+        return _group_node(peer.removeprefix(_GROUP_PEER))
+    if _is_everywhere(peer):
+        return INTERNET
+    return f"peer:{peer}"
+
+
+def _is_everywhere(peer: str) -> bool:
+    try:
+        return ipaddress.ip_network(peer).prefixlen == 0
+    except ValueError:
+        return False  # an existing security group's id
+
+
+def _node_id(node: str) -> str:
+    # Mermaid ids must be plain words; prefixes keep roles, peers and Internet apart.
+    return re.sub(r"[^A-Za-z0-9]", "_", node)
+
+
+def _edge_label(rules: Sequence[SynthRule]) -> str:
+    """'TCP 80, 443<br/>UDP 3478': ports per protocol, once each, in numeric order."""
+    ports: dict[str, set[str]] = defaultdict(set)
+    for rule in rules:
+        protocol = rule.protocol
+        if protocol == "icmp" and rule.family == "IPv6":
+            protocol = "icmpv6"
+        ports[protocol].add(rule.ports.removeprefix("type "))
+    parts = []
+    for protocol in sorted(ports, key=_PROTOCOL_ORDER.index):
+        if protocol == "all":
+            parts.append("all traffic")
+            continue
+        name = {"icmp": "ICMP type", "icmpv6": "ICMPv6 type"}.get(protocol, protocol.upper())
+        parts.append(f"{name} {', '.join(sorted(ports[protocol], key=_first_number))}")
+    return "<br/>".join(parts)
+
+
+def _first_number(ports: str) -> int:
+    return int(ports.split("-")[0])

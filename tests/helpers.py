@@ -1,0 +1,45 @@
+"""Run the real stack program (`__main__.py`) under the SDK's mock engine."""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import Mapping
+from pathlib import Path
+
+from clearwater_sg.inventory import Inventory, inventory
+from clearwater_sg.offline import Recording, run_program
+from clearwater_sg.stackfile import config_string
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT = "clearwater-sg"
+DOC = PROJECT_DIR.parent / "shared" / "reference" / "Clearwater_IP_Port_Usage.rst"
+VPC = "vpc-0123456789abcdef0"
+
+ALL_ROLES = ["ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server"]
+
+
+def run_main(
+    config: Mapping[str, object], stack: str = "dev", recording: Recording | None = None
+) -> Recording:
+    """Run __main__.py with `config` given as the stack file would (keys without namespace)."""
+    full = {
+        (key if ":" in key else f"{PROJECT}:{key}"): config_string(value)
+        for key, value in config.items()
+    }
+
+    def program() -> None:
+        runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+
+    return run_program(program, project=PROJECT, stack=stack, config=full, recording=recording)
+
+
+def run_inventory(config: Mapping[str, object], stack: str = "dev") -> Inventory:
+    return inventory(run_main(config, stack))
+
+
+def aws(**config: object) -> dict[str, object]:
+    return {"cloud": "aws", "vpcId": VPC, **config}
+
+
+def openstack(**config: object) -> dict[str, object]:
+    return {"cloud": "openstack", **config}
