@@ -9,7 +9,8 @@ from clearwater_sg.backends import Backend
 from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.options import Cloud, DeploymentOptions
-from clearwater_sg.plan import Plan, plan_security_groups
+from clearwater_sg.plan import Plan, PlanError, plan_security_groups
+from clearwater_sg.quota import QuotaCheck, QuotaExceededError, plan_checks, require_fit
 from clearwater_sg.roles import Role
 
 COMPONENT_TYPE = "clearwater-sg:index:ClearwaterSecurityGroups"
@@ -28,6 +29,7 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
     security_group_ids: pulumi.Output[dict[str, str]]
     node_security_group_ids: pulumi.Output[dict[str, list[str]]]
     plan: Plan
+    quota: list[QuotaCheck]
 
     def __init__(
         self,
@@ -35,10 +37,17 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         options: DeploymentOptions,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        # Plan and check quotas before registering any child: a plan that cannot be
+        # applied whole must leave nothing half-created.
+        try:
+            plan = plan_security_groups(options, options.name_prefix or _default_prefix())
+            quota = plan_checks(plan, options.cloud, options.limits)
+            require_fit(quota)
+        except (PlanError, QuotaExceededError) as exc:
+            raise pulumi.RunError(f"{name}: {exc}") from None
         super().__init__(COMPONENT_TYPE, name, None, opts)
-        # Plan before registering any child: a plan error leaves nothing half-created.
-        self.plan = plan_security_groups(options, options.name_prefix or _default_prefix())
-        ids = _backend(options).create(self.plan, name, parent=self)
+        self.plan, self.quota = plan, quota
+        ids = _backend(options).create(plan, name, parent=self)
 
         shared = ids[Role.ALL_NODES.value]
         self.security_group_ids = pulumi.Output.all(**ids)

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PositiveInt,
     StrictBool,
     ValidationInfo,
     field_validator,
@@ -115,6 +116,26 @@ def _unique(entries: tuple[str, ...], what: str) -> tuple[str, ...]:
     return entries
 
 
+class Limits(BaseModel):
+    """The target's limits the plan must fit; defaults are the clouds' own defaults.
+
+    Operators who had a quota raised set the new value here, so the pre-flight agrees
+    with their account.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+    # AWS: inbound rules per group and, separately, outbound rules per group, each per family.
+    rules_per_group: PositiveInt = 60
+    # AWS: security groups per network interface.
+    groups_per_interface: PositiveInt = 5
+    # OpenStack (Neutron) project quotas.
+    security_groups: PositiveInt = 10
+    security_group_rules: PositiveInt = 100
+
+
 class DeploymentOptions(BaseModel):
     """Everything that decides which security groups and rules a deployment gets."""
 
@@ -140,6 +161,7 @@ class DeploymentOptions(BaseModel):
     name_prefix: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     protect: StrictBool = False
+    limits: Limits = Field(default_factory=Limits)
 
     @field_validator("ip_version", mode="before")
     @classmethod

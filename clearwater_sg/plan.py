@@ -128,8 +128,9 @@ class Plan(_Frozen):
     groups: tuple[GroupSpec, ...]
     rules: tuple[RuleSpec, ...]
 
-    def rules_of(self, group: str) -> tuple[RuleSpec, ...]:
-        return tuple(rule for rule in self.rules if rule.group == group)
+    def families_of(self, rule: RuleSpec) -> tuple[Family, ...]:
+        """The families a rule applies to: its own, or every family in use for a group."""
+        return self.families if rule.family is None else (rule.family,)
 
 
 # Descriptions never mention toggles: AWS replaces a group whose description changes,

@@ -16,6 +16,8 @@ import pulumi
 
 from clearwater_sg.inventory import Inventory, inventory
 from clearwater_sg.offline import Recording, run_program
+from clearwater_sg.quota import QuotaCheck, RuleUse, quota_checks
+from clearwater_sg.settings import options_from_config
 from clearwater_sg.stackfile import StackConfig, StackFileError, load_stack
 
 
@@ -41,6 +43,29 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     out = [line.format(*headers), line.format(*("-" * width for width in widths))]
     out += [line.format(*row) for row in rows]
     return "\n".join(text.rstrip() for text in out)
+
+
+def quota_of(stack: StackConfig, found: Inventory) -> list[QuotaCheck]:
+    """The registered resources counted against the stack's limits."""
+    prefix = f"{stack.project}:"
+    options = options_from_config(
+        {
+            key.removeprefix(prefix): value
+            for key, value in stack.config.items()
+            if key.startswith(prefix)
+        },
+        stack.project,
+    )
+    families = {"IPv4": (4,), "IPv6": (6,), "any": (4, 6)}
+    uses = [RuleUse(rule.group, rule.direction, families[rule.family]) for rule in found.rules]
+    return quota_checks(options.cloud, options.limits, [g.role for g in found.groups], uses)
+
+
+def format_quota(checks: list[QuotaCheck]) -> str:
+    return table(
+        ("LIMIT", "USED", "ALLOWED", "WHERE"),
+        [(check.limit, str(check.used), str(check.allowed), check.where) for check in checks],
+    )
 
 
 def format_inventory(stack: StackConfig, found: Inventory) -> str:
@@ -69,6 +94,8 @@ def format_inventory(stack: StackConfig, found: Inventory) -> str:
                 for rule in found.rules
             ],
         ),
+        "",
+        format_quota(quota_of(stack, found)),
     ]
     return "\n".join(parts)
 

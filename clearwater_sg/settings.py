@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from clearwater_sg.options import DeploymentOptions
+from clearwater_sg.options import DeploymentOptions, Limits
 
 # Keys whose values are structured (YAML lists/maps in the stack file, JSON on the wire).
 _STRUCTURED = {
@@ -25,32 +27,33 @@ _STRUCTURED = {
     "sshSources": "list",
     "snmpSources": "list",
     "tags": "map",
+    "limits": "map",
 }
 _BOOLEAN = {"memento", "hss", "protect"}
 KNOWN_KEYS = tuple(field.alias or name for name, field in DeploymentOptions.model_fields.items())
+LIMIT_KEYS = tuple(field.alias or name for name, field in Limits.model_fields.items())
 
 
 def load_options() -> DeploymentOptions:
     """The validated options of the running stack, or a RunError naming every bad key."""
     namespace = pulumi.get_project()
-    raw = project_config(namespace)
+    config = pulumi.Config(namespace)
+    raw = {
+        key: value
+        for full_key in sorted(_config_keys())
+        for prefix, _, key in [full_key.partition(":")]
+        if prefix == namespace and (value := config.get(key)) is not None
+    }
+    return options_from_config(raw, namespace)
+
+
+def options_from_config(raw: Mapping[str, str], namespace: str) -> DeploymentOptions:
+    """Options from config values as Pulumi passes them (key without namespace -> text)."""
+    values = {key: _decode(namespace, key, text) for key, text in raw.items()}
     try:
-        return DeploymentOptions.model_validate(raw)
+        return DeploymentOptions.model_validate(values)
     except ValidationError as exc:
         raise pulumi.RunError(describe_errors(exc, namespace)) from None
-
-
-def project_config(namespace: str) -> dict[str, Any]:
-    """Every config value set in the project's namespace, decoded."""
-    values: dict[str, Any] = {}
-    for full_key in sorted(_config_keys()):
-        prefix, _, key = full_key.partition(":")
-        if prefix != namespace:
-            continue
-        raw = pulumi.Config(namespace).get(key)
-        if raw is not None:
-            values[key] = _decode(namespace, key, raw)
-    return values
 
 
 def _config_keys() -> set[str]:
@@ -77,28 +80,34 @@ def _decode(namespace: str, key: str, raw: str) -> Any:
 
 def describe_errors(exc: ValidationError, namespace: str) -> str:
     """One line per problem, each starting with the config key it is about."""
-    lines = []
-    for error in exc.errors():
-        location = [str(part) for part in error["loc"]]
-        if location and location[0] in DeploymentOptions.model_fields:
-            # Defaults validated in place are reported by field name; config uses aliases.
-            location[0] = DeploymentOptions.model_fields[location[0]].alias or location[0]
-        key = location[0] if location else ""
-        message = error["msg"].removeprefix("Value error, ")
-        if message.startswith("[") and "] " in message:
-            index, message = message[1:].split("] ", 1)
-            key = f"{key}[{index}]"
-        elif len(location) > 1:
-            key += "".join(f"[{part}]" for part in location[1:])
-        if error["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(location[0], KNOWN_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            message = f"is not a setting of this program; {hint}known keys: {', '.join(KNOWN_KEYS)}"
-        elif error["type"] == "missing":
-            message = "is required" + (" (aws or openstack)" if key == "cloud" else "")
-        elif error["type"] in ("bool_type", "bool_parsing"):
-            message = f"must be true or false, got {error['input']!r}"
-        elif error["type"] == "enum":
-            message = f"{message}, got {error['input']!r}"
-        lines.append(f"{namespace}:{key}: {message}")
-    return "invalid stack configuration:\n  " + "\n  ".join(lines)
+    return "invalid stack configuration:\n  " + "\n  ".join(
+        f"{namespace}:{_describe(error)}" for error in exc.errors()
+    )
+
+
+def _describe(error: ErrorDetails) -> str:
+    location = list(error["loc"])
+    if location and location[0] in DeploymentOptions.model_fields:
+        # Defaults validated in place are reported by field name; config uses aliases.
+        location[0] = DeploymentOptions.model_fields[str(location[0])].alias or location[0]
+    key = "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" if index else str(part)
+        for index, part in enumerate(location)
+    )
+    message = error["msg"].removeprefix("Value error, ")
+    if message.startswith("[") and "] " in message:
+        # Our list validators report the offending entry as "[index] message".
+        index, message = message[1:].split("] ", 1)
+        key = f"{key}[{index}]"
+    if error["type"] == "extra_forbidden":
+        known = KNOWN_KEYS if len(location) == 1 else LIMIT_KEYS
+        close = difflib.get_close_matches(str(location[-1]), known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        message = f"is not a setting of this program; {hint}known keys: {', '.join(known)}"
+    elif error["type"] == "missing":
+        message = "is required" + (" (aws or openstack)" if key == "cloud" else "")
+    elif error["type"] in ("bool_type", "bool_parsing"):
+        message = f"must be true or false, got {error['input']!r}"
+    elif error["type"] == "enum":
+        message = f"{message}, got {error['input']!r}"
+    return f"{key}: {message}"

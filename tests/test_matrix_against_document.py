@@ -36,6 +36,9 @@ class Case:
         config: dict[str, object] = {"cloud": self.cloud, "ipVersion": self.ip_version}
         if self.cloud == "aws":
             config["vpcId"] = VPC
+        else:
+            # Room for the largest dual-stack plan: this file checks rules, not quotas.
+            config["limits"] = {"securityGroupRules": 1000}
         if self.deployment != "distributed":
             config["deployment"] = self.deployment
         if self.roles is not None:

@@ -35,8 +35,7 @@ class OpenStackBackend:
             for group in plan.groups
         }
         for rule in plan.rules:
-            families = plan.families if rule.family is None else (rule.family,)
-            for family in families:
+            for family in plan.families_of(rule):
                 _rule_resource(rule, family, name, ids, parent)
         return ids
 

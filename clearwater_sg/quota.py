@@ -1,0 +1,169 @@
+"""Quota pre-flight: what a plan costs against the target cloud's limits.
+
+Clouds refuse a deployment half-way when it exceeds a limit, leaving some groups with
+rules and some without. The component checks the plan before registering anything; the
+offline render shows the same counts, taken from what the program registered.
+
+What counts, per cloud:
+- AWS: inbound rules per group, per family, and outbound likewise (a group reference
+  counts once for IPv4 and once for IPv6, whatever families the deployment uses); groups
+  per network interface; and AWS's own bound rules-per-group x groups-per-interface <= 1000.
+- OpenStack (Neutron): groups and rules project-wide, including the project's `default`
+  group (created by Neutron with 4 rules) and the 2 egress rules Neutron adds to every new
+  group; those are removed right after creation (`delete_default_rules`), but Neutron
+  counts them against the rule quota while the groups are being created.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from clearwater_sg.options import Cloud, Limits
+from clearwater_sg.plan import Plan
+
+AWS_RULES_TIMES_GROUPS = 1000
+NEUTRON_DEFAULT_GROUP_RULES = 4
+NEUTRON_NEW_GROUP_RULES = 2
+GROUPS_PER_NODE = 2  # all-nodes + the node's role
+
+
+@dataclass(frozen=True)
+class RuleUse:
+    """One cloud rule: its group, direction, and the families it counts against."""
+
+    group: str
+    direction: str  # "ingress" / "egress"
+    families: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class QuotaCheck:
+    limit: str
+    used: int
+    allowed: int
+    where: str  # which group/family reaches `used`, when the limit is per group
+    fix: str
+
+    @property
+    def fits(self) -> bool:
+        return self.used <= self.allowed
+
+
+class QuotaExceededError(ValueError):
+    def __init__(self, failures: list[QuotaCheck]) -> None:
+        self.failures = failures
+        super().__init__(
+            "the plan does not fit the target's limits:\n  "
+            + "\n  ".join(
+                f"{check.limit}: {check.used} needed{_at(check)}, {check.allowed} allowed. "
+                f"{check.fix}"
+                for check in failures
+            )
+        )
+
+
+def _at(check: QuotaCheck) -> str:
+    return f" ({check.where})" if check.where else ""
+
+
+def quota_checks(
+    cloud: Cloud, limits: Limits, groups: Iterable[str], rules: Iterable[RuleUse]
+) -> list[QuotaCheck]:
+    groups, rules = list(groups), list(rules)
+    if cloud is Cloud.AWS:
+        return _aws_checks(limits, rules)
+    return _openstack_checks(limits, groups, rules)
+
+
+def require_fit(checks: list[QuotaCheck]) -> None:
+    failures = [check for check in checks if not check.fits]
+    if failures:
+        raise QuotaExceededError(failures)
+
+
+def _aws_checks(limits: Limits, rules: list[RuleUse]) -> list[QuotaCheck]:
+    checks = []
+    for direction, word in (("ingress", "inbound"), ("egress", "outbound")):
+        per_group = Counter(
+            (rule.group, family)
+            for rule in rules
+            if rule.direction == direction
+            for family in rule.families
+        )
+        (group, family), used = max(
+            per_group.items(), key=lambda item: item[1], default=(("", 4), 0)
+        )
+        checks.append(
+            QuotaCheck(
+                limit=f"AWS {word} rules per security group, per family",
+                used=used,
+                allowed=limits.rules_per_group,
+                where=f"{group}, IPv{family}" if group else "",
+                fix="Narrow worldCidrs/sshSources/snmpSources, or have AWS raise 'Inbound or "
+                "outbound rules per security group' and set clearwater-sg:limits.rulesPerGroup.",
+            )
+        )
+    checks.append(
+        QuotaCheck(
+            limit="AWS security groups per network interface",
+            used=GROUPS_PER_NODE,
+            allowed=limits.groups_per_interface,
+            where="all-nodes + the node's role",
+            fix="Set clearwater-sg:limits.groupsPerInterface to your account's quota.",
+        )
+    )
+    checks.append(
+        QuotaCheck(
+            limit="AWS rules per group x groups per interface",
+            used=limits.rules_per_group * limits.groups_per_interface,
+            allowed=AWS_RULES_TIMES_GROUPS,
+            where="limits.rulesPerGroup x limits.groupsPerInterface",
+            fix="AWS caps the product of these two quotas at 1000; lower one of them.",
+        )
+    )
+    return checks
+
+
+def _openstack_checks(limits: Limits, groups: list[str], rules: list[RuleUse]) -> list[QuotaCheck]:
+    group_count = len(groups) + 1  # and the project's `default` group
+    own_rules = sum(len(rule.families) for rule in rules)
+    neutron_rules = NEUTRON_DEFAULT_GROUP_RULES + NEUTRON_NEW_GROUP_RULES * len(groups)
+    return [
+        QuotaCheck(
+            limit="OpenStack security groups in the project",
+            used=group_count,
+            allowed=limits.security_groups,
+            where=f"{len(groups)} + the project's default group",
+            fix="Raise it (openstack quota set --secgroups N <project>) and set "
+            "clearwater-sg:limits.securityGroups to N.",
+        ),
+        QuotaCheck(
+            limit="OpenStack security group rules in the project",
+            used=own_rules + neutron_rules,
+            allowed=limits.security_group_rules,
+            where=f"{own_rules} + {NEUTRON_DEFAULT_GROUP_RULES} of the default group + "
+            f"{NEUTRON_NEW_GROUP_RULES} per new group while it is created",
+            fix="Raise it (openstack quota set --secgroup-rules N <project>) and set "
+            "clearwater-sg:limits.securityGroupRules to N, or use fewer sources or ipVersion 4.",
+        ),
+    ]
+
+
+def plan_uses(plan: Plan, cloud: Cloud) -> list[RuleUse]:
+    """The cloud rules a plan turns into, with the families each counts against."""
+    uses = []
+    for rule in plan.rules:
+        if rule.family is not None:
+            families: tuple[int, ...] = (rule.family,)
+        elif cloud is Cloud.AWS:
+            families = (4, 6)  # AWS counts a group reference in both families
+        else:
+            families = plan.families_of(rule)  # one Neutron rule per ethertype in use
+        uses.append(RuleUse(group=rule.group, direction=rule.direction.value, families=families))
+    return uses
+
+
+def plan_checks(plan: Plan, cloud: Cloud, limits: Limits) -> list[QuotaCheck]:
+    return quota_checks(cloud, limits, [group.key for group in plan.groups], plan_uses(plan, cloud))
