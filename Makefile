@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+NEUTRON_PYTHON := .venv-neutron/bin/python
 STACK ?= stacks/Pulumi.aws-prod.yaml
 
 .PHONY: setup render test lint typecheck conformance-setup bench synth snapshots clean
@@ -14,6 +15,13 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
+# A real OpenStack Neutron API for the conformance tests, in its own virtualenv.
+$(NEUTRON_PYTHON): scripts/neutron-venv.sh
+	PYTHON=$(PYTHON) scripts/neutron-venv.sh
+	touch $@
+
+conformance-setup: $(NEUTRON_PYTHON)
+
 # The main job: render what the stack program would create, offline (no Pulumi CLI).
 render: setup
 	$(BIN)/python -m clearwater_sg.render $(STACK)
@@ -25,7 +33,8 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup
+# Everything, including the conformance tests against live Neutron and moto servers.
+test: setup conformance-setup
 	$(BIN)/python -m pytest
 
 clean:

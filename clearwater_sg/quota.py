@@ -9,9 +9,10 @@ What counts, per cloud:
   counts once for IPv4 and once for IPv6, whatever families the deployment uses); groups
   per network interface; and AWS's own bound rules-per-group x groups-per-interface <= 1000.
 - OpenStack (Neutron): groups and rules project-wide, including the project's `default`
-  group (created by Neutron with 4 rules) and the 2 egress rules Neutron adds to every new
-  group; those are removed right after creation (`delete_default_rules`), but Neutron
-  counts them against the rule quota while the groups are being created.
+  group (created by Neutron with 4 rules, which count) and the 2 egress rules Neutron adds
+  to every new group; those are removed right after creation (`delete_default_rules`), but
+  count against the rule quota until then, and a group cannot be created without room
+  for them.
 """
 
 from __future__ import annotations
@@ -128,8 +129,14 @@ def _aws_checks(limits: Limits, rules: list[RuleUse]) -> list[QuotaCheck]:
 
 def _openstack_checks(limits: Limits, groups: list[str], rules: list[RuleUse]) -> list[QuotaCheck]:
     group_count = len(groups) + 1  # and the project's `default` group
-    own_rules = sum(len(rule.families) for rule in rules)
-    neutron_rules = NEUTRON_DEFAULT_GROUP_RULES + NEUTRON_NEW_GROUP_RULES * len(groups)
+    own = Counter({group: 0 for group in groups})
+    for rule in rules:
+        own[rule.group] += len(rule.families)
+    # A group holds Neutron's 2 default egress rules from its creation until they are
+    # deleted, and its own rules only afterwards; whatever order Pulumi creates things in,
+    # the project never holds more than this many of this deployment's rules at once.
+    peak = sum(max(count, NEUTRON_NEW_GROUP_RULES) for count in own.values())
+    transient = peak - sum(own.values())
     return [
         QuotaCheck(
             limit="OpenStack security groups in the project",
@@ -141,10 +148,10 @@ def _openstack_checks(limits: Limits, groups: list[str], rules: list[RuleUse]) -
         ),
         QuotaCheck(
             limit="OpenStack security group rules in the project",
-            used=own_rules + neutron_rules,
+            used=peak + NEUTRON_DEFAULT_GROUP_RULES,
             allowed=limits.security_group_rules,
-            where=f"{own_rules} + {NEUTRON_DEFAULT_GROUP_RULES} of the default group + "
-            f"{NEUTRON_NEW_GROUP_RULES} per new group while it is created",
+            where=f"{sum(own.values())} + {NEUTRON_DEFAULT_GROUP_RULES} of the default group"
+            + (f" + {transient} default rules of groups created with fewer" if transient else ""),
             fix="Raise it (openstack quota set --secgroup-rules N <project>) and set "
             "clearwater-sg:limits.securityGroupRules to N, or use fewer sources or ipVersion 4.",
         ),

@@ -32,12 +32,23 @@ def refused(config: dict[str, object]) -> str:
 
 
 def neutron_usage(recording: Recording) -> tuple[int, int]:
-    """Groups and rules the project holds at the peak of creation, counted independently:
-    the `default` group with its 4 rules, each new group with Neutron's 2 default egress
-    rules, and every rule the program registers."""
-    groups = len(recording.of_type(OPENSTACK_GROUP))
-    rules = len(recording.of_type(OPENSTACK_RULE))
-    return groups + 1, rules + 4 + 2 * groups
+    """The most groups and rules the project can hold while this deployment is created,
+    counted from the registrations: the `default` group with its 4 rules, and each group
+    with either its own rules or, while it is new, Neutron's 2 default egress rules."""
+    groups = recording.of_type(OPENSTACK_GROUP)
+    per_group = Counter(
+        rule.inputs["securityGroupId"] for rule in recording.of_type(OPENSTACK_RULE)
+    )
+    return len(groups) + 1, 4 + sum(max(per_group[group.id], 2) for group in groups)
+
+
+def test_a_group_without_rules_still_needs_room_for_neutrons_default_rules() -> None:
+    # With only Sprout deployed, Sprout's group has no peers and so no rules of its own.
+    recording = run_main(openstack(roles=["sprout"], limits=GENEROUS))
+    groups, rules = neutron_usage(recording)
+    assert run_main(openstack(roles=["sprout"], limits={"securityGroupRules": rules})).resources
+    message = refused(openstack(roles=["sprout"], limits={"securityGroupRules": rules - 1}))
+    assert "default rules of groups created with fewer" in message
 
 
 def test_openstack_plan_that_exactly_fits_is_accepted_and_one_less_is_refused() -> None:
@@ -52,10 +63,14 @@ def test_openstack_plan_that_exactly_fits_is_accepted_and_one_less_is_refused() 
     assert f"OpenStack security groups in the project: {groups} needed" in message
 
 
-def test_the_largest_dual_stack_deployment_does_not_fit_neutrons_default_quota() -> None:
-    # 100 rules is Neutron's default; this deployment needs more, and says so up front.
-    message = refused(openstack(**LARGEST))
-    assert "100 allowed" in message
+def test_the_largest_deployment_fits_neutrons_default_quota_with_little_to_spare() -> None:
+    recording = run_main(openstack(**LARGEST))  # no limits set: Neutron's defaults, 10 and 100
+    groups, rules = neutron_usage(recording)
+    assert groups <= 10 and rules <= 100
+    # A few more SSH sources are enough to need a raised quota, and the message says so.
+    extra = [f"192.0.2.{i * 16}/28" for i in range(12)]
+    message = refused(openstack(**LARGEST, sshSources=["::/0", *extra]))
+    assert "100 allowed" in message and "openstack quota set --secgroup-rules" in message
 
 
 def test_aws_counts_rules_per_group_and_family_with_group_references_in_both() -> None:

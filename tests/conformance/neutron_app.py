@@ -31,10 +31,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import os
 import signal
 import sys
 import textwrap
+import threading
+import time
 import uuid
 import warnings
 from types import FrameType
@@ -100,9 +103,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE,
     )
-    parser.add_argument(
-        "--debug", action="store_true", help="Neutron debug logging"
-    )
+    parser.add_argument("--debug", action="store_true", help="Neutron debug logging")
     return parser.parse_args(argv)
 
 
@@ -115,9 +116,7 @@ def find_api_paste_ini() -> str:
     for path in candidates:
         if os.path.isfile(path):
             return path
-    raise SystemExit(
-        "neutron_app: api-paste.ini not found in " + ", ".join(candidates)
-    )
+    raise SystemExit("neutron_app: api-paste.ini not found in " + ", ".join(candidates))
 
 
 def write_config(args: argparse.Namespace, state_dir: str) -> str:
@@ -166,17 +165,18 @@ def write_config(args: argparse.Namespace, state_dir: str) -> str:
 
 def build_schema(db_path: str) -> None:
     """Create all tables and the default security-group-rule templates."""
-    import sqlalchemy as sa
-    from neutron_lib.db import model_base
-
-    import neutron.db.migration.models.head  # noqa: F401  (registers models)
+    # Imported dynamically: these live in .venv-neutron only, so the project's
+    # type checker (run in the project venv) must not try to resolve them.
+    sa: Any = importlib.import_module("sqlalchemy")
+    model_base: Any = importlib.import_module("neutron_lib.db.model_base")
+    importlib.import_module("neutron.db.migration.models.head")  # registers all models
 
     engine = sa.create_engine(f"sqlite:///{db_path}")
     metadata = model_base.BASEV2.metadata
     metadata.create_all(engine)
     standardattr = metadata.tables["standardattributes"]
     templates = metadata.tables["securitygroupdefaultrules"]
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(templates)).scalar():
             return  # state dir reused: templates already there
@@ -202,19 +202,31 @@ def build_schema(db_path: str) -> None:
 class QuietHandler(WSGIRequestHandler):
     """Request log lines go to stderr in one compact format."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        sys.stderr.write("neutron_app: %s %s\n" % (self.address_string(), format % args))
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"neutron_app: {self.address_string()} {format % args}\n")
 
 
 def load_application(conf_path: str) -> Any:
     # neutron.wsgi.api parses sys.argv[1:] with oslo.config at import time.
     sys.argv = [sys.argv[0], "--config-file", conf_path]
     os.environ.setdefault("OS_NEUTRON_CONFIG_FILES", "")
-    from neutron.wsgi import api  # noqa: PLC0415
-
+    api: Any = importlib.import_module("neutron.wsgi.api")
     if api.application is None:
         raise SystemExit("neutron_app: neutron.wsgi.api did not build an application")
     return api.application
+
+
+def _exit_with_parent() -> None:
+    """Stop when the launching process dies (e.g. a killed pytest), so that a
+    server is never left behind even if its caller could not clean up."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def main(argv: list[str]) -> int:
@@ -227,14 +239,13 @@ def main(argv: list[str]) -> int:
     build_schema(db_path)
     application = load_application(os.path.join(state_dir, "neutron.conf"))
 
-    server: WSGIServer = make_server(
-        args.host, args.port, application, handler_class=QuietHandler
-    )
+    server: WSGIServer = make_server(args.host, args.port, application, handler_class=QuietHandler)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    _exit_with_parent()
     print(f"NEUTRON READY http://{args.host}:{args.port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
@@ -246,4 +257,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip the interpreter teardown of Neutron's modules (about 1 s); the
+    # sqlite state is committed per request and nothing else needs flushing.
+    os._exit(exit_code)

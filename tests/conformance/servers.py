@@ -11,6 +11,7 @@ Both bind to 127.0.0.1 only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -91,7 +92,7 @@ class NeutronError(Exception):
     none, e.g. a plain webob 404).
     """
 
-    def __init__(self, status: int, type: str, message: str, detail: str = "") -> None:  # noqa: A002
+    def __init__(self, status: int, type: str, message: str, detail: str = "") -> None:
         super().__init__(f"{status} {type}: {message}")
         self.status = status
         self.type = type
@@ -314,9 +315,7 @@ class NeutronClient:
 
     def update_quota(self, project_id: str, **limits: int) -> JSON:
         """Per-project override, e.g. ``update_quota(p, security_group_rule=5)``."""
-        quota: JSON = self.request("PUT", f"/v2.0/quotas/{project_id}", {"quota": limits})[
-            "quota"
-        ]
+        quota: JSON = self.request("PUT", f"/v2.0/quotas/{project_id}", {"quota": limits})["quota"]
         return quota
 
 
@@ -435,8 +434,8 @@ class NeutronServer:
                 if "Address already in use" in self.log_tail(400):
                     return False
                 raise RuntimeError(
-                    f"Neutron server exited with code {code} during startup "
-                    f"(log {self.log_path}):\n{self.log_tail()}"
+                    f"Neutron server exited with code {code} during startup; "
+                    f"last lines of its log:\n{self.log_tail()}"
                 )
             if "NEUTRON READY" in self.log_tail(400):
                 try:
@@ -448,9 +447,12 @@ class NeutronServer:
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"Neutron server not ready on {self.url} after "
-                    f"{self.startup_timeout:.0f} s (log {self.log_path}):\n{self.log_tail()}"
+                    f"{self.startup_timeout:.1f} s; last lines of its log:\n{self.log_tail()}"
                 )
             time.sleep(0.1)
+        # The first API request pays ~1 s of lazy initialisation (policy,
+        # extensions); take it here, with a query that creates nothing.
+        NeutronClient(self.url).list_rules(id="warm-up")
         self.startup_seconds = time.monotonic() - started
         self._client = NeutronClient(self.url)
         return True
@@ -460,19 +462,13 @@ class NeutronServer:
         if proc is None:
             return
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
         # Whatever is left of the group (children), and the leader if stuck.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait()
 
     def stop(self) -> None:
