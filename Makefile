@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NEUTRON_PYTHON := .venv-neutron/bin/python
 STACK ?= stacks/Pulumi.aws-prod.yaml
+FORMAT ?= markdown
 
 .PHONY: setup render test lint typecheck conformance-setup bench synth snapshots clean
 
@@ -30,8 +31,19 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Separate runs: mypy refuses two __main__.py modules in one run.
 typecheck: setup
 	$(BIN)/mypy
+	$(BIN)/mypy policy/__main__.py policy/clearwater_pack.py policy/clearwater_checks.py .github/scripts/previewable_stacks.py
+	$(BIN)/mypy examples/aws-deployment/__main__.py
+
+# Credential-free rendering of one stack for review: markdown, mermaid or json.
+synth: setup
+	$(BIN)/python -m clearwater_sg.synth $(STACK) --format $(FORMAT)
+
+# Refresh the committed snapshots/<stack>.json and the README's generated blocks.
+snapshots: setup
+	$(BIN)/python -m clearwater_sg.synth --update-snapshots --update-readme
 
 # Everything, including the conformance tests against live Neutron and moto servers.
 test: setup conformance-setup

@@ -29,6 +29,7 @@ class Generated:
 
     path: Path
     content: str | None
+    label: str  # how a diff names the file: "snapshots/aws-prod.json"
 
     def current(self) -> str | None:
         return self.path.read_text() if self.path.is_file() else None
@@ -42,8 +43,8 @@ class Generated:
             difflib.unified_diff(
                 (self.current() or "").splitlines(keepends=True),
                 (self.content or "").splitlines(keepends=True),
-                fromfile=f"{self.path} (committed)",
-                tofile=f"{self.path} (synthesized now)",
+                fromfile=f"{self.label} (committed)",
+                tofile=f"{self.label} (synthesized now)",
             )
         )
 
@@ -57,7 +58,7 @@ class Generated:
 
 def stack_files(project_dir: Path) -> list[Path]:
     """Every stack file of the project, in its stackConfigDir."""
-    config_dir = stack_file_path(project_dir, README_STACK).parent
+    config_dir = stack_file_path(project_dir, README_STACK).parent  # any stack's directory
     return sorted(config_dir.glob("Pulumi.*.yaml"))
 
 
@@ -65,17 +66,18 @@ def stack_name(stack_file: Path) -> str:
     return stack_file.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
 
 
+def snapshot(project_dir: Path, stack_file: Path) -> Generated:
+    """snapshots/<stack>.json: the stack's synthesized JSON."""
+    name = f"{SNAPSHOTS_DIR}/{stack_name(stack_file)}.json"
+    return Generated(project_dir / name, to_json(synthesize(stack_file)), name)
+
+
 def snapshots(project_dir: Path) -> list[Generated]:
     """One JSON snapshot per stack, and the removal of snapshots whose stack is gone."""
-    directory = project_dir / SNAPSHOTS_DIR
-    wanted = {
-        directory / f"{stack_name(stack_file)}.json": to_json(synthesize(stack_file))
-        for stack_file in stack_files(project_dir)
-    }
-    stale = [path for path in directory.glob("*.json") if path not in wanted]
-    return [Generated(path, content) for path, content in sorted(wanted.items())] + [
-        Generated(path, None) for path in sorted(stale)
-    ]
+    wanted = [snapshot(project_dir, stack_file) for stack_file in stack_files(project_dir)]
+    kept = {generated.path for generated in wanted}
+    stale = sorted(set((project_dir / SNAPSHOTS_DIR).glob("*.json")) - kept)
+    return wanted + [Generated(path, None, f"{SNAPSHOTS_DIR}/{path.name}") for path in stale]
 
 
 def readme(project_dir: Path, readme_path: Path | None = None) -> Generated:
@@ -89,7 +91,7 @@ def readme(project_dir: Path, readme_path: Path | None = None) -> Generated:
     text = path.read_text()
     text = replace_block(text, "matrix", f"{note}\n\n{to_markdown(synth)}")
     text = replace_block(text, "diagram", f"{note}\n\n```mermaid\n{to_mermaid(synth)}```\n")
-    return Generated(path, text)
+    return Generated(path, text, path.name)
 
 
 def replace_block(text: str, name: str, content: str) -> str:
@@ -99,4 +101,6 @@ def replace_block(text: str, name: str, content: str) -> str:
     stop = text.find(end, start + len(begin)) if start >= 0 else -1
     if start < 0 or stop < 0:
         raise MarkerError(f"the README needs the markers {begin} and {end}, in that order")
-    return f"{text[: start + len(begin)]}\n{content}{text[stop:]}"
+    body = content.rstrip("\n")
+    # The blank line ends a Markdown table before the end marker.
+    return f"{text[: start + len(begin)]}\n{body}\n\n{text[stop:]}"

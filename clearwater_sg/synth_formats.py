@@ -107,18 +107,12 @@ def to_mermaid(synth: Synth) -> str:
 
     lines = ["flowchart LR"]
     lines += [f'  {_node_id(INTERNET)}(("{INTERNET}"))']
-    lines += [
-        f'  {_node_id(_group_node(group.role))}["{group.role}"]' for group in synth.groups
-    ]
-    externals = sorted(
-        {node for edge in edges for node in edge[:2] if node.startswith("peer:")}
-    )
+    lines += [f'  {_node_id(_group_node(group.role))}["{group.role}"]' for group in synth.groups]
+    externals = sorted({node for edge in edges for node in edge[:2] if node.startswith("peer:")})
     lines += [f'  {_node_id(node)}(["{node.removeprefix("peer:")}"])' for node in externals]
     for (source, target, direction), rules in sorted(edges.items()):
         arrow = "-->" if direction == "ingress" else "-.->"
-        lines.append(
-            f'  {_node_id(source)} {arrow}|"{_edge_label(rules)}"| {_node_id(target)}'
-        )
+        lines.append(f'  {_node_id(source)} {arrow}|"{_edge_label(rules)}"| {_node_id(target)}')
     return "\n".join(lines) + "\n"
 
 

@@ -10,7 +10,7 @@ import yaml
 from clearwater_sg import render
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.stackfile import StackFileError, load_stack
-from tests.helpers import PROJECT_DIR
+from tests.helpers import DOC, PROJECT_DIR
 
 PROJECT_FILE = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
 STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
@@ -89,3 +89,8 @@ def test_a_declared_boolean_must_be_a_boolean(tmp_path: Path) -> None:
     stack.write_text("config:\n  clearwater-sg:cloud: aws\n  clearwater-sg:hss: sometimes\n")
     with pytest.raises(StackFileError, match="'hss' must be of type 'boolean'"):
         load_stack(stack)
+
+
+def test_the_repositorys_copy_of_the_port_document_is_clearwaters() -> None:
+    # GitHub runners have no ../shared; CI there copies reference/ into its place.
+    assert (PROJECT_DIR / "reference" / DOC.name).read_text() == DOC.read_text()

@@ -45,7 +45,7 @@ def neutron_usage(recording: Recording) -> tuple[int, int]:
 def test_a_group_without_rules_still_needs_room_for_neutrons_default_rules() -> None:
     # With only Sprout deployed, Sprout's group has no peers and so no rules of its own.
     recording = run_main(openstack(roles=["sprout"], limits=GENEROUS))
-    groups, rules = neutron_usage(recording)
+    _, rules = neutron_usage(recording)
     assert run_main(openstack(roles=["sprout"], limits={"securityGroupRules": rules})).resources
     message = refused(openstack(roles=["sprout"], limits={"securityGroupRules": rules - 1}))
     assert "default rules of groups created with fewer" in message

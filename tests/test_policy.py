@@ -1,0 +1,343 @@
+"""The policy pack in policy/: each policy fires on a bad resource and stays quiet on the
+resources this project's stacks register.
+
+The checks are plain functions of (resource type, props), called here directly; the last
+tests run the pack the way `pulumi preview --policy-pack policy` does (the analyzer
+server pulumi-policy starts, spoken to over gRPC), with nothing but this machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import grpc  # type: ignore[import-untyped]
+import pytest
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+from clearwater_sg.render import render_stack
+from tests.helpers import PROJECT_DIR
+
+POLICY_DIR = PROJECT_DIR / "policy"
+STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
+
+AWS_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+AWS_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+AWS_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
+
+# Read from Clearwater_IP_Port_Usage.rst: the TCP ports it opens only to other nodes
+# (etcd; Bono's, Sprout's and application servers' internal SIP; Chronos; Dime's, Homer's
+# RESTful interfaces; Vellum's Cassandra, Memcached and Astaire).
+DOC_INTERNAL_TCP = frozenset(
+    (2380, 4000, 5052, 5054, 5058, 7000, 7253, 7888, 8888, 8889, 9160, 9888, 10888, 11211, 11311)
+)
+
+INTERNAL = "clearwater-internal-port-not-world-open"
+DESCRIPTION = "security-group-rule-has-description"
+INLINE = "no-inline-security-group-rules"
+MANAGEMENT = "ssh-snmp-not-world-open"
+
+
+def load_pack_module(name: str) -> ModuleType:
+    # Pulumi runs the pack with its directory on sys.path; so do the tests.
+    if str(POLICY_DIR) not in sys.path:
+        sys.path.insert(0, str(POLICY_DIR))
+    return importlib.import_module(name)
+
+
+checks = load_pack_module("clearwater_checks")
+pack = load_pack_module("clearwater_pack")
+
+
+def fired(resource_type: str, props: Mapping[str, Any]) -> set[str]:
+    """The names of the policies a resource violates."""
+    return {policy.name for policy, _ in checks.violations(resource_type, props)}
+
+
+def aws_ingress(port: int, cidr: str = "0.0.0.0/0", **props: Any) -> dict[str, Any]:
+    family = "cidrIpv6" if ":" in cidr else "cidrIpv4"
+    return {
+        "ipProtocol": "tcp",
+        "fromPort": port,
+        "toPort": port,
+        family: cidr,
+        "description": "a rule",
+        "securityGroupId": "sg-0123456789abcdef0",
+        **props,
+    }
+
+
+def openstack_ingress(port: int | None, **props: Any) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": "tcp",
+        "description": "a rule",
+        "securityGroupId": "f6b0c2a4-0000-4000-8000-000000000000",
+        **props,
+    }
+    if port is not None:
+        rule |= {"portRangeMin": port, "portRangeMax": port}
+    return rule
+
+
+def test_internal_ports_are_the_documents_peer_only_ports() -> None:
+    assert set(checks.INTERNAL_PORTS) == {("tcp", port) for port in DOC_INTERNAL_TCP}
+    assert set(checks.MANAGEMENT_PORTS) == {("tcp", 22), ("udp", 161), ("udp", 162)}
+
+
+@pytest.mark.parametrize("port", sorted(DOC_INTERNAL_TCP))
+@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0"])
+def test_an_internal_port_open_to_the_world_is_refused(port: int, cidr: str) -> None:
+    assert fired(AWS_INGRESS, aws_ingress(port, cidr)) == {INTERNAL}
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        # Every port, every protocol, or a range spanning internal ports.
+        (AWS_INGRESS, aws_ingress(0, ipProtocol="-1", fromPort=None, toPort=None)),
+        (AWS_INGRESS, aws_ingress(5000, toPort=6000)),
+        (AWS_INGRESS, aws_ingress(9160, ipProtocol="6")),
+        (
+            AWS_RULE,
+            {"type": "ingress", "protocol": "tcp", "fromPort": 7000, "toPort": 7000}
+            | {"cidrBlocks": ["10.0.0.0/8", "0.0.0.0/0"], "description": "x"},
+        ),
+        (
+            AWS_RULE,
+            {"type": "ingress", "protocol": "all", "fromPort": 0, "toPort": 0}
+            | {"ipv6CidrBlocks": ["::/0"], "description": "x"},
+        ),
+        (OPENSTACK_RULE, openstack_ingress(9888, remoteIpPrefix="0.0.0.0/0")),
+        (OPENSTACK_RULE, openstack_ingress(None, remoteIpPrefix="::/0", ethertype="IPv6")),
+        (OPENSTACK_RULE, openstack_ingress(11211)),  # no remote at all: anyone
+        (OPENSTACK_RULE, openstack_ingress(None, protocol=None, remoteIpPrefix="0.0.0.0/0")),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_world_openings_of_every_rule_shape_are_seen(
+    resource_type: str, props: Mapping[str, Any]
+) -> None:
+    assert INTERNAL in fired(resource_type, props)
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (AWS_INGRESS, aws_ingress(5060)),  # SIP is for the world
+        (AWS_INGRESS, aws_ingress(5058, "10.0.0.0/8")),
+        (AWS_INGRESS, aws_ingress(5058, referencedSecurityGroupId="sg-0aaa", cidrIpv4=None)),
+        (AWS_EGRESS, {"ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0", "description": "out"}),
+        (
+            AWS_RULE,
+            {"type": "egress", "protocol": "-1", "cidrBlocks": ["0.0.0.0/0"], "description": "x"},
+        ),
+        (OPENSTACK_RULE, openstack_ingress(5058, remoteGroupId="f6b0c2a4-aaaa")),
+        (OPENSTACK_RULE, openstack_ingress(None, direction="egress", protocol=None)),
+        (OPENSTACK_RULE, openstack_ingress(None, protocol="icmp", remoteIpPrefix="0.0.0.0/0")),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_allowed_flows_pass(resource_type: str, props: Mapping[str, Any]) -> None:
+    assert fired(resource_type, props) == set()
+
+
+def test_the_message_names_the_port_and_what_it_is_for() -> None:
+    ((_, message),) = checks.violations(AWS_INGRESS, aws_ingress(9160, "::/0"))
+    assert "TCP/9160" in message and "Cassandra" in message and "::/0" in message
+
+
+@pytest.mark.parametrize("description", [None, "", "   "])
+@pytest.mark.parametrize("resource_type", [AWS_INGRESS, AWS_EGRESS, AWS_RULE, OPENSTACK_RULE])
+def test_a_rule_without_a_description_is_refused(
+    resource_type: str, description: str | None
+) -> None:
+    props = {"ipProtocol": "tcp", "fromPort": 80, "toPort": 80, "cidrIpv4": "10.0.0.0/8"}
+    if description is not None:
+        props["description"] = description
+    assert fired(resource_type, props) == {DESCRIPTION}
+    assert fired(resource_type, props | {"description": "Web UI from the world"}) == set()
+
+
+@pytest.mark.parametrize("field", ["ingress", "egress"])
+def test_inline_rules_in_a_security_group_are_refused(field: str) -> None:
+    block = {"protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlocks": ["10.0.0.0/8"]}
+    group = {"name": "web", "description": "web", "vpcId": "vpc-0123456789abcdef0"}
+    assert fired(AWS_GROUP, group | {field: [block]}) == {INLINE}
+    assert fired(AWS_GROUP, group | {field: []}) == set()
+    assert fired(AWS_GROUP, group) == set()
+
+
+def test_an_inline_rule_opening_an_internal_port_is_refused_twice() -> None:
+    block = {"protocol": "tcp", "fromPort": 2380, "toPort": 2380, "cidrBlocks": ["0.0.0.0/0"]}
+    assert fired(AWS_GROUP, {"ingress": [block]}) == {INLINE, INTERNAL}
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (AWS_INGRESS, aws_ingress(22)),
+        (AWS_INGRESS, aws_ingress(161, "::/0", ipProtocol="udp", toPort=162)),
+        (OPENSTACK_RULE, openstack_ingress(162, protocol="udp", remoteIpPrefix="0.0.0.0/0")),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_ssh_or_snmp_open_to_the_world_is_advised_against(
+    resource_type: str, props: Mapping[str, Any]
+) -> None:
+    assert fired(resource_type, props) == {MANAGEMENT}
+
+
+def test_ssh_from_a_bastion_network_passes() -> None:
+    assert fired(AWS_INGRESS, aws_ingress(22, "192.0.2.0/24")) == set()
+    assert fired(OPENSTACK_RULE, openstack_ingress(22, remoteIpPrefix="192.0.2.0/24")) == set()
+
+
+def test_the_pack_declares_three_mandatory_policies_and_one_advisory() -> None:
+    levels = {policy.name: policy.enforcement_level for policy in pack.policies()}
+    assert levels == {
+        INTERNAL: EnforcementLevel.MANDATORY,
+        DESCRIPTION: EnforcementLevel.MANDATORY,
+        INLINE: EnforcementLevel.MANDATORY,
+        MANAGEMENT: EnforcementLevel.ADVISORY,
+    }
+
+
+NO_OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def validate(resource_type: str, props: dict[str, Any]) -> dict[str, list[str]]:
+    """Run every pulumi-policy policy of the pack on a resource, props wrapped as during
+    a preview (reading an unknown value raises); policy name -> its violation messages."""
+    reported: dict[str, list[str]] = {}
+    for policy in pack.policies():
+        assert isinstance(policy, ResourceValidationPolicy)
+        messages = reported.setdefault(policy.name, [])
+
+        def report(message: str, _urn: str | None, messages: list[str] = messages) -> None:
+            messages.append(message)
+
+        args = ResourceValidationArgs(
+            resource_type, unknown_checking_proxy(props), "urn:test", "test", NO_OPTIONS, None
+        )
+        policy.validate(args, report)
+    return {name: messages for name, messages in reported.items() if messages}
+
+
+def test_policies_report_through_pulumi_policy_and_tolerate_unknown_ids() -> None:
+    # During a preview the peer group's id and the owning group's id are not known yet.
+    group_rule = aws_ingress(5058, referencedSecurityGroupId=UNKNOWN_STRING_VALUE, cidrIpv4=None)
+    group_rule["securityGroupId"] = UNKNOWN_STRING_VALUE
+    assert validate(AWS_INGRESS, group_rule) == {}
+    neutron_rule = openstack_ingress(5058, remoteGroupId=UNKNOWN_STRING_VALUE)
+    assert validate(OPENSTACK_RULE, neutron_rule) == {}
+    bad = validate(AWS_INGRESS, aws_ingress(5058, description=""))
+    assert set(bad) == {INTERNAL, DESCRIPTION}
+
+
+def registered(stack_file: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    _, recording = render_stack(stack_file)
+    for resource in recording.resources:
+        yield resource.type, resource.name, resource.inputs
+
+
+@pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda path: path.name)
+def test_our_stacks_pass_every_mandatory_policy(stack_file: Path) -> None:
+    seen_rules = 0
+    for resource_type, name, props in registered(stack_file):
+        seen_rules += resource_type in checks.RULE_TYPES
+        mandatory = [
+            (policy.name, message)
+            for policy, message in checks.violations(resource_type, props)
+            if policy.mandatory
+        ]
+        assert mandatory == [], name
+    assert seen_rules > 0
+
+
+def test_only_the_labs_ssh_from_the_world_draws_advice() -> None:
+    # aio-lab leaves sshSources unset: SSH stays open to the world, as the document says.
+    advised = {
+        (stack_file.name, name)
+        for stack_file in STACK_FILES
+        for resource_type, name, props in registered(stack_file)
+        if MANAGEMENT in fired(resource_type, props)
+    }
+    assert advised == {("Pulumi.aio-lab.yaml", "clearwater-all-nodes-in-tcp-22-from-0.0.0.0_0")}
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The pack started as the Pulumi CLI starts a Python policy pack (its
+    pulumi-analyzer-policy-python runs `python -m pulumi.policy ENGINE PACK_DIR`)."""
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(POLICY_DIR)],
+        stdout=subprocess.PIPE,
+        cwd=POLICY_DIR,
+    )
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield analyzer_pb2_grpc.AnalyzerStub(channel)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def analyze(
+    stub: analyzer_pb2_grpc.AnalyzerStub, resource_type: str, props: dict[str, Any]
+) -> dict[str, int]:
+    """policy name -> enforcement level of each diagnostic the pack returns."""
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource_type, urn="urn:pulumi:test::p::t::n", name="n"
+    )
+    request.properties.update(props)  # a protobuf Struct, as the engine sends
+    response = stub.Analyze(request, timeout=30)
+    # pulumi-policy turns a policy that read an unknown value into this advisory notice.
+    assert not [d.message for d in response.diagnostics if "can't run policy" in d.message]
+    return {d.policyName: d.enforcementLevel for d in response.diagnostics}
+
+
+def test_the_pack_runs_as_the_cli_runs_it(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    bad = analyze(analyzer, AWS_INGRESS, aws_ingress(5058, description=""))
+    assert bad == {INTERNAL: analyzer_pb2.MANDATORY, DESCRIPTION: analyzer_pb2.MANDATORY}
+    ssh = analyze(analyzer, OPENSTACK_RULE, openstack_ingress(22, remoteIpPrefix="::/0"))
+    assert ssh == {MANAGEMENT: analyzer_pb2.ADVISORY}
+
+
+def test_the_running_pack_is_quiet_on_our_stacks_during_a_preview(
+    analyzer: analyzer_pb2_grpc.AnalyzerStub,
+) -> None:
+    for stack_file in STACK_FILES:
+        _, recording = render_stack(stack_file)
+        # In a preview, the ids of resources created by the same update are not known yet.
+        created = {resource.id for resource in recording.resources}
+        for resource in recording.resources:
+            props = {
+                key: UNKNOWN_STRING_VALUE if isinstance(value, str) and value in created else value
+                for key, value in resource.inputs.items()
+            }
+            diagnostics = analyze(analyzer, resource.type, props)
+            mandatory = {
+                name for name, level in diagnostics.items() if level != analyzer_pb2.ADVISORY
+            }
+            assert mandatory == set(), (stack_file.name, resource.name)
+            # Unknown ids must not stop a policy from running ("can't run during preview").
+            assert set(diagnostics) <= {MANAGEMENT}, (stack_file.name, resource.name)
