@@ -47,7 +47,7 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             raise pulumi.RunError(f"{name}: {exc}") from None
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.plan, self.quota = plan, quota
-        ids = _backend(options).create(plan, name, parent=self)
+        ids = _backend(options).create(plan, name, self, options.source_group_ids)
 
         shared = ids[Role.ALL_NODES.value]
         self.security_group_ids = pulumi.Output.all(**ids)

@@ -67,6 +67,8 @@ _GROUP_ID_EXAMPLE = {
     Cloud.AWS: "sg-0123456789abcdef0",
     Cloud.OPENSTACK: "a security group UUID",
 }
+# A label must not be mistaken for a group id in rule names, hence no "sg-" start.
+_LABEL = re.compile(r"^(?!sg-)[a-z][a-z0-9-]{0,39}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 _NAME_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 # Tags the component sets itself; an operator's tag must not silently replace them.
@@ -156,6 +158,10 @@ class DeploymentOptions(BaseModel):
     memento: StrictBool = False
     hss: StrictBool = False
     world_cidrs: tuple[str, ...] = Field(default=(), validate_default=True)
+    # Groups whose ids exist only at deploy time (a bastion created in the same program),
+    # by a label that names their rules: {"bastion": bastion_sg.id}.
+    ssh_source_groups: dict[str, str | pulumi.Output[str]] = Field(default_factory=dict)
+    snmp_source_groups: dict[str, str | pulumi.Output[str]] = Field(default_factory=dict)
     ssh_sources: tuple[str, ...] = Field(default=(), validate_default=True)
     snmp_sources: tuple[str, ...] = ()
     name_prefix: str | None = None
@@ -253,7 +259,7 @@ class DeploymentOptions(BaseModel):
     def _ssh_defaults_to_world(
         cls, value: tuple[str, ...], info: ValidationInfo
     ) -> tuple[str, ...]:
-        if not value:
+        if not value and not info.data.get("ssh_source_groups"):
             # The document opens SSH "to the world"; an operator narrows it here.
             world = info.data.get("world_cidrs")
             return world if world is not None else ()
@@ -284,6 +290,36 @@ class DeploymentOptions(BaseModel):
                 raise ValueError(f"[{index}] {exc}") from None
         return _unique(tuple(parsed), "source")
 
+    @field_validator("ssh_source_groups", "snmp_source_groups")
+    @classmethod
+    def _labelled_groups(
+        cls, value: dict[str, str | pulumi.Output[str]], info: ValidationInfo
+    ) -> dict[str, str | pulumi.Output[str]]:
+        cloud = info.data.get("cloud")
+        other = (
+            info.data.get("ssh_source_groups", {})
+            if info.field_name == "snmp_source_groups"
+            else {}
+        )
+        for label, group_id in value.items():
+            if label in other and other[label] is not group_id:
+                raise ValueError(f"label {label!r} names a different group in sshSourceGroups")
+            if not _LABEL.match(label) or label in {role.value for role in Role}:
+                raise ValueError(
+                    f"label {label!r} must be 1-40 lowercase letters, digits or '-', "
+                    "not a role name, and not shaped like a group id"
+                )
+            if (
+                isinstance(group_id, str)
+                and isinstance(cloud, Cloud)
+                and not _GROUP_ID[cloud].match(group_id)
+            ):
+                raise ValueError(
+                    f"{label}: {group_id!r} is not a security group id "
+                    f"(allowed: {_GROUP_ID_EXAMPLE[cloud]})"
+                )
+        return value
+
     @field_validator("name_prefix")
     @classmethod
     def _name_prefix_is_a_name(cls, value: str | None) -> str | None:
@@ -308,6 +344,20 @@ class DeploymentOptions(BaseModel):
     @property
     def families(self) -> tuple[Family, ...]:
         return self.ip_version.families
+
+    @property
+    def source_group_ids(self) -> dict[str, str | pulumi.Output[str]]:
+        """Every group from outside the deployment a rule may reference, by its plan ref."""
+        written = [
+            entry
+            for entry in (*self.ssh_sources, *self.snmp_sources)
+            if any(pattern.match(entry) for pattern in _GROUP_ID.values())
+        ]
+        return {
+            **{group_id: group_id for group_id in written},
+            **self.ssh_source_groups,
+            **self.snmp_source_groups,
+        }
 
     @property
     def groups(self) -> tuple[Role, ...]:

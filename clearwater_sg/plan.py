@@ -71,18 +71,23 @@ class GroupPeer(_Frozen):
 
 
 class ExistingGroupPeer(_Frozen):
-    """A security group that exists outside this deployment (a bastion's, a poller's)."""
+    """A security group from outside this deployment (a bastion's, a poller's).
+
+    `ref` is the group's id as written in config, or the label it was given in
+    `sshSourceGroups`/`snmpSourceGroups` when its id is only known at deploy time; the
+    backends resolve it through `DeploymentOptions.source_group_ids`.
+    """
 
     kind: Literal["existing-group"] = "existing-group"
-    group_id: str
+    ref: str
 
     @property
     def slug(self) -> str:
-        return self.group_id
+        return self.ref
 
     @property
     def label(self) -> str:
-        return self.group_id
+        return self.ref
 
 
 Peer = CidrPeer | GroupPeer | ExistingGroupPeer
@@ -155,19 +160,20 @@ def _peers(source: Source, options: DeploymentOptions) -> list[Peer]:
     """Who a matrix source means in this deployment (nobody, if that role has no nodes)."""
     if isinstance(source, Role):
         return [GroupPeer(group=source.value)] if source in options.groups else []
-    entries = {
-        Audience.WORLD: options.world_cidrs,
-        Audience.SSH_SOURCES: options.ssh_sources,
-        Audience.SNMP_SOURCES: options.snmp_sources,
+    entries, labelled = {
+        Audience.WORLD: (options.world_cidrs, {}),
+        Audience.SSH_SOURCES: (options.ssh_sources, options.ssh_source_groups),
+        Audience.SNMP_SOURCES: (options.snmp_sources, options.snmp_source_groups),
     }[source]
     peers: list[Peer] = []
     for entry in entries:
         try:
             ipaddress.ip_network(entry)
         except ValueError:
-            peers.append(ExistingGroupPeer(group_id=entry))
+            peers.append(ExistingGroupPeer(ref=entry))
         else:
             peers.append(CidrPeer(cidr=entry))
+    peers.extend(ExistingGroupPeer(ref=label) for label in sorted(labelled))
     return peers
 
 

@@ -28,6 +28,8 @@ _STRUCTURED = {
     "snmpSources": "list",
     "tags": "map",
     "limits": "map",
+    "sshSourceGroups": "map",
+    "snmpSourceGroups": "map",
 }
 _BOOLEAN = {"memento", "hss", "protect"}
 KNOWN_KEYS = tuple(field.alias or name for name, field in DeploymentOptions.model_fields.items())

@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_openstack as openstack
 import pytest
 
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
@@ -93,3 +94,45 @@ def test_component_registers_its_outputs() -> None:
         pulumi.ComponentResource.register_outputs = original  # type: ignore[method-assign]
     assert len(registered) == 1
     assert set(registered[0]) == {"securityGroupIds", "nodeSecurityGroupIds"}
+
+
+@pytest.mark.parametrize("cloud", ["aws", "openstack"])
+def test_a_bastion_group_created_in_the_same_program_can_be_the_ssh_source(cloud: str) -> None:
+    def program() -> None:
+        if cloud == "aws":
+            vpc = "vpc-0123456789abcdef0"
+            bastion_id = aws.ec2.SecurityGroup("bastion", vpc_id=vpc).id
+            options = DeploymentOptions(
+                cloud="aws", vpc_id=vpc, ssh_source_groups={"bastion": bastion_id}
+            )
+        else:
+            bastion_id = openstack.networking.SecGroup("bastion").id
+            options = DeploymentOptions(
+                cloud="openstack", ip_version="dual", ssh_source_groups={"bastion": bastion_id}
+            )
+        ClearwaterSecurityGroups("ims", options)
+
+    recording = run_program(program, project="platform", stack="prod", config={})
+    bastion_id = next(r.id for r in recording.resources if r.name == "bastion")
+    ssh = [r for r in recording.resources if "-in-tcp-22-" in r.name]
+    # The rule is named after the label, and SSH is open to the bastion's group only.
+    assert {r.name for r in ssh} == (
+        {"ims-all-nodes-in-tcp-22-from-bastion"}
+        if cloud == "aws"
+        else {
+            "ims-all-nodes-in-tcp-22-from-bastion-ipv4",
+            "ims-all-nodes-in-tcp-22-from-bastion-ipv6",
+        }
+    )
+    key = "referencedSecurityGroupId" if cloud == "aws" else "remoteGroupId"
+    assert {r.inputs[key] for r in ssh} == {bastion_id}
+    assert not any("cidrIpv4" in r.inputs or "remoteIpPrefix" in r.inputs for r in ssh)
+
+
+def test_source_group_labels_are_validated() -> None:
+    with pytest.raises(ValueError, match="label 'Bastion Host'"):
+        DeploymentOptions(cloud="openstack", ssh_source_groups={"Bastion Host": "x"})
+    with pytest.raises(ValueError, match="is not a security group id"):
+        DeploymentOptions(
+            cloud="aws", vpc_id="vpc-0123456789abcdef0", snmp_source_groups={"cacti": "cacti"}
+        )

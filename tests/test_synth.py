@@ -117,7 +117,7 @@ def test_mermaid_draws_every_documented_flow_once_per_pair_of_nodes() -> None:
     config = yaml.safe_load(PROD.read_text())["config"]
     audience_node = {
         "world": "Internet",
-        "ssh": config["clearwater-sg:sshSources"][0],
+        "ssh": next(iter(config["clearwater-sg:sshSourceGroups"].values())),
         "snmp": config["clearwater-sg:snmpSources"][0],
     }
     expected: dict[tuple[str, str], set[str]] = defaultdict(set)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from clearwater_sg.plan import CidrPeer, Direction, ExistingGroupPeer, GroupPeer, Plan, RuleSpec
+from clearwater_sg.backends import referenced_group
+from clearwater_sg.plan import CidrPeer, Direction, Plan, RuleSpec
 
 # AWS protocol names; "-1" means every protocol (ports must then be left unset).
 _IP_PROTOCOL = {
@@ -26,7 +28,11 @@ class AwsBackend:
     protect: bool = False
 
     def create(
-        self, plan: Plan, name: str, parent: pulumi.Resource
+        self,
+        plan: Plan,
+        name: str,
+        parent: pulumi.Resource,
+        existing: Mapping[str, pulumi.Input[str]],
     ) -> dict[str, pulumi.Output[str]]:
         # Groups first and without inline rules: rules then only depend on group ids, so
         # mutual references (Bono <-> Sprout) cannot form a dependency cycle.
@@ -44,12 +50,16 @@ class AwsBackend:
             for group in plan.groups
         }
         for rule in plan.rules:
-            _rule_resource(rule, name, ids, parent)
+            _rule_resource(rule, name, referenced_group(rule.peer, ids, existing), ids, parent)
         return ids
 
 
 def _rule_resource(
-    rule: RuleSpec, name: str, ids: dict[str, pulumi.Output[str]], parent: pulumi.Resource
+    rule: RuleSpec,
+    name: str,
+    peer_group: pulumi.Input[str] | None,
+    ids: dict[str, pulumi.Output[str]],
+    parent: pulumi.Resource,
 ) -> None:
     ip_protocol, from_port, to_port = _protocol(rule)
     peer = rule.peer
@@ -68,13 +78,7 @@ def _rule_resource(
         cidr_ipv4=peer.cidr if isinstance(peer, CidrPeer) and peer.family == 4 else None,
         cidr_ipv6=peer.cidr if isinstance(peer, CidrPeer) and peer.family == 6 else None,
         # A group reference matches the group's members over both families.
-        referenced_security_group_id=(
-            ids[peer.group]
-            if isinstance(peer, GroupPeer)
-            else peer.group_id
-            if isinstance(peer, ExistingGroupPeer)
-            else None
-        ),
+        referenced_security_group_id=peer_group,
         opts=pulumi.ResourceOptions(parent=parent),
     )
 

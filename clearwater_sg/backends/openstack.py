@@ -3,12 +3,14 @@ per rule and ethertype (Neutron rules carry exactly one ethertype)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_openstack as openstack
 
-from clearwater_sg.plan import CidrPeer, ExistingGroupPeer, GroupPeer, Plan, RuleSpec
+from clearwater_sg.backends import referenced_group
+from clearwater_sg.plan import CidrPeer, Plan, RuleSpec
 
 _ETHERTYPE = {4: "IPv4", 6: "IPv6"}
 _ICMP_PROTOCOL = {4: "icmp", 6: "ipv6-icmp"}
@@ -19,7 +21,11 @@ class OpenStackBackend:
     protect: bool = False
 
     def create(
-        self, plan: Plan, name: str, parent: pulumi.Resource
+        self,
+        plan: Plan,
+        name: str,
+        parent: pulumi.Resource,
+        existing: Mapping[str, pulumi.Input[str]],
     ) -> dict[str, pulumi.Output[str]]:
         ids = {
             group.key: openstack.networking.SecGroup(
@@ -35,8 +41,9 @@ class OpenStackBackend:
             for group in plan.groups
         }
         for rule in plan.rules:
+            peer_group = referenced_group(rule.peer, ids, existing)
             for family in plan.families_of(rule):
-                _rule_resource(rule, family, name, ids, parent)
+                _rule_resource(rule, family, name, peer_group, ids, parent)
         return ids
 
 
@@ -44,6 +51,7 @@ def _rule_resource(
     rule: RuleSpec,
     family: int,
     name: str,
+    peer_group: pulumi.Input[str] | None,
     ids: dict[str, pulumi.Output[str]],
     parent: pulumi.Resource,
 ) -> None:
@@ -59,13 +67,7 @@ def _rule_resource(
         port_range_min=port_min,
         port_range_max=port_max,
         remote_ip_prefix=peer.cidr if isinstance(peer, CidrPeer) else None,
-        remote_group_id=(
-            ids[peer.group]
-            if isinstance(peer, GroupPeer)
-            else peer.group_id
-            if isinstance(peer, ExistingGroupPeer)
-            else None
-        ),
+        remote_group_id=peer_group,
         # Neutron rules cannot be updated in place; a changed rule must be deleted before
         # its replacement is created, or Neutron rejects the new one as a duplicate.
         opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
