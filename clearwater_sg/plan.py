@@ -152,7 +152,7 @@ def _condition_holds(condition: Condition | None, options: DeploymentOptions) ->
     return {
         Condition.MEMENTO: options.memento,
         Condition.HSS: options.hss,
-        Condition.SNMP: bool(options.snmp_sources),
+        Condition.SNMP: bool(options.snmp_sources or options.snmp_source_groups),
     }[condition]
 
 

@@ -120,3 +120,12 @@ def test_group_names_and_descriptions_never_depend_on_toggles() -> None:
         }
 
     assert groups(plain) == groups(everything)
+
+
+def test_snmp_from_a_labelled_poller_group_alone_opens_snmp_to_it_only() -> None:
+    poller = "sg-0123456789abcdef0"
+    added, removed, changed = added_and_changed(
+        run_main(aws()), run_main(aws(snmpSourceGroups={"cacti": poller}))
+    )
+    assert (removed, changed) == (set(), set())
+    assert added == {"clearwater-all-nodes-in-udp-161-162-from-cacti"}
