@@ -3,15 +3,27 @@ cloud's Pulumi resources; it knows nothing about Clearwater."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Protocol
+from dataclasses import dataclass
 
 import pulumi
 
-from clearwater_sg.plan import ExistingGroupPeer, GroupPeer, Peer, Plan
+from clearwater_sg.plan import ExistingGroupPeer, GroupPeer, GroupSpec, Plan, RuleSpec
 
 
-class Backend(Protocol):
+@dataclass(frozen=True)
+class RuleTarget:
+    """What a rule resource needs besides the rule: ids resolved, and its parent."""
+
+    name: str  # the Pulumi resource name, from the rule's stable key
+    group_id: pulumi.Output[str]  # the group the rule belongs to
+    peer_group_id: pulumi.Input[str] | None  # the group it admits, unless the peer is a CIDR
+    families: tuple[int, ...]  # the families the rule applies to
+    parent: pulumi.Resource
+
+
+class Backend(ABC):
     def create(
         self,
         plan: Plan,
@@ -21,17 +33,34 @@ class Backend(Protocol):
     ) -> dict[str, pulumi.Output[str]]:
         """Register every group, then every rule; return each group's id by group key.
 
-        `existing` resolves the refs of groups from outside the plan to their ids.
+        `existing` resolves refs to groups from outside the plan to their ids.
         """
-        ...
+        # Groups first and without inline rules: rules then only depend on group ids, so
+        # mutual references (Bono <-> Sprout) cannot form a dependency cycle.
+        ids = {group.key: self.group(group, f"{name}-{group.key}", parent) for group in plan.groups}
+        for rule in plan.rules:
+            peer = rule.peer
+            peer_group_id: pulumi.Input[str] | None = (
+                ids[peer.group]
+                if isinstance(peer, GroupPeer)
+                else existing[peer.ref]
+                if isinstance(peer, ExistingGroupPeer)
+                else None
+            )
+            target = RuleTarget(
+                name=f"{name}-{rule.key}",
+                group_id=ids[rule.group],
+                peer_group_id=peer_group_id,
+                families=plan.families_of(rule),
+                parent=parent,
+            )
+            self.rule(rule, target)
+        return ids
 
+    @abstractmethod
+    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+        """Register one security group without rules; its id."""
 
-def referenced_group(
-    peer: Peer, own: Mapping[str, pulumi.Output[str]], existing: Mapping[str, pulumi.Input[str]]
-) -> pulumi.Input[str] | None:
-    """The id of the group a rule's peer is, or None for an address peer."""
-    if isinstance(peer, GroupPeer):
-        return own[peer.group]
-    if isinstance(peer, ExistingGroupPeer):
-        return existing[peer.ref]
-    return None
+    @abstractmethod
+    def rule(self, rule: RuleSpec, target: RuleTarget) -> None:
+        """Register the cloud resources of one rule."""
