@@ -6,8 +6,8 @@ import runpy
 from collections.abc import Mapping
 from pathlib import Path
 
-from clearwater_sg.inventory import Inventory, inventory
-from clearwater_sg.offline import Recording, run_program
+from clearwater_sg.inventory import GROUP_TYPES, Inventory, inventory
+from clearwater_sg.offline import Recording, Registered, run_program
 from clearwater_sg.stackfile import config_string
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -43,3 +43,18 @@ def aws(**config: object) -> dict[str, object]:
 
 def openstack(**config: object) -> dict[str, object]:
     return {"cloud": "openstack", **config}
+
+
+def groups_by_role(recording: Recording) -> dict[str, Registered]:
+    """The registered security groups, by the role tag each carries (either cloud)."""
+    found = {}
+    for group in recording.resources:
+        if group.type not in GROUP_TYPES:
+            continue
+        tags = group.inputs["tags"]
+        if isinstance(tags, dict):
+            role = tags["clearwater:role"]
+        else:  # OpenStack tags are "key=value" strings
+            role = next(t.split("=", 1)[1] for t in tags if t.startswith("clearwater:role="))
+        found[str(role)] = group
+    return found

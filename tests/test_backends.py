@@ -12,22 +12,9 @@ from clearwater_sg.inventory import (
     OPENSTACK_RULE,
 )
 from clearwater_sg.offline import Recording, Registered
-from tests.helpers import ALL_ROLES, VPC, aws, openstack, run_main
+from tests.helpers import ALL_ROLES, VPC, aws, groups_by_role, openstack, run_main
 
 COMPONENT = "clearwater-sg:index:ClearwaterSecurityGroups"
-
-
-def groups_by_role(recording: Recording, group_type: str) -> dict[str, Registered]:
-    found = {}
-    for group in recording.of_type(group_type):
-        tags = group.inputs["tags"]
-        role = (
-            tags["clearwater:role"]
-            if isinstance(tags, dict)
-            else next(tag.split("=", 1)[1] for tag in tags if tag.startswith("clearwater:role="))
-        )
-        found[role] = group
-    return found
 
 
 def rules_of(recording: Recording, rule_type: str, group: Registered) -> list[dict[str, object]]:
@@ -41,7 +28,7 @@ def rules_of(recording: Recording, rule_type: str, group: Registered) -> list[di
 
 def test_aws_groups_have_no_inline_rules_and_live_in_the_vpc() -> None:
     recording = run_main(aws(roles=ALL_ROLES))
-    groups = groups_by_role(recording, AWS_GROUP)
+    groups = groups_by_role(recording)
     assert set(groups) == {"all-nodes", *ALL_ROLES}
     for group in groups.values():
         assert group.inputs["vpcId"] == VPC
@@ -51,7 +38,7 @@ def test_aws_groups_have_no_inline_rules_and_live_in_the_vpc() -> None:
 
 def test_aws_peer_references_resolve_to_the_peer_groups_id() -> None:
     recording = run_main(aws())
-    groups = groups_by_role(recording, AWS_GROUP)
+    groups = groups_by_role(recording)
     bono_rules = rules_of(recording, AWS_INGRESS, groups["bono"])
     internal_sip = {r["referencedSecurityGroupId"] for r in bono_rules if r.get("fromPort") == 5058}
     assert internal_sip == {groups["bono"].id, groups["sprout"].id}
@@ -67,7 +54,7 @@ def test_aws_peer_references_resolve_to_the_peer_groups_id() -> None:
 
 def test_aws_icmp_uses_type_as_from_port_and_any_code() -> None:
     recording = run_main(aws(ipVersion="dual"))
-    shared = groups_by_role(recording, AWS_GROUP)["all-nodes"]
+    shared = groups_by_role(recording)["all-nodes"]
     icmp = {
         (r["ipProtocol"], r["fromPort"], r["toPort"], r.get("cidrIpv4") or r.get("cidrIpv6"))
         for r in rules_of(recording, AWS_INGRESS, shared)
@@ -95,7 +82,7 @@ def test_aws_declares_allow_all_egress_per_family_on_the_shared_group(
     ip_version: str, expected: set[tuple[str, str]]
 ) -> None:
     recording = run_main(aws(ipVersion=ip_version))
-    groups = groups_by_role(recording, AWS_GROUP)
+    groups = groups_by_role(recording)
     egress = recording.of_type(AWS_EGRESS)
     assert {r.inputs["securityGroupId"] for r in egress} == {groups["all-nodes"].id}
     assert all(r.inputs["ipProtocol"] == "-1" for r in egress)
@@ -107,7 +94,7 @@ def test_aws_declares_allow_all_egress_per_family_on_the_shared_group(
 
 def test_aws_groups_are_tagged_with_role_and_operator_tags() -> None:
     recording = run_main(aws(tags={"environment": "prod", "owner": "ims"}), stack="prod")
-    for role, group in groups_by_role(recording, AWS_GROUP).items():
+    for role, group in groups_by_role(recording).items():
         assert group.inputs["tags"] == {
             "clearwater:role": role,
             "Name": f"clearwater-prod-{role}",
@@ -120,7 +107,7 @@ def test_aws_groups_are_tagged_with_role_and_operator_tags() -> None:
 def test_ssh_from_an_existing_group_references_it() -> None:
     bastion = "sg-0123456789abcdef0"
     recording = run_main(aws(sshSources=[bastion, "10.1.0.0/16"]))
-    shared = groups_by_role(recording, AWS_GROUP)["all-nodes"]
+    shared = groups_by_role(recording)["all-nodes"]
     ssh = [r for r in rules_of(recording, AWS_INGRESS, shared) if r.get("fromPort") == 22]
     assert {(r.get("referencedSecurityGroupId"), r.get("cidrIpv4")) for r in ssh} == {
         (bastion, None),
@@ -133,7 +120,7 @@ def test_ssh_from_an_existing_group_references_it() -> None:
 
 def test_openstack_rules_carry_one_ethertype_and_reference_peer_groups() -> None:
     recording = run_main(openstack(ipVersion="dual"))
-    groups = groups_by_role(recording, OPENSTACK_GROUP)
+    groups = groups_by_role(recording)
     vellum = rules_of(recording, OPENSTACK_RULE, groups["vellum"])
     astaire = {
         (r["remoteGroupId"], r["ethertype"]) for r in vellum if r.get("portRangeMin") == 11311
@@ -148,7 +135,7 @@ def test_openstack_rules_carry_one_ethertype_and_reference_peer_groups() -> None
 
 def test_openstack_icmp_type_in_port_range_min_and_ipv6_icmp() -> None:
     recording = run_main(openstack(ipVersion="dual"))
-    shared = groups_by_role(recording, OPENSTACK_GROUP)["all-nodes"]
+    shared = groups_by_role(recording)["all-nodes"]
     icmp = {
         (r["protocol"], r["ethertype"], r["portRangeMin"], r.get("portRangeMax"))
         for r in rules_of(recording, OPENSTACK_RULE, shared)
@@ -167,7 +154,7 @@ def test_openstack_icmp_type_in_port_range_min_and_ipv6_icmp() -> None:
 
 def test_openstack_replaces_default_egress_with_declared_rules() -> None:
     recording = run_main(openstack(ipVersion="dual"))
-    groups = groups_by_role(recording, OPENSTACK_GROUP)
+    groups = groups_by_role(recording)
     assert all(group.inputs["deleteDefaultRules"] is True for group in groups.values())
     egress = [
         r.inputs for r in recording.of_type(OPENSTACK_RULE) if r.inputs["direction"] == "egress"
@@ -181,7 +168,7 @@ def test_openstack_replaces_default_egress_with_declared_rules() -> None:
 def test_openstack_rules_are_deleted_before_replacement_and_groups_tagged() -> None:
     recording = run_main(openstack(tags={"environment": "staging"}), stack="staging")
     assert all(rule.delete_before_replace for rule in recording.of_type(OPENSTACK_RULE))
-    for role, group in groups_by_role(recording, OPENSTACK_GROUP).items():
+    for role, group in groups_by_role(recording).items():
         assert sorted(group.inputs["tags"]) == sorted(
             [f"clearwater:role={role}", f"Name=clearwater-staging-{role}", "environment=staging"]
         )

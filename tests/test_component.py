@@ -12,20 +12,11 @@ import pytest
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
 from clearwater_sg.inventory import AWS_GROUP, OPENSTACK_GROUP
 from clearwater_sg.offline import Recording, run_program
-from tests.helpers import run_main
+from tests.helpers import groups_by_role, run_main
 
 
 def group_ids_by_role(recording: Recording) -> dict[str, str]:
-    ids = {}
-    for group in recording.of_type(AWS_GROUP) + recording.of_type(OPENSTACK_GROUP):
-        tags = group.inputs["tags"]
-        role = (
-            tags["clearwater:role"]
-            if isinstance(tags, dict)
-            else next(t.split("=", 1)[1] for t in tags if t.startswith("clearwater:role="))
-        )
-        ids[role] = group.id
-    return ids
+    return {role: group.id for role, group in groups_by_role(recording).items()}
 
 
 def test_a_vpc_created_in_the_same_program_can_be_passed_as_an_output() -> None:
