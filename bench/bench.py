@@ -221,12 +221,19 @@ def rule_families(flow: Flow, peer: Peer, options: DeploymentOptions) -> tuple[i
     return tuple(options.families)
 
 
-def port_labels(flow: Flow, family: int | None) -> list[str]:
+def port_labels(flow: Flow, family: int | None, options: DeploymentOptions) -> list[str]:
     """One label per rule the line needs in `family` (ICMP: one rule per message type)."""
     if flow.protocol is Protocol.ICMP:
         types = ICMP_TYPES[flow.line]
         wanted = (4, 6) if family is None else (family,)
-        return [f"type {icmp_type}" for each in wanted for icmp_type in types[each]]
+        return [
+            f"type {icmp_type}"
+            for each in wanted
+            for icmp_type in types[each]
+            # pulumi-openstack cannot send ICMP type 0 (IPv4 Echo Reply) at all, so no
+            # OpenStack deployment can have that rule; see the README.
+            if not (options.cloud is Cloud.OPENSTACK and (each, icmp_type) == (4, 0))
+        ]
     first, last = flow.port_range
     return [str(first) if first == last else f"{first}-{last}"]
 
@@ -242,7 +249,7 @@ def line_rules(flow: Flow, source: Source, options: DeploymentOptions) -> Iterat
     """The fewest rules that open one doc line to one doc source."""
     for peer in peers(source, options):
         for family in rule_families(flow, peer, options):
-            for ports in port_labels(flow, family):
+            for ports in port_labels(flow, family, options):
                 yield RuleKey(
                     group=flow.group.value,
                     family=family_label(peer, family, options),

@@ -53,8 +53,9 @@ class QuotaCheck:
 
 
 class QuotaExceededError(ValueError):
-    def __init__(self, failures: list[QuotaCheck]) -> None:
-        self.failures = failures
+    def __init__(self, checks: list[QuotaCheck]) -> None:
+        self.checks = checks
+        failures = [check for check in checks if not check.fits]
         super().__init__(
             "the plan does not fit the target's limits:\n  "
             + "\n  ".join(
@@ -79,9 +80,8 @@ def quota_checks(
 
 
 def require_fit(checks: list[QuotaCheck]) -> None:
-    failures = [check for check in checks if not check.fits]
-    if failures:
-        raise QuotaExceededError(failures)
+    if not all(check.fits for check in checks):
+        raise QuotaExceededError(checks)
 
 
 def _aws_checks(limits: Limits, rules: list[RuleUse]) -> list[QuotaCheck]:

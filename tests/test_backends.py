@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
 from clearwater_sg.inventory import (
     AWS_EGRESS,
     AWS_GROUP,
@@ -11,7 +12,7 @@ from clearwater_sg.inventory import (
     OPENSTACK_GROUP,
     OPENSTACK_RULE,
 )
-from clearwater_sg.offline import Recording, Registered
+from clearwater_sg.offline import Recording, Registered, run_program
 from tests.helpers import ALL_ROLES, VPC, aws, groups_by_role, openstack, run_main
 
 COMPONENT = "clearwater-sg:index:ClearwaterSecurityGroups"
@@ -141,15 +142,36 @@ def test_openstack_icmp_type_in_port_range_min_and_ipv6_icmp() -> None:
         for r in rules_of(recording, OPENSTACK_RULE, shared)
         if str(r.get("protocol", "")).endswith("icmp")
     }
+    # The provider needs a code with a type, and never sends a 0: code 0 means "any code".
+    # IPv4 Echo Reply (type 0) cannot be sent at all; see the next test.
     assert icmp == {
-        ("icmp", "IPv4", 8, None),
-        ("icmp", "IPv4", 0, None),
-        ("icmp", "IPv4", 3, None),
-        ("ipv6-icmp", "IPv6", 128, None),
-        ("ipv6-icmp", "IPv6", 129, None),
-        ("ipv6-icmp", "IPv6", 1, None),
-        ("ipv6-icmp", "IPv6", 2, None),
+        ("icmp", "IPv4", 8, 0),
+        ("icmp", "IPv4", 3, 0),
+        ("ipv6-icmp", "IPv6", 128, 0),
+        ("ipv6-icmp", "IPv6", 129, 0),
+        ("ipv6-icmp", "IPv6", 1, 0),
+        ("ipv6-icmp", "IPv6", 2, 0),
     }
+
+
+def test_openstack_says_why_it_does_not_create_icmp_echo_reply() -> None:
+    created: list[ClearwaterSecurityGroups] = []
+
+    def program() -> None:
+        created.append(ClearwaterSecurityGroups("ims", DeploymentOptions(cloud="openstack")))
+        created.append(
+            ClearwaterSecurityGroups(
+                "aws", DeploymentOptions(cloud="aws", vpc_id=VPC, name_prefix="cw-aws")
+            )
+        )
+
+    run_program(program, project="p", stack="s", config={})
+    on_openstack, on_aws = created
+    assert [(rule.key, rule.line) for rule, _ in on_openstack.not_created] == [
+        ("all-nodes-in-icmp-type0-from-0.0.0.0_0", "Echo Reply")
+    ]
+    assert "ICMP type 0" in on_openstack.not_created[0][1]
+    assert on_aws.not_created == []
 
 
 def test_openstack_replaces_default_egress_with_declared_rules() -> None:

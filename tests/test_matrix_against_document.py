@@ -82,6 +82,10 @@ def expected_ingress(case: Case) -> Counter[Row]:
         for family, peer in _peers(port, case, cidrs):
             if port.protocol == "icmp":
                 for icmp_type in ICMP_TYPES[port.line][int(family[-1])]:
+                    if case.cloud == "openstack" and (family, icmp_type) == ("IPv4", 0):
+                        # The one documented exception: pulumi-openstack cannot send
+                        # ICMP type 0 (it would open every ICMP type), see README.
+                        continue
                     rows[(port.group, family, "icmp", f"type {icmp_type}", peer)] += 1
             else:
                 first, last = port.ports

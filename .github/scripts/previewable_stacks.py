@@ -25,6 +25,8 @@ def stacks(stack_dir: Path) -> list[dict[str, str]]:
     found = []
     for path in sorted(stack_dir.glob("Pulumi.*.yaml")):
         config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+        if config.get("aws:endpoints"):
+            continue  # a local-emulator stack (stacks/Pulumi.local.yaml): nothing to preview
         found.append(
             {
                 "stack": path.name.removeprefix("Pulumi.").removesuffix(".yaml"),

@@ -57,6 +57,16 @@ class Backend(ABC):
             self.rule(rule, target)
         return ids
 
+    def cannot_express(self, rule: RuleSpec) -> str | None:
+        """Why this cloud's provider cannot create the rule as planned, if it cannot."""
+        return None
+
+    def fit(self, plan: Plan) -> tuple[Plan, list[tuple[RuleSpec, str]]]:
+        """The plan without the rules this cloud cannot express, and those rules with why."""
+        dropped = [(rule, why) for rule in plan.rules if (why := self.cannot_express(rule))]
+        kept = tuple(rule for rule in plan.rules if not self.cannot_express(rule))
+        return plan.model_copy(update={"rules": kept}), dropped
+
     @abstractmethod
     def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
         """Register one security group without rules; its id."""

@@ -13,6 +13,7 @@ from clearwater_sg.plan import CidrPeer, GroupSpec, RuleSpec
 
 _ETHERTYPE = {4: "IPv4", 6: "IPv6"}
 _ICMP_PROTOCOL = {4: "icmp", 6: "ipv6-icmp"}
+_ANY_ICMP_CODE = 0  # never sent: see _protocol
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,18 @@ class OpenStackBackend(Backend):
             delete_default_rules=True,
             opts=pulumi.ResourceOptions(parent=parent, protect=self.protect),
         ).id
+
+    def cannot_express(self, rule: RuleSpec) -> str | None:
+        if rule.protocol == "icmp" and rule.from_port == 0:
+            # gophercloud, under pulumi-openstack, leaves zero ports out of its requests
+            # (gophercloud issue 1775), and Neutron reads an ICMP rule without a type as
+            # every ICMP type: a rule for type 0 would open all of ICMP instead.
+            return (
+                "pulumi-openstack cannot send ICMP type 0 (Echo Reply); Neutron would store "
+                "it as every ICMP type. Neutron groups are stateful, so replies to a node's "
+                "own echo requests are admitted without it"
+            )
+        return None
 
     def rule(self, rule: RuleSpec, target: RuleTarget) -> None:
         peer = rule.peer
@@ -57,6 +70,8 @@ def _protocol(rule: RuleSpec, family: int) -> tuple[str | None, int | None, int 
     if rule.protocol == "all":
         return None, None, None
     if rule.protocol == "icmp":
-        # Neutron reads port_range_min as the ICMP type; no port_range_max means any code.
-        return _ICMP_PROTOCOL[family], rule.from_port, None
+        # Neutron reads port_range_min as the ICMP type and port_range_max as the code.
+        # The provider wants both once either is set, and leaves a 0 out of the request,
+        # so port_range_max=0 reaches Neutron as "any code".
+        return _ICMP_PROTOCOL[family], rule.from_port, _ANY_ICMP_CODE
     return rule.protocol, rule.from_port, rule.to_port

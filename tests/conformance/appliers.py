@@ -1,0 +1,811 @@
+"""Apply what the program registered to a live cloud API, request by request, the way
+the Pulumi providers would, and read back what the cloud stored.
+
+The source of truth is a :class:`~clearwater_sg.offline.Recording` of the real program
+(`__main__.py` under the SDK's mock engine): every resource exactly as the engine
+received it. Each registration becomes the API calls its provider makes on create:
+
+* pulumi-openstack (terraform-provider-openstack on gophercloud v2):
+  ``openstack:networking/secGroup:SecGroup`` -> ``POST /v2.0/security-groups`` (name,
+  description); with ``deleteDefaultRules``, ``GET`` the group and ``DELETE`` each of
+  its rules; then ``PUT .../tags`` with all tags.
+  ``openstack:networking/secGroupRule:SecGroupRule`` -> ``POST /v2.0/security-group-rules``.
+  gophercloud's ``rules.CreateOpts`` encodes ``port_range_min``/``port_range_max`` as
+  ``int`` with ``omitempty`` and the strings with ``omitempty``: a 0 port or an empty
+  string is *not sent* (so ICMP type 0 reaches Neutron as "no type", i.e. every type).
+  :func:`neutron_rule_body` does the same.
+* pulumi-aws (terraform-provider-aws): ``aws:ec2/securityGroup:SecurityGroup`` ->
+  ``CreateSecurityGroup`` (GroupName, Description, VpcId, TagSpecifications), then
+  ``RevokeSecurityGroupEgress`` of AWS's default allow-all egress, IPv4 then IPv6 (the
+  IPv6 revoke may find nothing). ``aws:vpc/securityGroup{Ingress,Egress}Rule`` ->
+  ``AuthorizeSecurityGroup{Ingress,Egress}`` with one IpPermission; the description
+  rides on the one IpRange / Ipv6Range / UserIdGroupPair.
+
+Under Neutron's ``noauth`` the request context's project is not the caller's, so every
+body carries ``project_id`` (what a token scoped to the project supplies for real).
+
+Fake ids from the mock run (groups, the VPC, existing groups a stack references) are
+mapped to the ids the server returns; an id with no mapping is an error, never sent.
+Groups are created before rules (the engine's dependency order); the single steps are
+public so a test can choose another order that the engine may also take.
+
+An input key this module does not know how to translate is an error: a backend that
+starts sending a new field must be taught here, not silently dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from botocore.exceptions import ClientError
+
+from clearwater_sg.inventory import (
+    AWS_EGRESS,
+    AWS_GROUP,
+    AWS_INGRESS,
+    OPENSTACK_GROUP,
+    OPENSTACK_RULE,
+)
+from clearwater_sg.offline import Recording, Registered
+from clearwater_sg.render import render_stack
+from clearwater_sg.stackfile import config_string, load_stack
+from tests.conformance.servers import MotoServer, NeutronClient, NeutronError, NeutronServer
+from tests.helpers import ALL_ROLES, PROJECT_DIR, run_main
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.type_defs import (
+        IpPermissionOutputTypeDef,
+        IpPermissionUnionTypeDef,
+        IpRangeTypeDef,
+        Ipv6RangeTypeDef,
+        SecurityGroupTypeDef,
+        TagTypeDef,
+        UserIdGroupPairTypeDef,
+    )
+
+JSON = dict[str, Any]
+
+# ==========================================================================
+# What to apply: the bundled stacks and the largest configuration
+
+STACKS_DIR: Final = PROJECT_DIR / "stacks"
+PROJECT: Final = "clearwater-sg"
+
+# Every role with app-servers, Memento, HSS, SNMP from both families, dual stack.
+LARGEST: Final[Mapping[str, object]] = {
+    "roles": ALL_ROLES,
+    "memento": True,
+    "hss": True,
+    "snmpSources": ["10.20.0.0/24", "fd00:20::/64"],
+    "ipVersion": "dual",
+}
+LARGEST_VPC: Final = "vpc-0123456789abcdef0"
+
+
+def stack_files(cloud: str) -> list[Path]:
+    """Every bundled stack file whose cloud is `cloud`."""
+    return [
+        path
+        for path in sorted(STACKS_DIR.glob("Pulumi.*.yaml"))
+        if load_stack(path).config.get(f"{PROJECT}:cloud") == cloud
+    ]
+
+
+def stack_name(path: Path) -> str:
+    return path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+
+
+def case_names(cloud: str) -> list[str]:
+    """The cases every conformance test covers: each stack of the cloud, the largest."""
+    return [f"stack-{stack_name(path)}" for path in stack_files(cloud)] + [f"largest-{cloud}"]
+
+
+@functools.cache
+def case_config(name: str) -> dict[str, str]:
+    """The project's config of a case, as the program receives it (key -> text)."""
+    if name.startswith("stack-"):
+        config = load_stack(STACKS_DIR / f"Pulumi.{name.removeprefix('stack-')}.yaml").config
+    else:
+        config = {f"{PROJECT}:{key}": value for key, value in largest_config(name).items()}
+    return {
+        key.removeprefix(f"{PROJECT}:"): value
+        for key, value in config.items()
+        if key.startswith(f"{PROJECT}:")
+    }
+
+
+def largest_config(name: str) -> dict[str, str]:
+    cloud = name.removeprefix("largest-")
+    config: dict[str, object] = {"cloud": cloud, **LARGEST}
+    if cloud == "aws":
+        config["vpcId"] = LARGEST_VPC
+    return {key: config_string(value) for key, value in config.items()}
+
+
+@functools.cache
+def recording_of(name: str) -> Recording:
+    """What the real program registers for a case (cached: runs take ~1 s)."""
+    if name.startswith("stack-"):
+        _, recording = render_stack(STACKS_DIR / f"Pulumi.{name.removeprefix('stack-')}.yaml")
+        return recording
+    return run_main(largest_config(name))
+
+
+# ==========================================================================
+# Shared helpers
+
+
+class ApplyError(Exception):
+    """A request for one registered resource was refused (or could not be built)."""
+
+    def __init__(self, resource: Registered, step: str, cause: Exception) -> None:
+        super().__init__(f"{resource.name} ({resource.type}): {step}: {cause}")
+        self.resource = resource
+        self.step = step
+        self.cause = cause
+
+
+def _check_keys(resource: Registered, known: Iterable[str]) -> None:
+    unknown = sorted(set(resource.inputs) - set(known))
+    if unknown:
+        raise ApplyError(
+            resource,
+            "translate",
+            KeyError(f"input(s) {unknown} have no translation in tests/conformance/appliers.py"),
+        )
+
+
+def _int(value: object) -> int | None:
+    """A number from the engine's wire format (floats), exactly."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise TypeError(f"not an integer: {value!r}")
+    return int(value)
+
+
+def _str(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"not a string: {value!r}")
+    return value
+
+
+def external_group_ids(recording: Recording, rule_type: str, key: str) -> list[str]:
+    """Group ids the rules reference that the program does not create."""
+    own = recording.by_id()
+    return sorted(
+        {
+            str(rule.inputs[key])
+            for rule in recording.of_type(rule_type)
+            if rule.inputs.get(key) and str(rule.inputs[key]) not in own
+        }
+    )
+
+
+def _label(ids: Mapping[str, str], recording: Recording) -> dict[str, str]:
+    """real id -> a readable label: the registered name of a group, or external:<id>."""
+    names = {resource.id: resource.name for resource in recording.resources}
+    return {real: names.get(fake, f"external:{fake}") for fake, real in ids.items()}
+
+
+# ==========================================================================
+# OpenStack (Neutron), as pulumi-openstack sends it
+
+GROUPS: Final = "/v2.0/security-groups"
+RULES: Final = "/v2.0/security-group-rules"
+_SECGROUP_INPUTS: Final = ("name", "description", "tags", "deleteDefaultRules")
+_RULE_INPUTS: Final = (
+    "securityGroupId",
+    "direction",
+    "ethertype",
+    "protocol",
+    "portRangeMin",
+    "portRangeMax",
+    "remoteIpPrefix",
+    "remoteGroupId",
+    "description",
+)
+
+
+def openstack_schema_errors(resource: Registered) -> list[str]:
+    """What terraform-provider-openstack's schema (which the Pulumi bridge checks before
+    any request) says about a SecGroupRule's inputs.
+
+    `openstack_networking_secgroup_rule_v2`: port_range_min and port_range_max are each
+    `RequiredWith` the other and `protocol`, and `IntBetween(0, 65535)`; remote_group_id
+    and remote_ip_prefix conflict.
+    """
+    inputs = resource.inputs
+    errors = []
+    for key in ("portRangeMin", "portRangeMax"):
+        if inputs.get(key) is None:
+            continue
+        missing = [
+            other
+            for other in ("protocol", "portRangeMin", "portRangeMax")
+            if inputs.get(other) is None
+        ]
+        if missing:
+            errors.append(
+                f"{key}: all of `port_range_max,port_range_min,protocol` must be specified"
+                f" (missing {', '.join(missing)})"
+            )
+        port = _int(inputs[key])
+        if port is None or not 0 <= port <= 65535:
+            errors.append(f"{key}: expected to be in the range (0 - 65535), got {port}")
+    if inputs.get("remoteGroupId") is not None and inputs.get("remoteIpPrefix") is not None:
+        errors.append("remoteGroupId: conflicts with remoteIpPrefix")
+    return errors
+
+
+def neutron_rule_body(inputs: Mapping[str, Any], ids: Mapping[str, str], project_id: str) -> JSON:
+    """The `security_group_rule` body gophercloud builds from the rule's inputs.
+
+    `direction`, `ethertype`, `security_group_id` are always sent; every other field is
+    `omitempty`: an empty string or a 0 port is left out of the request.
+    """
+    body: JSON = {
+        "direction": _str(inputs["direction"]),
+        "ethertype": _str(inputs["ethertype"]),
+        "security_group_id": ids[str(inputs["securityGroupId"])],
+        "project_id": project_id,
+    }
+    optional: dict[str, object] = {
+        "description": _str(inputs.get("description")),
+        "protocol": _str(inputs.get("protocol")),
+        "port_range_min": _int(inputs.get("portRangeMin")),
+        "port_range_max": _int(inputs.get("portRangeMax")),
+        "remote_ip_prefix": _str(inputs.get("remoteIpPrefix")),
+        "remote_group_id": (
+            ids[str(inputs["remoteGroupId"])] if inputs.get("remoteGroupId") else None
+        ),
+    }
+    body.update({key: value for key, value in optional.items() if value not in (None, "", 0)})
+    return body
+
+
+@dataclass(frozen=True, order=True)
+class NeutronRuleRow:
+    """One Neutron rule, normalised: groups by label, absent and null alike as None."""
+
+    group: str
+    direction: str
+    ethertype: str
+    protocol: str | None
+    port_range_min: int | None
+    port_range_max: int | None
+    remote_ip_prefix: str | None
+    remote_group: str | None
+    description: str
+
+    def as_sent(self) -> NeutronRuleRow:
+        """This rule after gophercloud's omitempty: a 0 port and "" are not sent."""
+        return NeutronRuleRow(
+            group=self.group,
+            direction=self.direction,
+            ethertype=self.ethertype,
+            protocol=self.protocol or None,
+            port_range_min=self.port_range_min or None,
+            port_range_max=self.port_range_max or None,
+            remote_ip_prefix=self.remote_ip_prefix or None,
+            remote_group=self.remote_group,
+            description=self.description,
+        )
+
+
+@dataclass(frozen=True)
+class NeutronGroupRow:
+    name: str
+    description: str
+    tags: tuple[str, ...]  # sorted
+
+
+def registered_neutron_rules(recording: Recording) -> Counter[NeutronRuleRow]:
+    """The rules the program registered, as Neutron fields (what it asks for)."""
+    names = {resource.id: resource.name for resource in recording.resources}
+
+    def group(fake: object) -> str | None:
+        if not fake:
+            return None
+        return names.get(str(fake), f"external:{fake}")
+
+    rows: Counter[NeutronRuleRow] = Counter()
+    for rule in recording.of_type(OPENSTACK_RULE):
+        inputs = rule.inputs
+        rows[
+            NeutronRuleRow(
+                group=names[str(inputs["securityGroupId"])],
+                direction=str(inputs["direction"]),
+                ethertype=str(inputs["ethertype"]),
+                protocol=_str(inputs.get("protocol")),
+                port_range_min=_int(inputs.get("portRangeMin")),
+                port_range_max=_int(inputs.get("portRangeMax")),
+                remote_ip_prefix=_str(inputs.get("remoteIpPrefix")),
+                remote_group=group(inputs.get("remoteGroupId")),
+                description=str(inputs.get("description") or ""),
+            )
+        ] += 1
+    return rows
+
+
+def registered_neutron_groups(recording: Recording) -> dict[str, NeutronGroupRow]:
+    return {
+        group.name: NeutronGroupRow(
+            name=str(group.inputs["name"]),
+            description=str(group.inputs.get("description") or ""),
+            tags=tuple(sorted(group.inputs.get("tags") or ())),
+        )
+        for group in recording.of_type(OPENSTACK_GROUP)
+    }
+
+
+@dataclass
+class NeutronApplier:
+    """Creates a recording's groups and rules in one Neutron project."""
+
+    client: NeutronClient
+    project_id: str
+    # fake id (from the mock run, or an existing group's id in the stack) -> real id
+    ids: dict[str, str] = field(default_factory=dict)
+    created_groups: list[str] = field(default_factory=list)  # resource names, in order
+    created_rules: list[str] = field(default_factory=list)
+    rule_ids: dict[str, str] = field(default_factory=dict)  # resource name -> Neutron id
+
+    def apply(self, recording: Recording) -> None:
+        """Every group, then every rule, in registration order; stops at a refusal."""
+        for group in recording.of_type(OPENSTACK_GROUP):
+            self.create_group(group)
+        for rule in recording.of_type(OPENSTACK_RULE):
+            self.create_rule(rule)
+
+    def stand_in_external_groups(self, recording: Recording) -> list[str]:
+        """Create a group for each existing group the stack references (a bastion's),
+        so that its rules can be applied; return their names."""
+        names = []
+        for fake in external_group_ids(recording, OPENSTACK_RULE, "remoteGroupId"):
+            name = f"external-{fake}"
+            self.ids[fake] = self.client.create_security_group(name, project_id=self.project_id)[
+                "id"
+            ]
+            names.append(name)
+        return names
+
+    def _request(
+        self, resource: Registered, method: str, path: str, body: JSON | None = None
+    ) -> JSON:
+        try:
+            return self.client.request(method, path, body)
+        except NeutronError as exc:
+            raise ApplyError(resource, f"{method} {path}", exc) from exc
+
+    def create_group(self, resource: Registered) -> str:
+        if resource.type != OPENSTACK_GROUP:
+            raise ApplyError(resource, "translate", TypeError("not a SecGroup"))
+        _check_keys(resource, _SECGROUP_INPUTS)
+        inputs = resource.inputs
+        body: JSON = {"name": _str(inputs["name"]), "project_id": self.project_id}
+        if inputs.get("description"):  # gophercloud: `omitempty`
+            body["description"] = _str(inputs["description"])
+        created = self._request(resource, "POST", GROUPS, {"security_group": body})
+        group_id = str(created["security_group"]["id"])
+        self.ids[resource.id] = group_id
+        if inputs.get("deleteDefaultRules"):
+            fetched = self._request(resource, "GET", f"{GROUPS}/{group_id}")
+            for rule in fetched["security_group"]["security_group_rules"]:
+                self._request(resource, "DELETE", f"{RULES}/{rule['id']}")
+        if inputs.get("tags"):
+            tags = list(inputs["tags"])
+            self._request(resource, "PUT", f"{GROUPS}/{group_id}/tags", {"tags": tags})
+        self.created_groups.append(resource.name)
+        return group_id
+
+    def create_rule(self, resource: Registered) -> str:
+        if resource.type != OPENSTACK_RULE:
+            raise ApplyError(resource, "translate", TypeError("not a SecGroupRule"))
+        _check_keys(resource, _RULE_INPUTS)
+        try:
+            body = neutron_rule_body(resource.inputs, self.ids, self.project_id)
+        except (KeyError, TypeError) as exc:
+            raise ApplyError(resource, "translate", exc) from exc
+        created = self._request(resource, "POST", RULES, {"security_group_rule": body})
+        self.created_rules.append(resource.name)
+        self.rule_ids[resource.name] = str(created["security_group_rule"]["id"])
+        return self.rule_ids[resource.name]
+
+    # -- read back ---------------------------------------------------------
+
+    def stored_rules(self, recording: Recording) -> Counter[NeutronRuleRow]:
+        """Every rule Neutron holds in the applied groups, normalised like the
+        registration (group ids as labels)."""
+        label = _label(self.ids, recording)
+        mine = {real for fake, real in self.ids.items() if fake in recording.by_id()}
+        rows: Counter[NeutronRuleRow] = Counter()
+        for rule in self.client.list_rules(project_id=self.project_id):
+            if rule["security_group_id"] not in mine:
+                continue
+            remote = rule.get("remote_group_id")
+            rows[
+                NeutronRuleRow(
+                    group=label[rule["security_group_id"]],
+                    direction=rule["direction"],
+                    ethertype=rule["ethertype"],
+                    protocol=rule.get("protocol"),
+                    port_range_min=rule.get("port_range_min"),
+                    port_range_max=rule.get("port_range_max"),
+                    remote_ip_prefix=rule.get("remote_ip_prefix"),
+                    remote_group=label.get(remote, f"unknown:{remote}") if remote else None,
+                    description=rule.get("description") or "",
+                )
+            ] += 1
+        return rows
+
+    def stored_groups(self, recording: Recording) -> dict[str, NeutronGroupRow]:
+        """The applied groups as Neutron stores them, by registered resource name."""
+        label = _label(self.ids, recording)
+        return {
+            label[group["id"]]: NeutronGroupRow(
+                name=group["name"],
+                description=group.get("description") or "",
+                tags=tuple(sorted(group.get("tags") or ())),
+            )
+            for group in self.client.list_groups(project_id=self.project_id)
+            if group["id"] in label
+        }
+
+    def project_group_names(self) -> list[str]:
+        return sorted(group["name"] for group in self.client.list_groups(self.project_id))
+
+    def usage(self) -> tuple[int, int]:
+        """(groups, rules) the project uses now, as Neutron's quota engine counts them."""
+        details = self.client.get_quota_details(self.project_id)
+        return (
+            int(details["security_group"]["used"]),
+            int(details["security_group_rule"]["used"]),
+        )
+
+
+# ==========================================================================
+# AWS (EC2, moto), as pulumi-aws sends it
+
+_AWS_GROUP_INPUTS: Final = ("name", "description", "vpcId", "tags", "revokeRulesOnDelete")
+_AWS_RULE_INPUTS: Final = (
+    "securityGroupId",
+    "description",
+    "ipProtocol",
+    "fromPort",
+    "toPort",
+    "cidrIpv4",
+    "cidrIpv6",
+    "referencedSecurityGroupId",
+)
+
+
+def ip_permission(inputs: Mapping[str, Any], ids: Mapping[str, str]) -> IpPermissionUnionTypeDef:
+    """The one IpPermission terraform-provider-aws builds for a vpc security group rule
+    (`expandIPPermission`): ports only when set, the description on the one source."""
+    permission: IpPermissionUnionTypeDef = {"IpProtocol": str(inputs["ipProtocol"])}
+    from_port, to_port = _int(inputs.get("fromPort")), _int(inputs.get("toPort"))
+    if from_port is not None:
+        permission["FromPort"] = from_port
+    if to_port is not None:
+        permission["ToPort"] = to_port
+    description = _str(inputs.get("description"))
+    sources = [
+        key for key in ("cidrIpv4", "cidrIpv6", "referencedSecurityGroupId") if inputs.get(key)
+    ]
+    if len(sources) != 1:  # the provider's ExactlyOneOf validator
+        raise ValueError(f"exactly one of cidrIpv4, cidrIpv6, referencedSecurityGroupId: {sources}")
+    if inputs.get("cidrIpv4"):
+        ipv4: IpRangeTypeDef = {"CidrIp": str(inputs["cidrIpv4"])}
+        if description is not None:
+            ipv4["Description"] = description
+        permission["IpRanges"] = [ipv4]
+    elif inputs.get("cidrIpv6"):
+        ipv6: Ipv6RangeTypeDef = {"CidrIpv6": str(inputs["cidrIpv6"])}
+        if description is not None:
+            ipv6["Description"] = description
+        permission["Ipv6Ranges"] = [ipv6]
+    else:
+        pair: UserIdGroupPairTypeDef = {"GroupId": ids[str(inputs["referencedSecurityGroupId"])]}
+        if description is not None:
+            pair["Description"] = description
+        permission["UserIdGroupPairs"] = [pair]
+    return permission
+
+
+@dataclass(frozen=True, order=True)
+class Ec2RuleRow:
+    group: str
+    direction: str  # ingress / egress
+    ip_protocol: str
+    from_port: int | None
+    to_port: int | None
+    cidr_ipv4: str | None
+    cidr_ipv6: str | None
+    referenced_group: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Ec2GroupRow:
+    name: str
+    description: str
+    vpc_id: str
+    tags: tuple[tuple[str, str], ...]  # sorted
+
+
+def registered_ec2_rules(recording: Recording) -> Counter[Ec2RuleRow]:
+    names = {resource.id: resource.name for resource in recording.resources}
+    rows: Counter[Ec2RuleRow] = Counter()
+    for rule in recording.resources:
+        if rule.type not in (AWS_INGRESS, AWS_EGRESS):
+            continue
+        inputs = rule.inputs
+        referenced = inputs.get("referencedSecurityGroupId")
+        rows[
+            Ec2RuleRow(
+                group=names[str(inputs["securityGroupId"])],
+                direction="ingress" if rule.type == AWS_INGRESS else "egress",
+                ip_protocol=str(inputs["ipProtocol"]),
+                from_port=_int(inputs.get("fromPort")),
+                to_port=_int(inputs.get("toPort")),
+                cidr_ipv4=_str(inputs.get("cidrIpv4")),
+                cidr_ipv6=_str(inputs.get("cidrIpv6")),
+                referenced_group=(
+                    names.get(str(referenced), f"external:{referenced}") if referenced else None
+                ),
+                description=_str(inputs.get("description")),
+            )
+        ] += 1
+    return rows
+
+
+def registered_ec2_groups(recording: Recording, ids: Mapping[str, str]) -> dict[str, Ec2GroupRow]:
+    return {
+        group.name: Ec2GroupRow(
+            name=str(group.inputs["name"]),
+            description=str(group.inputs["description"]),
+            vpc_id=ids[str(group.inputs["vpcId"])],
+            tags=tuple(sorted((group.inputs.get("tags") or {}).items())),
+        )
+        for group in recording.of_type(AWS_GROUP)
+    }
+
+
+def _permission_rows(
+    permission: IpPermissionOutputTypeDef, group: str, direction: str, label: Mapping[str, str]
+) -> list[Ec2RuleRow]:
+    """One row per source of a described IpPermission (EC2 may merge sources)."""
+    if permission.get("PrefixListIds"):
+        raise AssertionError(f"unexpected prefix list in {group}: {permission}")
+
+    def row(
+        description: str | None, v4: str | None, v6: str | None, pair: str | None
+    ) -> Ec2RuleRow:
+        return Ec2RuleRow(
+            group=group,
+            direction=direction,
+            ip_protocol=permission["IpProtocol"],
+            from_port=permission.get("FromPort"),
+            to_port=permission.get("ToPort"),
+            cidr_ipv4=v4,
+            cidr_ipv6=v6,
+            referenced_group=label.get(pair, f"unknown:{pair}") if pair else None,
+            description=description,
+        )
+
+    return [
+        *(
+            row(r.get("Description"), r["CidrIp"], None, None)
+            for r in permission.get("IpRanges", [])
+        ),
+        *(
+            row(r.get("Description"), None, r["CidrIpv6"], None)
+            for r in permission.get("Ipv6Ranges", [])
+        ),
+        *(
+            row(p.get("Description"), None, None, p["GroupId"])
+            for p in permission.get("UserIdGroupPairs", [])
+        ),
+    ]
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@dataclass
+class Ec2Applier:
+    """Creates a recording's groups and rules in EC2 (moto)."""
+
+    ec2: EC2Client
+    # fake id (mock-run group ids, the stack's vpcId, existing groups) -> real id
+    ids: dict[str, str] = field(default_factory=dict)
+    created_groups: list[str] = field(default_factory=list)
+    created_rules: list[str] = field(default_factory=list)
+
+    def apply(self, recording: Recording) -> None:
+        """Every group, then every rule, in registration order; stops at a refusal."""
+        for group in recording.of_type(AWS_GROUP):
+            self.create_group(group)
+        for rule in recording.resources:
+            if rule.type in (AWS_INGRESS, AWS_EGRESS):
+                self.create_rule(rule)
+
+    def use_vpc(self, recording: Recording, vpc_id: str) -> None:
+        """Create the groups in `vpc_id`, whatever VPC id the stack names."""
+        for group in recording.of_type(AWS_GROUP):
+            self.ids[str(group.inputs["vpcId"])] = vpc_id
+
+    def stand_in_external_groups(self, recording: Recording, vpc_id: str) -> list[str]:
+        """Create a group for each existing group the stack references (a bastion's)."""
+        names = []
+        for rule_type in (AWS_INGRESS, AWS_EGRESS):
+            for fake in external_group_ids(recording, rule_type, "referencedSecurityGroupId"):
+                name = f"external-{fake}"
+                self.ids[fake] = self.ec2.create_security_group(
+                    GroupName=name, Description=name, VpcId=vpc_id
+                )["GroupId"]
+                names.append(name)
+        return names
+
+    def create_group(self, resource: Registered) -> str:
+        if resource.type != AWS_GROUP:
+            raise ApplyError(resource, "translate", TypeError("not a SecurityGroup"))
+        _check_keys(resource, _AWS_GROUP_INPUTS)
+        inputs = resource.inputs
+        tags: list[TagTypeDef] = [
+            {"Key": str(key), "Value": str(value)}
+            for key, value in (inputs.get("tags") or {}).items()
+        ]
+        try:
+            vpc_id = self.ids[str(inputs["vpcId"])]
+            name, description = str(inputs["name"]), str(inputs["description"])
+            if tags:
+                created = self.ec2.create_security_group(
+                    GroupName=name,
+                    Description=description,
+                    VpcId=vpc_id,
+                    TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
+                )
+            else:
+                created = self.ec2.create_security_group(
+                    GroupName=name, Description=description, VpcId=vpc_id
+                )
+            group_id = created["GroupId"]
+        except (ClientError, KeyError) as exc:
+            raise ApplyError(resource, "CreateSecurityGroup", exc) from exc
+        self.ids[resource.id] = group_id
+        # "AWS defaults all Security Groups to have an ALLOW ALL egress rule. Here we
+        # revoke that rule" (resourceSecurityGroupCreate), IPv4 then IPv6.
+        v4: IpPermissionUnionTypeDef = {
+            "IpProtocol": "-1", "FromPort": 0, "ToPort": 0, "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+        }  # fmt: skip
+        v6: IpPermissionUnionTypeDef = {
+            "IpProtocol": "-1", "FromPort": 0, "ToPort": 0, "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+        }  # fmt: skip
+        try:
+            self.ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[v4])
+        except ClientError as exc:
+            raise ApplyError(resource, "RevokeSecurityGroupEgress IPv4", exc) from exc
+        try:
+            self.ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[v6])
+        except ClientError as exc:
+            # The provider ignores these: the group's VPC has no IPv6.
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            if not (
+                _error_code(exc) == "InvalidPermission.NotFound"
+                or (_error_code(exc) == "InvalidParameterValue" and "remote-ipv6-range" in message)
+            ):
+                raise ApplyError(resource, "RevokeSecurityGroupEgress IPv6", exc) from exc
+        self.created_groups.append(resource.name)
+        return group_id
+
+    def create_rule(self, resource: Registered) -> None:
+        if resource.type not in (AWS_INGRESS, AWS_EGRESS):
+            raise ApplyError(resource, "translate", TypeError("not a security group rule"))
+        _check_keys(resource, _AWS_RULE_INPUTS)
+        try:
+            permission = ip_permission(resource.inputs, self.ids)
+            group_id = self.ids[str(resource.inputs["securityGroupId"])]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ApplyError(resource, "translate", exc) from exc
+        try:
+            if resource.type == AWS_INGRESS:
+                self.ec2.authorize_security_group_ingress(
+                    GroupId=group_id, IpPermissions=[permission]
+                )
+            else:
+                self.ec2.authorize_security_group_egress(
+                    GroupId=group_id, IpPermissions=[permission]
+                )
+        except ClientError as exc:
+            raise ApplyError(resource, "AuthorizeSecurityGroup", exc) from exc
+        self.created_rules.append(resource.name)
+
+    # -- read back ---------------------------------------------------------
+
+    def _described(self, recording: Recording) -> list[SecurityGroupTypeDef]:
+        mine = [real for fake, real in self.ids.items() if fake in recording.by_id()]
+        if not mine:
+            return []
+        return self.ec2.describe_security_groups(GroupIds=mine)["SecurityGroups"]
+
+    def stored_rules(self, recording: Recording) -> Counter[Ec2RuleRow]:
+        """Every permission EC2 holds in the applied groups, one row per source."""
+        label = _label(self.ids, recording)
+        rows: Counter[Ec2RuleRow] = Counter()
+        for group in self._described(recording):
+            permissions = (
+                ("ingress", group.get("IpPermissions", [])),
+                ("egress", group.get("IpPermissionsEgress", [])),
+            )
+            for direction, listed in permissions:
+                for permission in listed:
+                    for row in _permission_rows(
+                        permission, label[group["GroupId"]], direction, label
+                    ):
+                        rows[row] += 1
+        return rows
+
+    def stored_groups(self, recording: Recording) -> dict[str, Ec2GroupRow]:
+        label = _label(self.ids, recording)
+        return {
+            label[group["GroupId"]]: Ec2GroupRow(
+                name=group["GroupName"],
+                description=group["Description"],
+                vpc_id=group.get("VpcId", ""),
+                tags=tuple(sorted((tag["Key"], tag["Value"]) for tag in group.get("Tags", []))),
+            )
+            for group in self._described(recording)
+        }
+
+    def ingress_count(self, group_id: str) -> int:
+        """How many ingress rules EC2 says a group has."""
+        rules = self.ec2.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": [group_id]}]
+        )["SecurityGroupRules"]
+        return sum(1 for rule in rules if not rule.get("IsEgress"))
+
+
+# ==========================================================================
+# Applied once per server and case, shared by the test modules
+
+_NEUTRON_APPLIED: dict[tuple[str, str], tuple[NeutronApplier, list[str]]] = {}
+_EC2_APPLIED: dict[tuple[str, str], tuple[Ec2Applier, list[str]]] = {}
+
+
+def applied_to_neutron(server: NeutronServer, name: str) -> tuple[NeutronApplier, list[str]]:
+    """Case `name` applied to `server` in a project of its own (once per session), and
+    the names of the stand-in external groups. Raises ApplyError on a refusal."""
+    key = (server.url, name)
+    if key not in _NEUTRON_APPLIED:
+        recording = recording_of(name)
+        applier = NeutronApplier(server.client, uuid.uuid4().hex)
+        externals = applier.stand_in_external_groups(recording)
+        applier.apply(recording)
+        _NEUTRON_APPLIED[key] = applier, externals
+    return _NEUTRON_APPLIED[key]
+
+
+def applied_to_ec2(server: MotoServer, name: str) -> tuple[Ec2Applier, list[str]]:
+    """Case `name` applied to `server` in a fresh dual-stack VPC (once per session)."""
+    key = (server.url, name)
+    if key not in _EC2_APPLIED:
+        recording = recording_of(name)
+        vpc_id = server.create_vpc(ipv6=True)
+        applier = Ec2Applier(server.ec2_client())
+        applier.use_vpc(recording, vpc_id)
+        externals = applier.stand_in_external_groups(recording, vpc_id)
+        applier.apply(recording)
+        _EC2_APPLIED[key] = applier, externals
+    return _EC2_APPLIED[key]
