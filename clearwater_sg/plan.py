@@ -50,10 +50,6 @@ class CidrPeer(_Frozen):
         # IPv4 text never contains '..' nor seven separators.
         return self.cidr.replace("/", "_").replace(":", ".")
 
-    @property
-    def label(self) -> str:
-        return self.cidr
-
 
 class GroupPeer(_Frozen):
     """Another group of this plan, referenced by its key."""
@@ -64,10 +60,6 @@ class GroupPeer(_Frozen):
     @property
     def slug(self) -> str:
         return self.group
-
-    @property
-    def label(self) -> str:
-        return f"group {self.group}"
 
 
 class ExistingGroupPeer(_Frozen):
@@ -83,10 +75,6 @@ class ExistingGroupPeer(_Frozen):
 
     @property
     def slug(self) -> str:
-        return self.ref
-
-    @property
-    def label(self) -> str:
         return self.ref
 
 
@@ -114,18 +102,6 @@ class RuleSpec(_Frozen):
     description: str
     section: str  # the document section the rule traces to
     line: str  # the document line, e.g. "TCP/5058"
-
-    @property
-    def ports(self) -> str:
-        if self.protocol == "all":
-            return "all"
-        if self.protocol == "icmp":
-            return f"type {self.from_port}"
-        return (
-            str(self.from_port)
-            if self.from_port == self.to_port
-            else (f"{self.from_port}-{self.to_port}")
-        )
 
 
 class Plan(_Frozen):
