@@ -103,6 +103,15 @@ def _parse_cidr(entry: str, info: ValidationInfo) -> str:
     return str(network)
 
 
+def is_cidr(entry: str) -> bool:
+    """Whether a validated source entry is a CIDR; otherwise it is a security group id."""
+    try:
+        ipaddress.ip_network(entry)
+    except ValueError:
+        return False
+    return True
+
+
 def _looks_like_an_address(entry: str) -> bool:
     return "/" in entry or (
         bool(re.fullmatch(r"[0-9.:a-fA-F]+", entry)) and any(c in entry for c in ".:")
@@ -348,11 +357,7 @@ class DeploymentOptions(BaseModel):
     @property
     def source_group_ids(self) -> dict[str, str | pulumi.Output[str]]:
         """Every group from outside the deployment a rule may reference, by its plan ref."""
-        written = [
-            entry
-            for entry in (*self.ssh_sources, *self.snmp_sources)
-            if any(pattern.match(entry) for pattern in _GROUP_ID.values())
-        ]
+        written = [entry for entry in (*self.ssh_sources, *self.snmp_sources) if not is_cidr(entry)]
         return {
             **{group_id: group_id for group_id in written},
             **self.ssh_source_groups,

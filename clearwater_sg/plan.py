@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from clearwater_sg.matrix import MATRIX, Audience, Condition, Flow, Protocol, Source
-from clearwater_sg.options import ANY_ADDRESS, DeploymentOptions, Family
+from clearwater_sg.options import ANY_ADDRESS, DeploymentOptions, Family, is_cidr
 from clearwater_sg.roles import Role
 
 
@@ -141,14 +141,10 @@ def _peers(source: Source, options: DeploymentOptions) -> list[Peer]:
         Audience.SSH_SOURCES: (options.ssh_sources, options.ssh_source_groups),
         Audience.SNMP_SOURCES: (options.snmp_sources, options.snmp_source_groups),
     }[source]
-    peers: list[Peer] = []
-    for entry in entries:
-        try:
-            ipaddress.ip_network(entry)
-        except ValueError:
-            peers.append(ExistingGroupPeer(ref=entry))
-        else:
-            peers.append(CidrPeer(cidr=entry))
+    peers: list[Peer] = [
+        CidrPeer(cidr=entry) if is_cidr(entry) else ExistingGroupPeer(ref=entry)
+        for entry in entries
+    ]
     peers.extend(ExistingGroupPeer(ref=label) for label in sorted(labelled))
     return peers
 
