@@ -12,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from clearwater_sg.component import prepare
 from clearwater_sg.inventory import OPENSTACK_RULE, RULE_TYPES, RuleRow, inventory
 from clearwater_sg.offline import Recording, Registered, run_program
-from clearwater_sg.plan import RuleSpec, plan_security_groups
+from clearwater_sg.plan import RuleSpec
 from clearwater_sg.render import render_stack
 from clearwater_sg.settings import load_options
 from clearwater_sg.stackfile import StackConfig
 
-# Rule keys never contain the group name prefix, so any prefix yields the same keys.
-_ANY_PREFIX = "synth"
 _FAMILY_SUFFIXES = ("-ipv4", "-ipv6")  # the OpenStack backend's one rule per ethertype
 
 
@@ -84,11 +83,12 @@ def synthesize(stack_file: Path) -> Synth:
 
 
 def _plan_rules(stack: StackConfig) -> list[RuleSpec]:
-    """The plan the stack's options produce, read with the program's own config loader."""
+    """The plan the component creates for the stack's options, read with the program's own
+    config loader and prepared exactly as the component prepares it."""
     plans = []
 
     def program() -> None:
-        plans.append(plan_security_groups(load_options(), _ANY_PREFIX))
+        plans.append(prepare(load_options()).plan)
 
     run_program(program, project=stack.project, stack=stack.stack, config=stack.config)
     return list(plans[0].rules)
