@@ -11,27 +11,31 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_origin
 
 import pulumi
 import pulumi.runtime.config as runtime_config
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from clearwater_sg.options import DeploymentOptions, Limits
 
-# Keys whose values are structured (YAML lists/maps in the stack file, JSON on the wire).
-_STRUCTURED = {
-    "roles": "list",
-    "worldCidrs": "list",
-    "sshSources": "list",
-    "snmpSources": "list",
-    "tags": "map",
-    "limits": "map",
-    "sshSourceGroups": "map",
-    "snmpSourceGroups": "map",
+
+def _wire_shape(annotation: object) -> str:
+    """How Pulumi passes a setting of this type: lists and maps as JSON text."""
+    origin = get_origin(annotation) or annotation
+    if origin is tuple:
+        return "list"
+    if origin is dict or (isinstance(origin, type) and issubclass(origin, BaseModel)):
+        return "map"
+    return "boolean" if annotation is bool else "text"
+
+
+# Derived from the model, so a new setting is decoded the way its type asks.
+_SHAPES = {
+    field.alias or name: _wire_shape(field.annotation)
+    for name, field in DeploymentOptions.model_fields.items()
 }
-_BOOLEAN = {"memento", "hss", "protect"}
 KNOWN_KEYS = tuple(field.alias or name for name, field in DeploymentOptions.model_fields.items())
 LIMIT_KEYS = tuple(field.alias or name for name, field in Limits.model_fields.items())
 
@@ -64,10 +68,10 @@ def _config_keys() -> set[str]:
 
 
 def _decode(namespace: str, key: str, raw: str) -> Any:
-    if key in _BOOLEAN:
+    shape = _SHAPES.get(key, "text")  # an unknown key is reported by the model
+    if shape == "boolean":
         return {"true": True, "false": False}.get(raw.strip().lower(), raw)
-    shape = _STRUCTURED.get(key)
-    if shape is None:
+    if shape == "text":
         return raw
     try:
         value = json.loads(raw)
