@@ -33,10 +33,11 @@ from clearwater_sg import ClearwaterSecurityGroups
 from clearwater_sg.inventory import inventory
 from clearwater_sg.matrix import ICMP_TYPES, MATRIX, Audience, Condition, Flow, Protocol, Source
 from clearwater_sg.offline import Recording, run_program
-from clearwater_sg.options import Cloud, DeploymentOptions
+from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.roles import DISTRIBUTED_ROLES, Role
 from clearwater_sg.settings import load_options
 from clearwater_sg.stackfile import load_stack
+from clearwater_sg.types import Cloud
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "clearwater-sg"

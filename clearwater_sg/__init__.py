@@ -1,8 +1,9 @@
 """Security groups for Project Clearwater deployments on AWS and OpenStack."""
 
 from clearwater_sg.component import ClearwaterSecurityGroups
-from clearwater_sg.options import Cloud, Deployment, DeploymentOptions, IpVersion
+from clearwater_sg.options import Deployment, DeploymentOptions
 from clearwater_sg.roles import Role
+from clearwater_sg.types import Cloud, IpVersion
 
 __all__ = [
     "ClearwaterSecurityGroups",

@@ -3,6 +3,7 @@ Pulumi component any program can import."""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import pulumi
@@ -10,10 +11,11 @@ import pulumi
 from clearwater_sg.backends import Backend
 from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.backends.openstack import OpenStackBackend
-from clearwater_sg.options import Cloud, DeploymentOptions
+from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.plan import Plan, PlanError, RuleSpec, plan_security_groups
 from clearwater_sg.quota import QuotaCheck, QuotaExceededError, plan_checks, require_fit
 from clearwater_sg.roles import Role
+from clearwater_sg.types import Cloud, check_name_prefix
 
 COMPONENT_TYPE = "clearwater-sg:index:ClearwaterSecurityGroups"
 
@@ -42,15 +44,18 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         try:
-            prepared = prepare(options)
+            prepared = prepare(options, name)
+            _refuse_names_taken(name, options, prepared.plan)
         except (PlanError, QuotaExceededError) as exc:
             raise pulumi.RunError(f"{name}: {exc}") from None
         super().__init__(COMPONENT_TYPE, name, None, opts)
+        self.component_name, self.options = name, options
         self.plan, self.quota = prepared.plan, prepared.quota
+        _in_this_program().append(self)
         self.not_created = prepared.not_created
         for rule, why in self.not_created:
             pulumi.log.info(f"not creating {rule.key} ({rule.description}): {why}", self)
-        ids = prepared.backend.create(self.plan, name, self, options.source_group_ids)
+        ids = prepared.backend.create(self.plan, name, self, options.labelled_groups)
 
         shared = ids[Role.ALL_NODES.value]
         self.security_group_ids = pulumi.Output.all(**ids)
@@ -79,22 +84,78 @@ class Prepared:
     quota: list[QuotaCheck]  # what the plan costs against the target's limits
 
 
-def prepare(options: DeploymentOptions) -> Prepared:
-    """Plan, fit the plan to the cloud, and check it against the limits.
+def prepare(options: DeploymentOptions, name: str) -> Prepared:
+    """Plan the component `name`, fit the plan to the cloud, and check it against the
+    cloud's rules for names and descriptions and against the limits.
 
     Raises PlanError or QuotaExceededError: a plan that cannot be applied whole must be
     refused before anything exists, or the cloud would refuse it half-way.
     """
     backend = _backend(options)
-    planned = plan_security_groups(options, options.name_prefix or _default_prefix())
+    prefix = options.name_prefix
+    if prefix is None:
+        try:
+            prefix = check_name_prefix(default_prefix(name), options.cloud)
+        except ValueError as exc:
+            raise PlanError(
+                f"the default group name prefix, <component name>-<stack>, is not usable: "
+                f"{exc}. Set name_prefix (namePrefix)"
+            ) from None
+    planned = plan_security_groups(options, prefix)
+    refusals = backend.refusals(planned)
+    if refusals:
+        raise PlanError("the cloud would refuse this plan:\n  " + "\n  ".join(refusals))
     plan, not_created = backend.fit(planned)
     quota = plan_checks(plan, options.cloud, options.limits)
     require_fit(quota)
     return Prepared(backend=backend, plan=plan, not_created=not_created, quota=quota)
 
 
-def _default_prefix() -> str:
-    return f"clearwater-{pulumi.get_stack()}"
+def default_prefix(name: str) -> str:
+    """`<component name>-<stack>`: the bundled program's component is named "clearwater",
+    so its groups keep their names, and two components in one program never collide."""
+    return f"{name}-{pulumi.get_stack()}"
+
+
+# The components each running program has created, by its root Stack resource.
+_COMPONENTS: weakref.WeakKeyDictionary[pulumi.Resource, list[ClearwaterSecurityGroups]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _in_this_program() -> list[ClearwaterSecurityGroups]:
+    root = pulumi.runtime.get_root_resource()
+    return [] if root is None else _COMPONENTS.setdefault(root, [])
+
+
+def components_of(root: pulumi.Resource) -> list[ClearwaterSecurityGroups]:
+    """The components a program created, in order: how offline tools read their plans."""
+    return list(_COMPONENTS.get(root, []))
+
+
+def _refuse_names_taken(name: str, options: DeploymentOptions, plan: Plan) -> None:
+    """Refuse group names another component of this program already creates.
+
+    Names are unique per VPC on AWS; Neutron allows equal names, but two deployments
+    whose groups share names cannot be told apart, so they are refused there too.
+    """
+    for other in _in_this_program():
+        same_place = other.options.cloud is options.cloud and (
+            options.cloud is Cloud.OPENSTACK or _same_vpc(other.options.vpc_id, options.vpc_id)
+        )
+        taken = {group.name for group in other.plan.groups}
+        clash = sorted(group.name for group in plan.groups if group.name in taken)
+        if same_place and clash:
+            raise PlanError(
+                f"group {clash[0]!r} is also created by component {other.component_name!r} of this "
+                "program; give each component its own name (the default prefix is "
+                "<component name>-<stack>) or its own name_prefix (namePrefix)"
+            )
+
+
+def _same_vpc(first: object, second: object) -> bool:
+    """Equal VPC ids are one VPC; an Output may be any VPC, so it counts as the same."""
+    return first == second if isinstance(first, str) and isinstance(second, str) else True
 
 
 def _backend(options: DeploymentOptions) -> Backend:

@@ -36,6 +36,7 @@ class Registered:
 class Recording:
     resources: list[Registered] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    root: pulumi.Resource | None = None  # the program's Stack resource, once it has run
 
     def of_type(self, type_: str) -> list[Registered]:
         return [resource for resource in self.resources if resource.type == type_]
@@ -111,7 +112,7 @@ def run_program(
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> pulumi.Output[None]:
         program()
-        stack_resource = pulumi.runtime.get_root_resource()
+        stack_resource = recording.root = pulumi.runtime.get_root_resource()
         exported = getattr(stack_resource, "outputs", {})
         return pulumi.Output.from_input(exported).apply(collect)
 

@@ -2,35 +2,55 @@
 
 Field names are snake_case for Python callers; each has the camelCase alias that stack
 configuration uses (`ipVersion`, `sshSources`, ...), and validation errors name the alias,
-so a message points at the key the operator actually wrote.
+so a message points at the key the operator actually wrote. Single values are checked by
+their types (`clearwater_sg.types`); this model keeps only the rules that relate fields.
+Fields are declared in the order those rules read them.
 """
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
-import re
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any
 
 import pulumi
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     PositiveInt,
     StrictBool,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
 
 from clearwater_sg.roles import DEFAULT_DISTRIBUTED_ROLES, DISTRIBUTED_ROLES, Role
-
-
-class Cloud(StrEnum):
-    AWS = "aws"
-    OPENSTACK = "openstack"
+from clearwater_sg.types import (
+    ANY_ADDRESS,
+    AWS_MAX_TAGS,
+    NEUTRON_MAX_TAGS,
+    NEUTRON_TAG_MAX,
+    RESERVED_TAG_KEYS,
+    Cidr,
+    Cloud,
+    Family,
+    IpVersion,
+    Label,
+    Location,
+    NamePrefix,
+    RoleName,
+    Source,
+    TagKey,
+    TagValue,
+    Unique,
+    cloud_of,
+    families_of,
+    group_id_or_output,
+    refuse,
+    vpc_id_or_output,
+)
 
 
 class Deployment(StrEnum):
@@ -38,93 +58,9 @@ class Deployment(StrEnum):
     ALL_IN_ONE = "all-in-one"
 
 
-Family = Literal[4, 6]
-
-
-class IpVersion(StrEnum):
-    V4 = "4"
-    V6 = "6"
-    DUAL = "dual"
-
-    @property
-    def families(self) -> tuple[Family, ...]:
-        return _FAMILIES[self]
-
-
-_FAMILIES: dict[IpVersion, tuple[Family, ...]] = {
-    IpVersion.V4: (4,),
-    IpVersion.V6: (6,),
-    IpVersion.DUAL: (4, 6),
-}
-ANY_ADDRESS = {4: "0.0.0.0/0", 6: "::/0"}
-
-# What an existing security group's id looks like, per cloud, for sshSources/snmpSources.
-_GROUP_ID = {
-    Cloud.AWS: re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$"),
-    Cloud.OPENSTACK: re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
-}
-_GROUP_ID_EXAMPLE = {
-    Cloud.AWS: "sg-0123456789abcdef0",
-    Cloud.OPENSTACK: "a security group UUID",
-}
-# A label must not be mistaken for a group id in rule names, hence no "sg-" start.
-_LABEL = re.compile(r"^(?!sg-)[a-z][a-z0-9-]{0,39}$")
-_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
-_NAME_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-# Tags the component sets itself; an operator's tag must not silently replace them.
-RESERVED_TAG_KEYS = ("clearwater:role", "Name")
-
-
-def families_of(info: ValidationInfo) -> tuple[int, ...]:
-    version = info.data.get("ip_version")
-    return version.families if isinstance(version, IpVersion) else (4, 6)
-
-
-def _parse_cidr(entry: str, info: ValidationInfo) -> str:
-    """A CIDR in canonical form, or a ValueError that says what is wrong with it."""
-    try:
-        network = ipaddress.ip_network(entry, strict=True)
-    except ValueError as exc:
-        try:
-            loose = ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            raise ValueError(f"{entry!r} is not a CIDR ({exc})") from None
-        raise ValueError(f"{entry!r} has host bits set; did you mean {loose}?") from None
-    if "/" not in entry:
-        raise ValueError(f"{entry!r} has no prefix length; write it as {network}")
-    allowed = families_of(info)
-    if network.version not in allowed:
-        ip_version = info.data.get("ip_version")
-        raise ValueError(
-            f"{entry!r} is an IPv{network.version} CIDR but ipVersion is {ip_version}; "
-            f"allowed: IPv{' and IPv'.join(map(str, allowed))} CIDRs "
-            "(set ipVersion to dual to use both families)"
-        )
-    return str(network)
-
-
-def is_cidr(entry: str) -> bool:
-    """Whether a validated source entry is a CIDR; otherwise it is a security group id."""
-    try:
-        ipaddress.ip_network(entry)
-    except ValueError:
-        return False
-    return True
-
-
-def _looks_like_an_address(entry: str) -> bool:
-    return "/" in entry or (
-        bool(re.fullmatch(r"[0-9.:a-fA-F]+", entry)) and any(c in entry for c in ".:")
-    )
-
-
-def _unique(entries: tuple[str, ...], what: str) -> tuple[str, ...]:
-    seen: set[str] = set()
-    for index, entry in enumerate(entries):
-        if entry in seen:
-            raise ValueError(f"[{index}] {entry!r} is listed twice; list each {what} once")
-        seen.add(entry)
-    return entries
+# A security group outside the deployment: its id, or (from Python) an Output of one.
+GroupRef = Annotated[str | pulumi.Output[str], PlainValidator(group_id_or_output)]
+LabelledGroups = dict[Label, GroupRef]
 
 
 class Limits(BaseModel):
@@ -138,17 +74,26 @@ class Limits(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
 
-    # AWS: inbound rules per group and, separately, outbound rules per group, each per family.
-    rules_per_group: PositiveInt = 60
-    # AWS: security groups per network interface.
-    groups_per_interface: PositiveInt = 5
-    # OpenStack (Neutron) project quotas.
-    security_groups: PositiveInt = 10
-    security_group_rules: PositiveInt = 100
+    rules_per_group: PositiveInt = Field(
+        60, description="AWS: inbound, and separately outbound, rules per group and family."
+    )
+    groups_per_interface: PositiveInt = Field(
+        5, description="AWS: security groups per network interface."
+    )
+    security_groups: PositiveInt = Field(
+        10, description="OpenStack: security groups in the project (Neutron quota)."
+    )
+    security_group_rules: PositiveInt = Field(
+        100, description="OpenStack: security group rules in the project (Neutron quota)."
+    )
 
 
 class DeploymentOptions(BaseModel):
-    """Everything that decides which security groups and rules a deployment gets."""
+    """Everything that decides which security groups and rules a deployment gets.
+
+    Source settings (`world_cidrs`, `ssh_sources`, `snmp_sources`): absent takes the
+    document's default; an explicit empty list means nobody.
+    """
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -158,37 +103,67 @@ class DeploymentOptions(BaseModel):
         arbitrary_types_allowed=True,
     )
 
-    # Declaration order matters: later validators read earlier fields from `info.data`.
-    cloud: Cloud
-    deployment: Deployment = Deployment.DISTRIBUTED
-    ip_version: IpVersion = IpVersion.V4
-    vpc_id: str | pulumi.Output[str] | None = Field(default=None, validate_default=True)
-    roles: tuple[Role, ...] = Field(default=(), validate_default=True)
-    memento: StrictBool = False
-    hss: StrictBool = False
-    world_cidrs: tuple[str, ...] = Field(default=(), validate_default=True)
-    # Groups whose ids exist only at deploy time (a bastion created in the same program),
-    # by a label that names their rules: {"bastion": bastion_sg.id}.
-    ssh_source_groups: dict[str, str | pulumi.Output[str]] = Field(default_factory=dict)
-    snmp_source_groups: dict[str, str | pulumi.Output[str]] = Field(default_factory=dict)
-    ssh_sources: tuple[str, ...] = Field(default=(), validate_default=True)
-    snmp_sources: tuple[str, ...] = ()
-    name_prefix: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
-    protect: StrictBool = False
-    limits: Limits = Field(default_factory=Limits)
+    cloud: Cloud = Field(description="Target cloud: aws or openstack.")
+    deployment: Deployment = Field(
+        Deployment.DISTRIBUTED,
+        description="distributed (one group per role) or all-in-one (one node).",
+    )
+    ip_version: IpVersion = Field(
+        IpVersion.V4, description="Address families in use: 4, 6 or dual."
+    )
+    vpc_id: str | pulumi.Output[str] | None = Field(
+        None,
+        validate_default=True,
+        description="AWS only, required there: the VPC the groups belong to (any Input).",
+    )
+    roles: Annotated[tuple[RoleName, ...], Unique] = Field(
+        None,  # absent: resolved by _roles_fit_deployment
+        validate_default=True,
+        description="Distributed only: the roles that have nodes; default the six core roles.",
+    )
+    memento: StrictBool = Field(False, description="A Memento AS is in use.")
+    hss: StrictBool = Field(False, description="An HSS is in use.")
+    world_cidrs: Annotated[tuple[Cidr, ...], Unique] = Field(
+        None,  # absent: every address of each family in use
+        validate_default=True,
+        description="What the document's 'the world' means; [] opens nothing to the world.",
+    )
+    ssh_source_groups: LabelledGroups = Field(
+        default_factory=dict,
+        description="More SSH sources, label -> group id (or Output); the label names the rule.",
+    )
+    snmp_source_groups: LabelledGroups = Field(
+        default_factory=dict,
+        description="More SNMP pollers, label -> group id (or Output); the label names the rule.",
+    )
+    ssh_sources: Annotated[tuple[Source, ...], Unique] = Field(
+        None,  # absent: worldCidrs, unless sshSourceGroups is set
+        validate_default=True,
+        description="CIDRs or group ids allowed to SSH; [] allows none.",
+    )
+    snmp_sources: Annotated[tuple[Source, ...], Unique] = Field(
+        (), description="CIDRs or group ids allowed to poll SNMP; absent or [] keeps it closed."
+    )
+    name_prefix: NamePrefix | None = Field(
+        None, description="Group name prefix; default <component name>-<stack>."
+    )
+    tags: dict[TagKey, TagValue] = Field(
+        default_factory=dict, description="Extra tags on every group."
+    )
+    protect: StrictBool = Field(False, description="Pulumi protect on the groups.")
+    limits: Limits = Field(
+        default_factory=Limits, description="The target's quotas, for the pre-flight."
+    )
 
     @field_validator("ip_version", mode="before")
     @classmethod
     def _ip_version_may_be_a_number(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
-    @field_validator("vpc_id")
+    @field_validator("vpc_id", mode="plain")
     @classmethod
-    def _vpc_matches_cloud(
-        cls, value: str | pulumi.Output[str] | None, info: ValidationInfo
-    ) -> Any:
-        cloud = info.data.get("cloud")
+    def _vpc_matches_cloud(cls, value: Any, info: ValidationInfo) -> Any:
+        cloud = cloud_of(info)
         if cloud is Cloud.OPENSTACK and value is not None:
             raise ValueError(
                 "vpcId applies to AWS only; OpenStack security groups belong to the project "
@@ -199,46 +174,31 @@ class DeploymentOptions(BaseModel):
                 "AWS needs the VPC the groups belong to: set vpcId to a VPC id "
                 "such as vpc-0123456789abcdef0"
             )
-        if isinstance(value, str) and not _VPC_ID.match(value):
-            raise ValueError(f"{value!r} is not a VPC id; expected vpc- and 8 or 17 hex digits")
-        return value
+        return None if value is None else vpc_id_or_output(value, info)
 
-    @field_validator("roles", mode="before")
+    @field_validator("roles", mode="wrap")
     @classmethod
-    def _roles_fit_deployment(cls, value: Any, info: ValidationInfo) -> Any:
-        deployment = info.data.get("deployment")
-        given = value not in (None, ())
-        if deployment is Deployment.ALL_IN_ONE:
-            if given:
+    def _roles_fit_deployment(
+        cls, value: Any, validate: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        # Absent roles resolve here, past the item check, which refuses all-in-one.
+        if info.data.get("deployment") is Deployment.ALL_IN_ONE:
+            if value is not None:
                 raise ValueError(
                     "roles applies to distributed deployments only; an all-in-one deployment "
                     "always has the all-nodes and all-in-one groups (remove roles)"
                 )
             return (Role.ALL_IN_ONE,)
-        if value is None or value == ():
+        if value is None:
             return DEFAULT_DISTRIBUTED_ROLES
-        if isinstance(value, str) or not isinstance(value, (list, tuple)):
-            raise ValueError("must be a list of role names")
-        if not value:
+        roles = validate(value)
+        if not roles:
             raise ValueError(
-                "is empty; list the roles that have nodes, from: " + ", ".join(DISTRIBUTED_ROLES)
+                "is empty; list the roles that have nodes, from: "
+                + ", ".join(DISTRIBUTED_ROLES)
+                + " (or remove roles for the six core roles)"
             )
-        allowed = [str(role) for role in DISTRIBUTED_ROLES]
-        for index, role in enumerate(value):
-            if role in (Role.ALL_NODES, Role.ALL_IN_ONE):
-                raise ValueError(
-                    f"[{index}] {role!r} is not listed in roles: all-nodes is always created, "
-                    "and all-in-one is chosen with deployment: all-in-one"
-                )
-            if role not in allowed:
-                close = difflib.get_close_matches(str(role), allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                raise ValueError(
-                    f"[{index}] {role!r} is not a Clearwater role; {hint}allowed: "
-                    + ", ".join(allowed)
-                )
-        _unique(tuple(value), "role")
-        return tuple(value)
+        return roles
 
     @field_validator("memento", "hss")
     @classmethod
@@ -250,104 +210,110 @@ class DeploymentOptions(BaseModel):
             )
         return value
 
-    @field_validator("world_cidrs")
+    @field_validator("world_cidrs", mode="before")
     @classmethod
-    def _world_is_cidrs(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        if not value:
-            return tuple(ANY_ADDRESS[family] for family in families_of(info))
-        parsed = []
-        for index, entry in enumerate(value):
-            try:
-                parsed.append(_parse_cidr(entry, info))
-            except ValueError as exc:
-                raise ValueError(f"[{index}] {exc}") from None
-        return _unique(tuple(parsed), "CIDR")
+    def _world_defaults_to_everywhere(cls, value: Any, info: ValidationInfo) -> Any:
+        # Absent: the document's "the world". An explicit [] stays empty: nothing is open
+        # to the world, not even ICMP.
+        return tuple(ANY_ADDRESS[f] for f in families_of(info)) if value is None else value
 
-    @field_validator("ssh_sources")
+    @field_validator("ssh_sources", mode="before")
     @classmethod
-    def _ssh_defaults_to_world(
-        cls, value: tuple[str, ...], info: ValidationInfo
-    ) -> tuple[str, ...]:
-        if not value and not info.data.get("ssh_source_groups"):
-            # The document opens SSH "to the world"; an operator narrows it here.
-            world = info.data.get("world_cidrs")
-            return world if world is not None else ()
-        return cls._sources(value, info)
+    def _ssh_defaults_to_world(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            return value  # [] means nobody may SSH, whatever worldCidrs says
+        if info.data.get("ssh_source_groups"):
+            return ()  # the labelled groups are the SSH sources
+        # The document opens SSH "to the world"; `world_cidrs` is None only when it failed.
+        return info.data.get("world_cidrs") or ()
 
-    @field_validator("snmp_sources")
+    @field_validator("snmp_source_groups")
     @classmethod
-    def _snmp_sources(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        return cls._sources(value, info)
-
-    @staticmethod
-    def _sources(value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        cloud = info.data.get("cloud")
-        parsed = []
-        for index, entry in enumerate(value):
-            if isinstance(cloud, Cloud) and _GROUP_ID[cloud].match(entry):
-                parsed.append(entry)
-                continue
-            if not _looks_like_an_address(entry):
-                example = _GROUP_ID_EXAMPLE.get(cloud, "a security group id")  # type: ignore[arg-type]
-                raise ValueError(
-                    f"[{index}] {entry!r} is neither a CIDR nor a security group id "
-                    f"(allowed: a CIDR such as 10.0.0.0/8, or {example})"
+    def _one_group_per_label(cls, value: LabelledGroups, info: ValidationInfo) -> LabelledGroups:
+        ssh: LabelledGroups = info.data.get("ssh_source_groups", {})
+        refuse(
+            [
+                (
+                    (label,),
+                    f"label {label!r} names a different group in sshSourceGroups; a label "
+                    "names one group (use another label)",
+                    group,
                 )
-            try:
-                parsed.append(_parse_cidr(entry, info))
-            except ValueError as exc:
-                raise ValueError(f"[{index}] {exc}") from None
-        return _unique(tuple(parsed), "source")
+                for label, group in value.items()
+                if label in ssh and not _same_group(ssh[label], group)
+            ]
+        )
+        return value
 
     @field_validator("ssh_source_groups", "snmp_source_groups")
     @classmethod
-    def _labelled_groups(
-        cls, value: dict[str, str | pulumi.Output[str]], info: ValidationInfo
-    ) -> dict[str, str | pulumi.Output[str]]:
-        cloud = info.data.get("cloud")
-        other = (
-            info.data.get("ssh_source_groups", {})
-            if info.field_name == "snmp_source_groups"
-            else {}
-        )
-        for label, group_id in value.items():
-            if label in other and other[label] is not group_id:
-                raise ValueError(f"label {label!r} names a different group in sshSourceGroups")
-            if not _LABEL.match(label) or label in {role.value for role in Role}:
-                raise ValueError(
-                    f"label {label!r} must be 1-40 lowercase letters, digits or '-', "
-                    "not a role name, and not shaped like a group id"
+    def _each_group_once(cls, value: LabelledGroups, info: ValidationInfo) -> LabelledGroups:
+        seen: dict[str, str] = {}
+        problems: list[tuple[Location, str, Any]] = []
+        for label, group in value.items():
+            if isinstance(group, str) and group in seen:
+                problems.append(
+                    (
+                        (label,),
+                        f"{group} is already labelled {seen[group]!r}; two labels for one "
+                        "group would open the same port twice (keep one)",
+                        group,
+                    )
                 )
-            if (
-                isinstance(group_id, str)
-                and isinstance(cloud, Cloud)
-                and not _GROUP_ID[cloud].match(group_id)
-            ):
-                raise ValueError(
-                    f"{label}: {group_id!r} is not a security group id "
-                    f"(allowed: {_GROUP_ID_EXAMPLE[cloud]})"
-                )
+            elif isinstance(group, str):
+                seen[group] = label
+        refuse(problems)
         return value
 
-    @field_validator("name_prefix")
+    @field_validator("ssh_sources", "snmp_sources")
     @classmethod
-    def _name_prefix_is_a_name(cls, value: str | None) -> str | None:
-        if value is not None and not _NAME_PREFIX.match(value):
-            raise ValueError(
-                f"{value!r} is not a usable name prefix; allowed: 1-63 letters, digits, "
-                "'.', '_' or '-', starting with a letter or digit"
-            )
+    def _ids_not_also_labelled(
+        cls, value: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
+        key = "ssh_source_groups" if info.field_name == "ssh_sources" else "snmp_source_groups"
+        labelled: LabelledGroups = info.data.get(key, {})
+        by_id = {group: label for label, group in labelled.items() if isinstance(group, str)}
+        setting = "sshSourceGroups" if key == "ssh_source_groups" else "snmpSourceGroups"
+        refuse(
+            [
+                (
+                    (index,),
+                    f"{entry} is also {setting}.{by_id[entry]}; the same group twice would open "
+                    "the same port twice (list it in one place)",
+                    entry,
+                )
+                for index, entry in enumerate(value)
+                if entry in by_id
+            ]
+        )
         return value
 
     @field_validator("tags")
     @classmethod
-    def _tags_are_the_operators(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            if key in RESERVED_TAG_KEYS or key.lower().startswith("aws:"):
-                raise ValueError(
-                    f"tag {key!r} is reserved (the component sets clearwater:role and Name; "
-                    "AWS reserves aws:*)"
-                )
+    def _tags_fit_the_cloud(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        cloud = cloud_of(info)
+        allowed = (AWS_MAX_TAGS if cloud is Cloud.AWS else NEUTRON_MAX_TAGS) - len(
+            RESERVED_TAG_KEYS
+        )
+        if len(value) > allowed:
+            raise ValueError(
+                f"{len(value)} tags; a group may carry {allowed + len(RESERVED_TAG_KEYS)}, and "
+                f"the component sets {len(RESERVED_TAG_KEYS)} ({', '.join(RESERVED_TAG_KEYS)}): "
+                f"keep at most {allowed}"
+            )
+        if cloud is Cloud.OPENSTACK:
+            refuse(
+                [
+                    (
+                        (key,),
+                        f"Neutron stores this tag as '{key}=…' of {len(key) + 1 + len(text)} "
+                        f"characters; a tag may have {NEUTRON_TAG_MAX}: shorten the key or value",
+                        text,
+                    )
+                    for key, text in value.items()
+                    if len(key) + 1 + len(text) > NEUTRON_TAG_MAX
+                ]
+            )
         return value
 
     @property
@@ -355,16 +321,22 @@ class DeploymentOptions(BaseModel):
         return self.ip_version.families
 
     @property
-    def source_group_ids(self) -> dict[str, str | pulumi.Output[str]]:
-        """Every group from outside the deployment a rule may reference, by its plan ref."""
-        written = [entry for entry in (*self.ssh_sources, *self.snmp_sources) if not is_cidr(entry)]
-        return {
-            **{group_id: group_id for group_id in written},
-            **self.ssh_source_groups,
-            **self.snmp_source_groups,
-        }
+    def labelled_groups(self) -> dict[str, str | pulumi.Output[str]]:
+        """The groups of `sshSourceGroups` and `snmpSourceGroups`, by label."""
+        return {**self.ssh_source_groups, **self.snmp_source_groups}
+
+    @property
+    def snmp_in_use(self) -> bool:
+        return bool(self.snmp_sources or self.snmp_source_groups)
 
     @property
     def groups(self) -> tuple[Role, ...]:
         """Every group this deployment gets: the shared all-nodes group, then the roles."""
         return (Role.ALL_NODES, *self.roles)
+
+
+def _same_group(first: str | pulumi.Output[str], second: str | pulumi.Output[str]) -> bool:
+    """Ids compare by value; an Output only with itself (its value is not known yet)."""
+    if isinstance(first, str) and isinstance(second, str):
+        return first == second
+    return first is second

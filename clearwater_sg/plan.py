@@ -9,7 +9,6 @@ reordering config changes nothing.
 from __future__ import annotations
 
 import ipaddress
-from collections import Counter
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
@@ -17,8 +16,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from clearwater_sg.matrix import MATRIX, Audience, Condition, Flow, Protocol, Source
-from clearwater_sg.options import ANY_ADDRESS, DeploymentOptions, Family, is_cidr
+from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.roles import Role
+from clearwater_sg.types import ANY_ADDRESS, Family, is_cidr
 
 
 class PlanError(ValueError):
@@ -65,13 +65,15 @@ class GroupPeer(_Frozen):
 class ExistingGroupPeer(_Frozen):
     """A security group from outside this deployment (a bastion's, a poller's).
 
-    `ref` is the group's id as written in config, or the label it was given in
-    `sshSourceGroups`/`snmpSourceGroups` when its id is only known at deploy time; the
-    backends resolve it through `DeploymentOptions.source_group_ids`.
+    `ref` is the group's id as written in config, or, when `labelled`, the label it was
+    given in `sshSourceGroups`/`snmpSourceGroups` (its id may be known only at deploy
+    time); the backends resolve a label through `DeploymentOptions.labelled_groups`.
+    Labels and ids are two namespaces: a label never stands for the id it spells.
     """
 
     kind: Literal["existing-group"] = "existing-group"
     ref: str
+    labelled: bool = False
 
     @property
     def slug(self) -> str:
@@ -128,7 +130,7 @@ def _condition_holds(condition: Condition | None, options: DeploymentOptions) ->
     return {
         Condition.MEMENTO: options.memento,
         Condition.HSS: options.hss,
-        Condition.SNMP: bool(options.snmp_sources or options.snmp_source_groups),
+        Condition.SNMP: options.snmp_in_use,
     }[condition]
 
 
@@ -145,7 +147,7 @@ def _peers(source: Source, options: DeploymentOptions) -> list[Peer]:
         CidrPeer(cidr=entry) if is_cidr(entry) else ExistingGroupPeer(ref=entry)
         for entry in entries
     ]
-    peers.extend(ExistingGroupPeer(ref=label) for label in sorted(labelled))
+    peers.extend(ExistingGroupPeer(ref=label, labelled=True) for label in sorted(labelled))
     return peers
 
 
@@ -253,14 +255,30 @@ def plan_security_groups(
             for peer in _peers(source, options):
                 rules.extend(_flow_rules(flow, peer, source, options.families))
     rules.extend(_egress_rules(options.families))
-    _reject_duplicates(rules)
+    _reject_duplicates(rules, options)
     return Plan(families=options.families, groups=groups, rules=tuple(rules))
 
 
-def _reject_duplicates(rules: list[RuleSpec]) -> None:
-    counts = Counter(rule.key for rule in rules)
-    duplicates = sorted(key for key, count in counts.items() if count > 1)
+def _permission(rule: RuleSpec, options: DeploymentOptions) -> tuple[object, ...]:
+    """What a rule lets through, whatever it is named: clouds refuse two equal ones."""
+    peer: object = rule.peer
+    if isinstance(rule.peer, ExistingGroupPeer) and rule.peer.labelled:
+        group = options.labelled_groups[rule.peer.ref]
+        # An id known now compares by value; an Output only with itself.
+        peer = ("group-id", group) if isinstance(group, str) else ("output", id(group))
+    elif isinstance(rule.peer, ExistingGroupPeer):
+        peer = ("group-id", rule.peer.ref)
+    ports = (rule.from_port, rule.to_port)
+    return (rule.group, rule.direction, rule.family, rule.protocol, ports, peer)
+
+
+def _reject_duplicates(rules: list[RuleSpec], options: DeploymentOptions) -> None:
+    by_permission: dict[tuple[object, ...], list[str]] = {}
+    for rule in rules:
+        by_permission.setdefault(_permission(rule, options), []).append(rule.key)
+    duplicates = sorted(" = ".join(keys) for keys in by_permission.values() if len(keys) > 1)
     if duplicates:
         raise PlanError(
-            "the plan has duplicate rules, which clouds reject: " + ", ".join(duplicates)
+            "two rules would permit the same traffic, which clouds reject as duplicates: "
+            + "; ".join(duplicates)
         )

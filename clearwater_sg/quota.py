@@ -21,8 +21,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from clearwater_sg.options import Cloud, Limits
+from clearwater_sg.options import Limits
 from clearwater_sg.plan import Plan
+from clearwater_sg.types import Cloud
 
 AWS_RULES_TIMES_GROUPS = 1000
 NEUTRON_DEFAULT_GROUP_RULES = 4

@@ -55,7 +55,7 @@ def load_options() -> DeploymentOptions:
 
 def options_from_config(raw: Mapping[str, str], namespace: str) -> DeploymentOptions:
     """Options from config values as Pulumi passes them (key without namespace -> text)."""
-    values = {key: _decode(namespace, key, text) for key, text in raw.items()}
+    values = {key: _decode(key, text) for key, text in raw.items()}
     try:
         return DeploymentOptions.model_validate(values)
     except ValidationError as exc:
@@ -67,21 +67,21 @@ def _config_keys() -> set[str]:
     return set(runtime_config.get_config_env()) | set(runtime_config.CONFIG.get())
 
 
-def _decode(namespace: str, key: str, raw: str) -> Any:
+def _decode(key: str, raw: str) -> Any:
+    """The value Pulumi passed as text, decoded as the setting's type wants it.
+
+    Text that does not decode is passed on as it is: the model then reports it with every
+    other mistake, at its key, instead of stopping at the first.
+    """
     shape = _SHAPES.get(key, "text")  # an unknown key is reported by the model
     if shape == "boolean":
         return {"true": True, "false": False}.get(raw.strip().lower(), raw)
     if shape == "text":
         return raw
     try:
-        value = json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError:
-        value = raw
-    expected = list if shape == "list" else dict
-    if not isinstance(value, expected):
-        example = "a YAML list" if shape == "list" else "a YAML map of key: value"
-        raise pulumi.RunError(f"{namespace}:{key}: must be {example}, got {raw!r}")
-    return value
+        return raw
 
 
 def describe_errors(exc: ValidationError, namespace: str) -> str:
@@ -92,7 +92,8 @@ def describe_errors(exc: ValidationError, namespace: str) -> str:
 
 
 def _describe(error: ErrorDetails) -> str:
-    location = list(error["loc"])
+    # "[key]" marks an error in a map's key rather than its value; the key names it anyway.
+    location = [part for part in error["loc"] if part != "[key]"]
     if location and location[0] in DeploymentOptions.model_fields:
         # Defaults validated in place are reported by field name; config uses aliases.
         location[0] = DeploymentOptions.model_fields[str(location[0])].alias or location[0]
@@ -101,11 +102,13 @@ def _describe(error: ErrorDetails) -> str:
         for index, part in enumerate(location)
     )
     message = error["msg"].removeprefix("Value error, ")
-    if message.startswith("[") and "] " in message:
-        # Our list validators report the offending entry as "[index] message".
-        index, message = message[1:].split("] ", 1)
-        key = f"{key}[{index}]"
-    if error["type"] == "extra_forbidden":
+    if error["type"] in ("tuple_type", "list_type"):
+        message = f"must be a YAML list, got {error['input']!r}"
+    elif error["type"] in ("dict_type", "model_type", "model_attributes_type"):
+        message = f"must be a YAML map of key: value, got {error['input']!r}"
+    elif error["type"] == "string_type":
+        message = f"must be text, got {error['input']!r}"
+    elif error["type"] == "extra_forbidden":
         known = KNOWN_KEYS if len(location) == 1 else LIMIT_KEYS
         close = difflib.get_close_matches(str(location[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""

@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from clearwater_sg.component import prepare
+from clearwater_sg.component import components_of
 from clearwater_sg.inventory import OPENSTACK_RULE, RULE_TYPES, RuleRow, inventory
-from clearwater_sg.offline import Recording, Registered, run_program
+from clearwater_sg.offline import Recording, Registered
 from clearwater_sg.plan import RuleSpec
 from clearwater_sg.render import render_stack
-from clearwater_sg.settings import load_options
-from clearwater_sg.stackfile import StackConfig
 
 _FAMILY_SUFFIXES = ("-ipv4", "-ipv6")  # the OpenStack backend's one rule per ethertype
 
@@ -69,7 +67,7 @@ def synthesize(stack_file: Path) -> Synth:
     """Run the project's program for `stack_file` offline and describe what it creates."""
     stack, recording = render_stack(stack_file)
     found = inventory(recording)
-    traced = _trace_to_plan(recording, _plan_rules(stack))
+    traced = _trace_to_plan(recording, _plan_rules(recording))
     return Synth(
         project=stack.project,
         stack=stack.stack,
@@ -82,16 +80,11 @@ def synthesize(stack_file: Path) -> Synth:
     )
 
 
-def _plan_rules(stack: StackConfig) -> list[RuleSpec]:
-    """The plan the component creates for the stack's options, read with the program's own
-    config loader and prepared exactly as the component prepares it."""
-    plans = []
-
-    def program() -> None:
-        plans.append(prepare(load_options()).plan)
-
-    run_program(program, project=stack.project, stack=stack.stack, config=stack.config)
-    return list(plans[0].rules)
+def _plan_rules(recording: Recording) -> list[RuleSpec]:
+    """The rules of every component the program created, as each planned them."""
+    if recording.root is None:
+        raise SynthError("the program did not run to its end")
+    return [rule for component in components_of(recording.root) for rule in component.plan.rules]
 
 
 def _trace_to_plan(recording: Recording, rules: list[RuleSpec]) -> dict[str, RuleSpec]:

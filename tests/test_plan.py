@@ -43,7 +43,7 @@ def test_a_matrix_that_repeats_a_line_is_refused() -> None:
             sources=(Audience.WORLD,),
         ),
     )
-    with pytest.raises(PlanError, match=r"duplicate rules.*ellis-in-tcp-80-from-0\.0\.0\.0_0"):
+    with pytest.raises(PlanError, match=r"duplicates.*ellis-in-tcp-80-from-0\.0\.0\.0_0"):
         plan_security_groups(full_options(), "cw", matrix=repeated)
 
 

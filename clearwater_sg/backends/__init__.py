@@ -29,11 +29,11 @@ class Backend(ABC):
         plan: Plan,
         name: str,
         parent: pulumi.Resource,
-        existing: Mapping[str, pulumi.Input[str]],
+        labelled: Mapping[str, pulumi.Input[str]],
     ) -> dict[str, pulumi.Output[str]]:
         """Register every group, then every rule; return each group's id by group key.
 
-        `existing` resolves refs to groups from outside the plan to their ids.
+        `labelled` resolves the labels of groups from outside the plan to their ids.
         """
         # Groups first and without inline rules: rules then only depend on group ids, so
         # mutual references (Bono <-> Sprout) cannot form a dependency cycle.
@@ -43,7 +43,7 @@ class Backend(ABC):
             peer_group_id: pulumi.Input[str] | None = (
                 ids[peer.group]
                 if isinstance(peer, GroupPeer)
-                else existing[peer.ref]
+                else (labelled[peer.ref] if peer.labelled else peer.ref)
                 if isinstance(peer, ExistingGroupPeer)
                 else None
             )
@@ -56,6 +56,11 @@ class Backend(ABC):
             )
             self.rule(rule, target)
         return ids
+
+    def refusals(self, plan: Plan) -> list[str]:
+        """What in the plan this cloud would refuse (names, descriptions, tags), each with
+        the cloud's limit; checked before anything is registered."""
+        return []
 
     def cannot_express(self, rule: RuleSpec) -> str | None:
         """Why this cloud's provider cannot create the rule as planned, if it cannot."""

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from clearwater_sg.backends import Backend, RuleTarget
-from clearwater_sg.plan import CidrPeer, Direction, GroupSpec, RuleSpec
+from clearwater_sg.plan import CidrPeer, Direction, GroupSpec, Plan, RuleSpec
 
 _ANY_ICMP_CODE = -1
+# EC2's documented rules for VPC security group names, group and rule descriptions.
+_TEXT_MAX = 255
+_ALLOWED_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,24 @@ class AwsBackend(Backend):
             revoke_rules_on_delete=True,
             opts=pulumi.ResourceOptions(parent=parent, protect=self.protect),
         ).id
+
+    def refusals(self, plan: Plan) -> list[str]:
+        texts = [(f"group name {g.name!r}", g.name) for g in plan.groups]
+        texts += [(f"description of group {g.name!r}", g.description) for g in plan.groups]
+        texts += [(f"description of rule {r.key!r}", r.description) for r in plan.rules]
+        refused = [
+            f"{what}: AWS allows at most {_TEXT_MAX} characters of a-z, A-Z, 0-9, spaces "
+            "and ._-:/()#,@[]+=&;{}!$*"
+            for what, text in texts
+            if len(text) > _TEXT_MAX or not _ALLOWED_TEXT.fullmatch(text)
+        ]
+        refused += [
+            f"group name {g.name!r}: AWS refuses names that start with sg-; "
+            "set a namePrefix that does not"
+            for g in plan.groups
+            if g.name.lower().startswith("sg-")
+        ]
+        return refused
 
     def rule(self, rule: RuleSpec, target: RuleTarget) -> None:
         ip_protocol, from_port, to_port = _protocol(rule)

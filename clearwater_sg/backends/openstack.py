@@ -9,11 +9,13 @@ import pulumi
 import pulumi_openstack as openstack
 
 from clearwater_sg.backends import Backend, RuleTarget
-from clearwater_sg.plan import CidrPeer, GroupSpec, RuleSpec
+from clearwater_sg.plan import CidrPeer, GroupSpec, Plan, RuleSpec
 
 _ETHERTYPE = {4: "IPv4", 6: "IPv6"}
 _ICMP_PROTOCOL = {4: "icmp", 6: "ipv6-icmp"}
 _ANY_ICMP_CODE = 0  # never sent: see _protocol
+# Neutron's column sizes for names and descriptions, and its tag length.
+_TEXT_MAX = 255
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,23 @@ class OpenStackBackend(Backend):
             name,
             name=group.name,
             description=group.description,
-            tags=sorted(f"{key}={value}" for key, value in group.tags.items()),
+            tags=_tags(group),
             # Neutron gives each new group allow-all egress rules that Pulumi would not
             # see; drop them and declare egress in the plan, so every rule is managed.
             delete_default_rules=True,
             opts=pulumi.ResourceOptions(parent=parent, protect=self.protect),
         ).id
+
+    def refusals(self, plan: Plan) -> list[str]:
+        texts = [(f"group name {g.name!r}", g.name) for g in plan.groups]
+        texts += [(f"description of group {g.name!r}", g.description) for g in plan.groups]
+        texts += [(f"description of rule {r.key!r}", r.description) for r in plan.rules]
+        texts += [(f"tag {tag!r}", tag) for g in plan.groups for tag in _tags(g)]
+        return [
+            f"{what}: Neutron allows at most {_TEXT_MAX} characters"
+            for what, text in texts
+            if len(text) > _TEXT_MAX
+        ]
 
     def cannot_express(self, rule: RuleSpec) -> str | None:
         if rule.protocol == "icmp" and rule.from_port == 0:
@@ -63,6 +76,11 @@ class OpenStackBackend(Backend):
                 # before its replacement is created, or Neutron rejects it as a duplicate.
                 opts=pulumi.ResourceOptions(parent=target.parent, delete_before_replace=True),
             )
+
+
+def _tags(group: GroupSpec) -> list[str]:
+    """Neutron tags are plain strings: each tag as key=value."""
+    return sorted(f"{key}={value}" for key, value in group.tags.items())
 
 
 def _protocol(rule: RuleSpec, family: int) -> tuple[str | None, int | None, int | None]:

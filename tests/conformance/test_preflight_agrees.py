@@ -80,7 +80,7 @@ def checks_of(config: Mapping[str, object]) -> dict[str, QuotaCheck]:
     """The program's pre-flight checks for `config`, by limit name (pure, no engine)."""
     options = DeploymentOptions.model_validate({**config, "namePrefix": "preflight"})
     try:
-        checks = prepare(options).quota
+        checks = prepare(options, "clearwater").quota
     except QuotaExceededError as exc:
         checks = exc.checks
     return {check.limit: check for check in checks}
@@ -109,7 +109,7 @@ def test_preflight_and_default_neutron_accept_every_case_and_count_alike(
     neutron: NeutronServer, case: str
 ) -> None:
     options = options_from_config(case_config(case), PROJECT)
-    checks = {check.limit: check for check in prepare(options).quota}
+    checks = {check.limit: check for check in prepare(options, "clearwater").quota}
     assert all(check.fits for check in checks.values())
     recording = recording_of(case)  # the real program ran: its pre-flight passed
     applier, externals = applied_to_neutron(neutron, case)  # every request accepted

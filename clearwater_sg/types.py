@@ -1,0 +1,285 @@
+"""One rule, one type: the single-value checks of the settings, as reusable pydantic types.
+
+Each type validates one value and reports its own location, so an error in the third
+entry of `sshSources` is reported at `sshSources[2]`. Checks that depend on an earlier
+setting (the cloud, the IP version) read it from the model's data validated so far;
+`DeploymentOptions` declares those settings first. Every pattern matches the whole
+string: a trailing newline is refused, never passed on to a cloud API.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pydantic import AfterValidator, BeforeValidator, ValidationError, ValidationInfo
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from clearwater_sg.roles import DISTRIBUTED_ROLES, Role
+
+
+class Cloud(StrEnum):
+    AWS = "aws"
+    OPENSTACK = "openstack"
+
+
+Family = Literal[4, 6]
+
+
+class IpVersion(StrEnum):
+    V4 = "4"
+    V6 = "6"
+    DUAL = "dual"
+
+    @property
+    def families(self) -> tuple[Family, ...]:
+        return _FAMILIES[self]
+
+
+_FAMILIES: dict[IpVersion, tuple[Family, ...]] = {
+    IpVersion.V4: (4,),
+    IpVersion.V6: (6,),
+    IpVersion.DUAL: (4, 6),
+}
+ANY_ADDRESS: dict[Family, str] = {4: "0.0.0.0/0", 6: "::/0"}
+
+# What an existing security group's id looks like, per cloud.
+GROUP_ID_PATTERN = {
+    Cloud.AWS: re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?"),
+    Cloud.OPENSTACK: re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+}
+GROUP_ID_EXAMPLE = {Cloud.AWS: "sg-0123456789abcdef0", Cloud.OPENSTACK: "a security group UUID"}
+_VPC_ID = re.compile(r"vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+_LABEL = re.compile(r"[a-z][a-z0-9-]{0,39}")
+_NAME_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+
+# Tags the component sets itself; an operator's tag must not silently replace them.
+RESERVED_TAG_KEYS = ("clearwater:role", "Name")
+# AWS: 50 tags per resource, keys 1-128 characters, values up to 256, no aws: prefix.
+# Neutron: each tag is one string of at most 255 characters; the component writes
+# "key=value", so a key must not contain "=" (the role tag would no longer read back).
+AWS_MAX_TAGS = 50
+AWS_TAG_KEY_MAX = 128
+AWS_TAG_VALUE_MAX = 256
+NEUTRON_TAG_MAX = 255
+NEUTRON_MAX_TAGS = 50
+
+
+def cloud_of(info: ValidationInfo) -> Cloud | None:
+    cloud = info.data.get("cloud")
+    return cloud if isinstance(cloud, Cloud) else None
+
+
+def families_of(info: ValidationInfo) -> tuple[Family, ...]:
+    version = info.data.get("ip_version")
+    return version.families if isinstance(version, IpVersion) else (4, 6)
+
+
+def _text(value: Any) -> Any:
+    """Refuse numbers and booleans where text is meant, rather than coercing them."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, got {value!r}")
+    return value
+
+
+def _cidr(entry: str, info: ValidationInfo) -> str:
+    """A CIDR of a family in use, in canonical form."""
+    try:
+        network = ipaddress.ip_network(entry, strict=True)
+    except ValueError as exc:
+        try:
+            loose = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not a CIDR ({exc})") from None
+        raise ValueError(f"{entry!r} has host bits set; did you mean {loose}?") from None
+    if "/" not in entry:
+        raise ValueError(f"{entry!r} has no prefix length; write it as {network}")
+    allowed = families_of(info)
+    if network.version not in allowed:
+        raise ValueError(
+            f"{entry!r} is an IPv{network.version} CIDR but ipVersion is "
+            f"{info.data.get('ip_version')}; allowed: IPv{' and IPv'.join(map(str, allowed))} "
+            "CIDRs (set ipVersion to dual to use both families)"
+        )
+    return str(network)
+
+
+def _group_id(entry: str, info: ValidationInfo) -> str:
+    cloud = cloud_of(info)
+    clouds = (cloud,) if cloud else tuple(Cloud)
+    if not any(GROUP_ID_PATTERN[each].fullmatch(entry) for each in clouds):
+        example = GROUP_ID_EXAMPLE[cloud] if cloud else "a security group id"
+        raise ValueError(f"{entry!r} is not a security group id (allowed: {example})")
+    return entry
+
+
+def is_group_id(entry: str) -> bool:
+    """Whether text is shaped like either cloud's security group id."""
+    return any(pattern.fullmatch(entry) for pattern in GROUP_ID_PATTERN.values())
+
+
+def _source(entry: str, info: ValidationInfo) -> str:
+    """A CIDR, or an existing security group of this cloud."""
+    cloud = cloud_of(info)
+    if cloud and GROUP_ID_PATTERN[cloud].fullmatch(entry):
+        return entry
+    if not re.fullmatch(r"[0-9a-fA-F.:/]+", entry) or not any(c in entry for c in ".:"):
+        example = GROUP_ID_EXAMPLE[cloud] if cloud else "a security group id"
+        raise ValueError(
+            f"{entry!r} is neither a CIDR nor a security group id "
+            f"(allowed: a CIDR such as 10.0.0.0/8, or {example})"
+        )
+    return _cidr(entry, info)
+
+
+def is_cidr(entry: str) -> bool:
+    """Whether a validated source is a CIDR; otherwise it is a security group id."""
+    try:
+        ipaddress.ip_network(entry)
+    except ValueError:
+        return False
+    return True
+
+
+def _vpc_id(value: str) -> str:
+    if not _VPC_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a VPC id; expected vpc- and 8 or 17 hex digits")
+    return value
+
+
+def _label(label: str) -> str:
+    """A label names rules; it must never be read as a group id or a role."""
+    if (
+        not _LABEL.fullmatch(label)
+        or label.startswith("sg-")
+        or is_group_id(label)
+        or label in {role.value for role in Role}
+    ):
+        raise ValueError(
+            f"label {label!r} must be 1-40 lowercase letters, digits or '-' starting with a "
+            "letter, not a role name, and not shaped like a group id (no sg- start, no UUID)"
+        )
+    return label
+
+
+def _name_prefix(value: str, info: ValidationInfo) -> str:
+    return check_name_prefix(value, cloud_of(info))
+
+
+def check_name_prefix(value: str, cloud: Cloud | None) -> str:
+    """A prefix every cloud accepts in group names, or a ValueError that says why not."""
+    if not _NAME_PREFIX.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a usable name prefix; allowed: 1-63 letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
+    if cloud is Cloud.AWS and value.lower().startswith("sg-"):
+        raise ValueError(
+            f"{value!r}: AWS refuses security group names that start with sg-; "
+            "choose a prefix that does not"
+        )
+    return value
+
+
+def _role(value: Any) -> Role:
+    role = _text(value)
+    allowed = [str(each) for each in DISTRIBUTED_ROLES]
+    if role in (Role.ALL_NODES, Role.ALL_IN_ONE):
+        raise ValueError(
+            f"{role!r} is not listed in roles: all-nodes is always created, "
+            "and all-in-one is chosen with deployment: all-in-one"
+        )
+    if role not in allowed:
+        close = difflib.get_close_matches(role, allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"{role!r} is not a Clearwater role; {hint}allowed: {', '.join(allowed)}")
+    return Role(role)
+
+
+def _tag_key(key: str, info: ValidationInfo) -> str:
+    if key in RESERVED_TAG_KEYS or key.lower().startswith("aws:"):
+        raise ValueError(
+            f"tag {key!r} is reserved (the component sets clearwater:role and Name; "
+            "AWS reserves aws:*)"
+        )
+    if not 1 <= len(key) <= AWS_TAG_KEY_MAX:
+        raise ValueError(f"tag key {key!r} must be 1-{AWS_TAG_KEY_MAX} characters")
+    if cloud_of(info) is Cloud.OPENSTACK and "=" in key:
+        raise ValueError(
+            f"tag key {key!r} contains '='; Neutron tags are stored as key=value, so the "
+            "key could not be read back: remove the '='"
+        )
+    return key
+
+
+def _tag_value(value: str) -> str:
+    if len(value) > AWS_TAG_VALUE_MAX:
+        raise ValueError(f"is {len(value)} characters; a tag value may have {AWS_TAG_VALUE_MAX}")
+    return value
+
+
+def _or_output(check: Callable[[str, ValidationInfo], str]) -> Callable[[Any, ValidationInfo], Any]:
+    """A check for text that also lets a pulumi.Output through (known only at deploy time)."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        return value if isinstance(value, pulumi.Output) else check(_text(value), info)
+
+    return validate
+
+
+group_id_or_output = _or_output(_group_id)
+vpc_id_or_output = _or_output(lambda value, _: _vpc_id(value))
+
+Text = Annotated[str, BeforeValidator(_text)]
+Cidr = Annotated[str, BeforeValidator(_text), AfterValidator(_cidr)]
+GroupId = Annotated[str, BeforeValidator(_text), AfterValidator(_group_id)]
+Source = Annotated[str, BeforeValidator(_text), AfterValidator(_source)]
+VpcId = Annotated[str, BeforeValidator(_text), AfterValidator(_vpc_id)]
+Label = Annotated[str, BeforeValidator(_text), AfterValidator(_label)]
+NamePrefix = Annotated[str, BeforeValidator(_text), AfterValidator(_name_prefix)]
+RoleName = Annotated[Role, BeforeValidator(_role)]
+TagKey = Annotated[str, BeforeValidator(_text), AfterValidator(_tag_key)]
+TagValue = Annotated[str, BeforeValidator(_text), AfterValidator(_tag_value)]
+
+
+Location = tuple[str | int, ...]
+
+
+def refuse(problems: list[tuple[Location, str, Any]]) -> None:
+    """Report problems found by a validator at their own locations below its field.
+
+    pydantic merges a ValidationError raised inside a validator into the model's, each
+    location prefixed with the field's: `refuse([((2,), "listed twice", "bono")])` in the
+    roles validator is reported at `roles[2]`.
+    """
+    if problems:
+        raise ValidationError.from_exception_data(
+            "DeploymentOptions",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("invalid", "{message}", {"message": message}),
+                    loc=location,
+                    input=value,
+                )
+                for location, message, value in problems
+            ],
+        )
+
+
+def _unique(entries: tuple[Any, ...]) -> tuple[Any, ...]:
+    seen: set[Any] = set()
+    problems: list[tuple[Location, str, Any]] = []
+    for index, entry in enumerate(entries):
+        if entry in seen:
+            problems.append(((index,), f"{str(entry)!r} is listed twice; list it once", entry))
+        seen.add(entry)
+    refuse(problems)
+    return entries
+
+
+Unique = AfterValidator(_unique)
