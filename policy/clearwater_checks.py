@@ -9,34 +9,45 @@ reading it makes pulumi-policy skip the whole policy; the checks read such value
 when they must, through `_read`.
 
 The internal ports are derived from Clearwater's port matrix, never written down here.
+The pack depends on that matrix (`clearwater_sg.matrix`) only: the resource types it reads
+are Pulumi type tokens, written below. What counts as "the world" is `clearwater_world`'s
+answer: any CIDR that includes a globally reachable address, whatever its prefix length.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from clearwater_world import internet_block, read_cidr
+from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
 
-from clearwater_sg.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS, OPENSTACK_RULE
 from clearwater_sg.matrix import MATRIX, Audience
 
 Props = Mapping[str, Any]
 
+# The Pulumi type tokens of the resources the checks read.
+AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+AWS_DEFAULT_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"  # a VPC's own group
+AWS_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+AWS_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 AWS_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"  # the older one-resource-per-rule
+OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 RULE_TYPES = (AWS_INGRESS, AWS_EGRESS, AWS_RULE, OPENSTACK_RULE)
 
 _ALL_PORTS = (0, 65535)
 # Protocol spellings the clouds accept, by what they mean. "all" covers TCP and UDP.
 _PROTOCOLS = {
+    "-1": "all",  # AWS
+    "all": "all",
+    "any": "all",  # Neutron
+    "0": "all",  # Neutron's number for "any"
     "tcp": "tcp",
     "6": "tcp",
     "udp": "udp",
     "17": "udp",
-    "-1": "all",
-    "all": "all",
     "icmp": "icmp",
     "1": "icmp",
     "icmpv6": "icmp",
@@ -50,6 +61,16 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
+# What an unknown value looks like when it is not read through pulumi-policy's proxy.
+_UNKNOWN_SENTINELS = frozenset(
+    (
+        proxy.UNKNOWN_STRING_VALUE,
+        proxy.UNKNOWN_NUMBER_VALUE,
+        proxy.UNKNOWN_BOOLEAN_VALUE,
+        proxy.UNKNOWN_ARRAY_VALUE,
+        proxy.UNKNOWN_OBJECT_VALUE,
+    )
+)
 
 
 def _read(props: Props, key: str) -> Any:
@@ -107,24 +128,34 @@ class Opening:
     protocol: str  # tcp, udp, icmp or all
     first: int
     last: int
-    via: str  # the CIDR (or "any source") that makes it world-reachable
+    via: str  # the CIDR (or "any source") that makes it world-reachable, and how
 
     def covers(self, protocol: str, port: int) -> bool:
         return self.protocol in (protocol, "all") and self.first <= port <= self.last
 
 
-def _is_world(cidr: object) -> bool:
-    if not isinstance(cidr, str):
-        return False  # absent, or unknown during preview: not provably the world
-    try:
-        return ipaddress.ip_network(cidr, strict=False).prefixlen == 0
-    except ValueError:
-        return False
+def _world_via(cidr: object) -> str | None:
+    """How a source CIDR reaches the world, for a message: the CIDR, and when that is not
+    plain, the internet addresses it includes; None when it includes none."""
+    if not isinstance(cidr, str) or not cidr or cidr in _UNKNOWN_SENTINELS:
+        return None  # absent, or unknown during preview: not provably the world
+    network = read_cidr(cidr)
+    if network is None:
+        return f"{cidr!r} (not a CIDR the policy pack can read, so counted as the world)"
+    block = internet_block(network)
+    if block is None:
+        return None
+    notes = [] if cidr == str(network) else [f"that is, {network}"]
+    if network.prefixlen and block != network:
+        notes.append(f"which includes internet addresses such as {block}")
+    return f"{cidr} ({', '.join(notes)})" if notes else cidr
 
 
 def _protocol(value: object) -> str:
     if value in (None, ""):
         return "all"  # Neutron: no protocol means every protocol
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = int(value)  # a protocol number sent as a number
     return _PROTOCOLS.get(str(value).lower(), str(value).lower())
 
 
@@ -146,15 +177,26 @@ def _openings(protocol: object, low: object, high: object, sources: list[str]) -
 
 
 def _world(cidrs: list[object]) -> list[str]:
-    return [str(cidr) for cidr in cidrs if _is_world(cidr)]
+    return [via for cidr in cidrs if (via := _world_via(cidr)) is not None]
 
 
 def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else []
+    """The known items of a list property. pulumi-policy hands lists to a policy as a
+    read-only Sequence, not a list; an item unknown during preview is left out."""
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+        return []
+    items = []
+    for index in range(len(value)):
+        try:
+            items.append(value[index])
+        except UnknownValueError:
+            continue
+    return [item for item in items if not (isinstance(item, str) and item in _UNKNOWN_SENTINELS)]
 
 
 def world_openings(resource_type: str, props: Props) -> list[Opening]:
-    """The ingress permissions a resource grants to 0.0.0.0/0 or ::/0."""
+    """The ingress permissions a resource grants to the world: to any source CIDR that
+    includes a globally reachable address (`clearwater_world`), or to anyone."""
     if resource_type == AWS_INGRESS:
         cidrs = _world([_read(props, "cidrIpv4"), _read(props, "cidrIpv6")])
         return _openings(
@@ -162,7 +204,7 @@ def world_openings(resource_type: str, props: Props) -> list[Opening]:
         )
     if resource_type == AWS_RULE:
         return _aws_block_openings(props) if _read(props, "type") == "ingress" else []
-    if resource_type == AWS_GROUP:
+    if resource_type in (AWS_GROUP, AWS_DEFAULT_GROUP):
         blocks = _list(_read(props, "ingress"))
         return [opening for block in blocks for opening in _aws_block_openings(block)]
     if resource_type == OPENSTACK_RULE:
@@ -171,6 +213,8 @@ def world_openings(resource_type: str, props: Props) -> list[Opening]:
 
 
 def _aws_block_openings(props: Props) -> list[Opening]:
+    if not isinstance(props, Mapping):
+        return []  # an inline block unknown during preview
     cidrs = _world(_list(_read(props, "cidrBlocks")) + _list(_read(props, "ipv6CidrBlocks")))
     return _openings(
         _read(props, "protocol"), _read(props, "fromPort"), _read(props, "toPort"), cidrs
@@ -181,7 +225,7 @@ def _openstack_openings(props: Props) -> list[Opening]:
     if _read(props, "direction") != "ingress":
         return []
     prefix = _read(props, "remoteIpPrefix")
-    if prefix is not None:
+    if prefix not in (None, ""):
         sources = _world([prefix])
     elif any(_read(props, key) is not None for key in ("remoteGroupId", "remoteAddressGroupId")):
         sources = []  # a group's members (its id may be unknown until the update)
@@ -268,7 +312,8 @@ POLICIES: tuple[Policy, ...] = (
     Policy(
         "clearwater-internal-port-not-world-open",
         "No internal Clearwater port (one the port document opens only to other nodes) "
-        "may be reachable from 0.0.0.0/0 or ::/0.",
+        "may be reachable from the world: from any CIDR that includes a globally "
+        "reachable address (0.0.0.0/1, 8.0.0.0/7 and 2000::/3 as much as 0.0.0.0/0).",
         True,
         internal_port_open_to_world,
     ),
@@ -286,7 +331,8 @@ POLICIES: tuple[Policy, ...] = (
     ),
     Policy(
         "ssh-snmp-not-world-open",
-        "SSH and SNMP should not be reachable from 0.0.0.0/0 or ::/0.",
+        "SSH and SNMP should not be reachable from the world: from any CIDR that includes "
+        "a globally reachable address.",
         False,
         management_port_open_to_world,
     ),

@@ -28,8 +28,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from clearwater_sg.render import render_stack
-from tests.helpers import PROJECT_DIR
+from clearwater_sg.stackfile import load_stack
+from tests.helpers import PROJECT_DIR, run_main
 
 POLICY_DIR = PROJECT_DIR / "policy"
 STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
@@ -38,6 +38,7 @@ AWS_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 AWS_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 AWS_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+AWS_DEFAULT_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 
 # Read from Clearwater_IP_Port_Usage.rst: the TCP ports it opens only to other nodes
@@ -76,6 +77,21 @@ def aws_ingress(port: int, cidr: str = "0.0.0.0/0", **props: Any) -> dict[str, A
         "fromPort": port,
         "toPort": port,
         family: cidr,
+        "description": "a rule",
+        "securityGroupId": "sg-0123456789abcdef0",
+        **props,
+    }
+
+
+def aws_rule(port: int, *cidrs: str, **props: Any) -> dict[str, Any]:
+    """An ingress aws.ec2.SecurityGroupRule: the one resource type with CIDR lists."""
+    return {
+        "type": "ingress",
+        "protocol": "tcp",
+        "fromPort": port,
+        "toPort": port,
+        "cidrBlocks": [cidr for cidr in cidrs if ":" not in cidr],
+        "ipv6CidrBlocks": [cidr for cidr in cidrs if ":" in cidr],
         "description": "a rule",
         "securityGroupId": "sg-0123456789abcdef0",
         **props,
@@ -163,6 +179,160 @@ def test_the_message_names_the_port_and_what_it_is_for() -> None:
     assert "TCP/9160" in message and "Cassandra" in message and "::/0" in message
 
 
+# --- What counts as the world: any CIDR that includes an internet address ---------------
+
+# Sources that hold internet addresses but are not 0.0.0.0/0 or ::/0.
+INTERNET_PIECES = [
+    "0.0.0.0/1",  # the IPv4 internet in two halves
+    "128.0.0.0/1",
+    "0.0.0.0/2",
+    "192.0.0.0/2",
+    "8.0.0.0/7",  # a large public block
+    "1.0.0.0/8",
+    "198.41.0.4/32",  # one public address
+    "10.0.0.0/7",  # 10.0.0.0/8 and the public 11.0.0.0/8
+    "172.16.0.0/11",  # 172.16.0.0/12 and the public 172.0.0.0/12
+    "192.168.0.0/15",  # 192.168.0.0/16 and the public 192.169.0.0/16
+    "100.0.0.0/8",  # shared address space 100.64.0.0/10 and public space around it
+    "192.0.0.9/32",  # PCP anycast: globally reachable inside 192.0.0.0/24
+    "224.0.0.0/4",  # multicast is not private space either
+    "::/1",  # the IPv6 internet in two halves
+    "8000::/1",
+    "2000::/3",  # global unicast
+    "2001::/32",  # Teredo: internet hosts tunnelled over IPv4
+    "2001:db8::/31",  # documentation space and the public 2001:db9::/32
+    "::ffff:0:0/96",  # every IPv4 address, IPv4-mapped
+    "::ffff:8.8.8.0/120",
+    "64:ff9b::/96",  # NAT64: the IPv4 internet, translated
+]
+# 0.0.0.0/0 and ::/0 as they may also be written.
+WORLD_SPELLINGS = ["1.2.3.4/0", "0.0.0.0/00", "::0/0", "0:0:0:0:0:0:0:0/0", "2001:db8::/000"]
+# Not `address/prefix-length`: what a cloud makes of them is not certain, so the world.
+UNREADABLE = [
+    "0/0",
+    "0.0/0",
+    "000.000.000.000/0",
+    " 0.0.0.0/0",
+    "0.0.0.0/0 ",
+    "0.0.0.0/0.0.0.0",
+    "0.0.0.0/+0",
+    "0.0.0.0",
+    "::",
+    "fe80::%eth0/64",
+    "anywhere",
+]
+# Wholly inside private, shared, reserved or documentation space.
+NOT_THE_WORLD = [
+    "10.0.0.0/8",
+    "10.1.2.3/8",  # host bits set: the clouds drop them
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "0.0.0.0/8",
+    "192.0.0.0/29",
+    "198.18.0.0/15",
+    "240.0.0.0/4",
+    "192.0.2.0/24",  # documentation: this project's stacks use it for operators' networks
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "fc00::/7",
+    "fd12:3456:789a::/48",
+    "fe80::/10",
+    "::1/128",
+    "2001:db8::/32",
+    "2001:db8:100::/56",
+    "3fff::/20",
+    "::ffff:10.0.0.0/104",
+    "::ffff:192.168.0.0/112",
+]
+
+
+def every_shape(port: int, cidr: str) -> list[tuple[str, dict[str, Any]]]:
+    """An ingress rule for `port` from `cidr` as each resource type writes it."""
+    ethertype = "IPv6" if ":" in cidr else "IPv4"
+    block = {"protocol": "tcp", "fromPort": port, "toPort": port, "cidrBlocks": [cidr]}
+    return [
+        (AWS_INGRESS, aws_ingress(port, cidr)),
+        (AWS_RULE, aws_rule(port, cidr)),
+        (AWS_GROUP, {"ingress": [block]}),
+        (OPENSTACK_RULE, openstack_ingress(port, remoteIpPrefix=cidr, ethertype=ethertype)),
+    ]
+
+
+@pytest.mark.parametrize("cidr", INTERNET_PIECES + WORLD_SPELLINGS + UNREADABLE)
+def test_any_source_that_includes_an_internet_address_is_the_world(cidr: str) -> None:
+    for resource_type, props in every_shape(7000, cidr):
+        assert INTERNAL in fired(resource_type, props), resource_type
+    for resource_type, props in every_shape(22, cidr):
+        assert MANAGEMENT in fired(resource_type, props), resource_type
+
+
+@pytest.mark.parametrize("cidr", NOT_THE_WORLD)
+def test_a_source_wholly_inside_non_global_space_is_not_the_world(cidr: str) -> None:
+    for port in (7000, 22):
+        for resource_type, props in every_shape(port, cidr):
+            assert fired(resource_type, props) <= {INLINE}, (resource_type, port)
+
+
+def test_the_internet_split_into_pieces_is_refused_piece_by_piece() -> None:
+    halves = ("0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1")
+    messages = checks.internal_port_open_to_world(AWS_RULE, aws_rule(9160, *halves))
+    assert [half for half in halves for message in messages if f"open to {half} " in message] == [
+        *halves
+    ]
+    # Every /8 of IPv4 holds internet addresses but "this network", 10/8, loopback and
+    # the reserved 240.0.0.0/4.
+    refused = {
+        first
+        for first in range(256)
+        if INTERNAL in fired(AWS_INGRESS, aws_ingress(9160, f"{first}.0.0.0/8"))
+    }
+    assert set(range(256)) - refused == {0, 10, 127, *range(240, 256)}
+
+
+def test_the_message_says_which_internet_addresses_a_cidr_includes() -> None:
+    ((_, message),) = checks.violations(AWS_INGRESS, aws_ingress(2380, "10.1.0.0/7"))
+    assert message.startswith(
+        "open to 10.1.0.0/7 (that is, 10.0.0.0/7, which includes internet addresses such as "
+        "11.0.0.0/8): TCP/2380 (All nodes: etcd)"
+    )
+    ((_, message),) = checks.violations(AWS_INGRESS, aws_ingress(22, "0/0"))
+    assert "'0/0' (not a CIDR" in message and "TCP/22" in message
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        # Neutron's "any" protocol, by name and by number.
+        (OPENSTACK_RULE, openstack_ingress(None, protocol="any", remoteIpPrefix="0.0.0.0/1")),
+        (OPENSTACK_RULE, openstack_ingress(None, protocol="0", remoteIpPrefix="::/1")),
+        # A protocol number sent as a number; an upper-case name.
+        (OPENSTACK_RULE, openstack_ingress(7000, protocol=6.0, remoteIpPrefix="8.0.0.0/7")),
+        (AWS_INGRESS, aws_ingress(7000, "8000::/1", ipProtocol="TCP")),
+        # AWS ignores the ports of an all-protocols rule.
+        (AWS_INGRESS, aws_ingress(22, "128.0.0.0/1", ipProtocol="-1")),
+        (AWS_RULE, aws_rule(80, "0.0.0.0/2", protocol="all")),
+        # A port range with an internal port inside it; a range with no upper bound.
+        (AWS_INGRESS, aws_ingress(2000, "2000::/3", toPort=3000)),
+        (OPENSTACK_RULE, openstack_ingress(None, remoteIpPrefix="1.0.0.0/8", portRangeMin=7000)),
+        # Neutron: an empty remote prefix and no remote group admit anyone.
+        (OPENSTACK_RULE, openstack_ingress(7000, remoteIpPrefix="")),
+        # A VPC's default security group, with inline rules like any other group.
+        (
+            AWS_DEFAULT_GROUP,
+            {"ingress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["::/1"]}]},
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_every_way_of_writing_an_internal_port_is_seen(
+    resource_type: str, props: Mapping[str, Any]
+) -> None:
+    assert INTERNAL in fired(resource_type, props)
+
+
 @pytest.mark.parametrize("description", [None, "", "   "])
 @pytest.mark.parametrize("resource_type", [AWS_INGRESS, AWS_EGRESS, AWS_RULE, OPENSTACK_RULE])
 def test_a_rule_without_a_description_is_refused(
@@ -240,6 +410,27 @@ def validate(resource_type: str, props: dict[str, Any]) -> dict[str, list[str]]:
     return {name: messages for name, messages in reported.items() if messages}
 
 
+def test_list_properties_are_read_as_pulumi_policy_hands_them_over() -> None:
+    # pulumi-policy passes lists as a read-only Sequence, not a list.
+    assert set(validate(AWS_RULE, aws_rule(7000, "10.0.0.0/8", "0.0.0.0/1"))) == {INTERNAL}
+    block = {"protocol": "tcp", "fromPort": 7000, "toPort": 7000, "cidrBlocks": ["0.0.0.0/0"]}
+    assert set(validate(AWS_GROUP, {"ingress": [block]})) == {INLINE, INTERNAL}
+    assert set(validate(AWS_DEFAULT_GROUP, {"ingress": [block]})) == {INTERNAL}
+    # An item unknown during a preview is skipped; the known ones are still judged.
+    partly_known = validate(AWS_RULE, aws_rule(7000, UNKNOWN_STRING_VALUE, "::/1"))
+    assert set(partly_known) == {INTERNAL}
+    ((message,),) = partly_known.values()
+    assert message.startswith("open to ::/1 (which includes internet addresses such as ")
+    assert validate(AWS_RULE, aws_rule(7000, UNKNOWN_STRING_VALUE)) == {}
+
+
+def test_an_unknown_cidr_is_not_taken_for_the_world() -> None:
+    assert fired(AWS_INGRESS, aws_ingress(7000, UNKNOWN_STRING_VALUE)) == set()
+    assert validate(AWS_INGRESS, aws_ingress(7000, UNKNOWN_STRING_VALUE)) == {}
+    neutron = openstack_ingress(7000, remoteIpPrefix=UNKNOWN_STRING_VALUE)
+    assert validate(OPENSTACK_RULE, neutron) == {}
+
+
 def test_policies_report_through_pulumi_policy_and_tolerate_unknown_ids() -> None:
     # During a preview the peer group's id and the owning group's id are not known yet.
     group_rule = aws_ingress(5058, referencedSecurityGroupId=UNKNOWN_STRING_VALUE, cidrIpv4=None)
@@ -251,10 +442,20 @@ def test_policies_report_through_pulumi_policy_and_tolerate_unknown_ids() -> Non
     assert set(bad) == {INTERNAL, DESCRIPTION}
 
 
+def registrations(stack_file: Path) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(type, name, id, inputs) of each resource the real program registers for a stack
+    file, run under the mock engine with the config `pulumi up` would give it."""
+    stack = load_stack(stack_file)
+    recording = run_main(stack.config, stack.stack)
+    return [
+        (resource.type, resource.name, resource.id, resource.inputs)
+        for resource in recording.resources
+    ]
+
+
 def registered(stack_file: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    _, recording = render_stack(stack_file)
-    for resource in recording.resources:
-        yield resource.type, resource.name, resource.inputs
+    for resource_type, name, _, props in registrations(stack_file):
+        yield resource_type, name, props
 
 
 @pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda path: path.name)
@@ -322,22 +523,59 @@ def test_the_pack_runs_as_the_cli_runs_it(analyzer: analyzer_pb2_grpc.AnalyzerSt
     assert ssh == {MANAGEMENT: analyzer_pb2.ADVISORY}
 
 
+def test_the_running_pack_sees_the_internet_in_pieces(
+    analyzer: analyzer_pb2_grpc.AnalyzerStub,
+) -> None:
+    for cidr in ("0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1", "8.0.0.0/7"):
+        assert analyze(analyzer, AWS_INGRESS, aws_ingress(7000, cidr)) == {
+            INTERNAL: analyzer_pb2.MANDATORY
+        }
+        ssh = openstack_ingress(22, remoteIpPrefix=cidr)
+        assert analyze(analyzer, OPENSTACK_RULE, ssh) == {MANAGEMENT: analyzer_pb2.ADVISORY}
+    halves = aws_rule(7000, "0.0.0.0/1", "128.0.0.0/1")
+    assert analyze(analyzer, AWS_RULE, halves) == {INTERNAL: analyzer_pb2.MANDATORY}
+    block = {"protocol": "tcp", "fromPort": 7000, "toPort": 7000, "ipv6CidrBlocks": ["::/1"]}
+    assert analyze(analyzer, AWS_GROUP, {"ingress": [block]}) == {
+        INLINE: analyzer_pb2.MANDATORY,
+        INTERNAL: analyzer_pb2.MANDATORY,
+    }
+    assert analyze(analyzer, AWS_INGRESS, aws_ingress(7000, "10.0.0.0/8")) == {}
+
+
+def test_the_pack_needs_the_port_matrix_and_nothing_of_the_offline_renderer() -> None:
+    # As Pulumi loads it: the pack's directory on sys.path, and nothing else of the tests.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, clearwater_pack; print(*sorted(sys.modules))"],
+        cwd=POLICY_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "clearwater_sg.matrix" in loaded
+    renderer = ("clearwater_sg.inventory", "clearwater_sg.render", "clearwater_sg.offline")
+    assert [
+        module
+        for module in loaded
+        if module in renderer or module.startswith("clearwater_sg.synth")
+    ] == []
+
+
 def test_the_running_pack_is_quiet_on_our_stacks_during_a_preview(
     analyzer: analyzer_pb2_grpc.AnalyzerStub,
 ) -> None:
     for stack_file in STACK_FILES:
-        _, recording = render_stack(stack_file)
+        resources = registrations(stack_file)
         # In a preview, the ids of resources created by the same update are not known yet.
-        created = {resource.id for resource in recording.resources}
-        for resource in recording.resources:
+        created = {resource_id for _, _, resource_id, _ in resources}
+        for resource_type, name, _, inputs in resources:
             props = {
                 key: UNKNOWN_STRING_VALUE if isinstance(value, str) and value in created else value
-                for key, value in resource.inputs.items()
+                for key, value in inputs.items()
             }
-            diagnostics = analyze(analyzer, resource.type, props)
+            diagnostics = analyze(analyzer, resource_type, props)
             mandatory = {
-                name for name, level in diagnostics.items() if level != analyzer_pb2.ADVISORY
+                policy for policy, level in diagnostics.items() if level != analyzer_pb2.ADVISORY
             }
-            assert mandatory == set(), (stack_file.name, resource.name)
+            assert mandatory == set(), (stack_file.name, name)
             # Unknown ids must not stop a policy from running ("can't run during preview").
-            assert set(diagnostics) <= {MANAGEMENT}, (stack_file.name, resource.name)
+            assert set(diagnostics) <= {MANAGEMENT}, (stack_file.name, name)
