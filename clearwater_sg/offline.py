@@ -7,8 +7,10 @@ create, minus the cloud. Used by the offline render and by the tests.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,7 +71,10 @@ class _RecordingMonitor(MockMonitor):
         self.recording = recording
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        try:
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        finally:
+            _close_this_threads_loop()
         if request.type != "pulumi:pulumi:Stack":
             self.recording.resources.append(
                 Registered(
@@ -101,6 +106,10 @@ def run_program(
     """
     recording = Recording() if recording is None else recording
     ROOT.set(None)  # each run gets a fresh root Stack, as each `pulumi up` does
+    # And its own event loop, closed when it ends (see _close_this_threads_loop).
+    _close_this_threads_loop()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     pulumi.runtime.set_mocks(
         _Mocks(), project=project, stack=stack, preview=False, monitor=_RecordingMonitor(recording)
     )
@@ -116,5 +125,26 @@ def run_program(
         exported = getattr(stack_resource, "outputs", {})
         return pulumi.Output.from_input(exported).apply(collect)
 
-    run()
+    try:
+        run()
+    finally:
+        loop.close()
     return recording
+
+
+def _close_this_threads_loop() -> None:
+    """Close this thread's event loop unless something runs on it.
+
+    The SDK never closes the loops it makes: the main thread's, and one per executor
+    thread that registers a resource. A loop left to the interpreter's exit can print an
+    "Exception ignored in BaseEventLoop.__del__" traceback.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # no current loop, on 3.12+
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return
+    if not loop.is_running():
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pulumi
 
+from clearwater_sg.component import components_of
 from clearwater_sg.inventory import Inventory, inventory
 from clearwater_sg.offline import Recording, run_program
 from clearwater_sg.quota import QuotaCheck, RuleUse, quota_checks
@@ -116,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if index:
             print()
         print(format_inventory(stack, inventory(recording)))
+        if recording.root is not None:
+            for component in components_of(recording.root):
+                for rule, why in component.not_created:
+                    print(f"\nNot created: {rule.group} {rule.line} ({rule.description}): {why}")
     return 0
 
 

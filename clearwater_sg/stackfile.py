@@ -52,9 +52,9 @@ def load_stack(stack_file: Path) -> StackConfig:
     project_doc = _load_yaml(project_dir / "Pulumi.yaml")
     project = str(project_doc["name"])
     stack_doc = _load_yaml(stack_file)
-    values = {
-        _full_key(project, key): value for key, value in (stack_doc.get("config") or {}).items()
-    }
+    values, problems = _stack_values(stack_file, project, stack_doc.get("config"))
+    if problems:
+        raise StackFileError(f"{stack_file}:\n  " + "\n  ".join(problems))
     missing = []
     for key, declaration in (project_doc.get("config") or {}).items():
         full_key = _full_key(project, key)
@@ -78,6 +78,32 @@ def load_stack(stack_file: Path) -> StackConfig:
         project_dir=project_dir,
         config={key: config_string(value) for key, value in values.items()},
     )
+
+
+def _stack_values(path: Path, project: str, config: Any) -> tuple[dict[str, Any], list[str]]:
+    """The `config:` map of a stack file by full key, and every problem found in it."""
+    if config is None:
+        return {}, []
+    if not isinstance(config, dict):
+        return {}, [f"config: must be a map of key: value, got {type(config).__name__}"]
+    values: dict[str, Any] = {}
+    problems = []
+    for key, value in config.items():
+        if not isinstance(key, str) or not key:
+            problems.append(f"config: the key {key!r} is not a config key; write namespace:key")
+        elif value is None:
+            problems.append(
+                f"{_full_key(project, key)}: has no value (YAML null); give it a value or "
+                "remove the key to take the default"
+            )
+        elif isinstance(value, dict) and set(value) == {"secure"}:
+            problems.append(
+                f"{_full_key(project, key)}: is encrypted (secure), which cannot be read "
+                "offline; render with a plain value, or preview with the Pulumi CLI"
+            )
+        else:
+            values[_full_key(project, key)] = value
+    return values, problems
 
 
 def _full_key(project: str, key: str) -> str:
@@ -104,8 +130,6 @@ def _check_type(stack: str, key: str, declaration: Any, value: Any) -> None:
 
 def config_string(value: Any) -> str:
     """A stack file value as the program receives it: scalars as text, the rest as JSON."""
-    if isinstance(value, dict) and set(value) == {"secure"}:
-        raise StackFileError("encrypted (secure) values cannot be read offline")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
@@ -113,9 +137,25 @@ def config_string(value: Any) -> str:
     return str(value)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML as the Pulumi CLI reads it: a key written twice in one map is an error, not
+    a silent last-one-wins."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(path.read_text())
+        document = yaml.load(path.read_text(), Loader=_StrictLoader)  # a SafeLoader
     except (OSError, yaml.YAMLError) as exc:
         raise StackFileError(f"cannot read {path}: {exc}") from None
     if not isinstance(document, dict):

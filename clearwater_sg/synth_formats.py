@@ -32,6 +32,7 @@ def to_json(synth: Synth) -> str:
         "cloud": synth.cloud,
         "groups": [asdict(group) for group in synth.groups],
         "rules": [asdict(rule) for rule in synth.rules],
+        "not_created": [asdict(missing) for missing in synth.not_created],
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -74,7 +75,14 @@ def to_markdown(synth: Synth) -> str:
             for rule in synth.rules
         ],
     )
-    return f"{summary}\n\n{groups}\n\n{flows}\n"
+    text = f"{summary}\n\n{groups}\n\n{flows}\n"
+    if synth.not_created:
+        text += "\nDocument lines **not created** on this cloud:\n\n" + _table(
+            ("Role", "Line", "Description", "Doc section", "Why"),
+            [(m.group, m.line, m.description, m.section, m.reason) for m in synth.not_created],
+        )
+        text += "\n"
+    return text
 
 
 def _peer_label(peer: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pulumi
+
 from clearwater_sg.component import components_of
 from clearwater_sg.inventory import OPENSTACK_RULE, RULE_TYPES, RuleRow, inventory
 from clearwater_sg.offline import Recording, Registered
@@ -47,12 +49,24 @@ class SynthRule:
 
 
 @dataclass(frozen=True)
+class NotCreated:
+    """A document line the plan calls for that the cloud's provider cannot express."""
+
+    group: str
+    line: str  # the port document's line, e.g. "Echo Reply"
+    description: str
+    section: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Synth:
     project: str
     stack: str
     cloud: str
     groups: tuple[SynthGroup, ...]
     rules: tuple[SynthRule, ...]
+    not_created: tuple[NotCreated, ...]
 
     @property
     def ingress_count(self) -> int:
@@ -77,14 +91,23 @@ def synthesize(stack_file: Path) -> Synth:
             for group in found.groups
         ),
         rules=tuple(_synth_rule(row, traced[row.resource]) for row in found.rules),
+        not_created=tuple(
+            NotCreated(rule.group, rule.line, rule.description, rule.section, why)
+            for component in components_of(_root(recording))
+            for rule, why in component.not_created
+        ),
     )
+
+
+def _root(recording: Recording) -> pulumi.Resource:
+    if recording.root is None:
+        raise SynthError("the program did not run to its end")
+    return recording.root
 
 
 def _plan_rules(recording: Recording) -> list[RuleSpec]:
     """The rules of every component the program created, as each planned them."""
-    if recording.root is None:
-        raise SynthError("the program did not run to its end")
-    return [rule for component in components_of(recording.root) for rule in component.plan.rules]
+    return [rule for component in components_of(_root(recording)) for rule in component.plan.rules]
 
 
 def _trace_to_plan(recording: Recording, rules: list[RuleSpec]) -> dict[str, RuleSpec]:

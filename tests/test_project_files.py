@@ -26,9 +26,6 @@ def test_declared_keys_are_settings_with_the_programs_defaults() -> None:
                 str(declaration["default"]).lower()
                 == str(getattr(default, "value", default)).lower()
             )
-    # Every scalar setting with a static default is declared for the CLI to type-check.
-    for scalar in ("cloud", "deployment", "ipVersion", "memento", "hss", "protect"):
-        assert scalar in PROJECT_FILE["config"]
     assert "default" not in PROJECT_FILE["config"]["cloud"], "cloud must be required"
 
 
@@ -83,11 +80,11 @@ def test_a_stack_without_the_required_cloud_is_refused_like_the_cli_does(tmp_pat
         load_stack(empty)
 
 
-def test_a_declared_boolean_must_be_a_boolean(tmp_path: Path) -> None:
+def test_a_declared_type_is_checked_as_the_cli_checks_it(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     stack = tmp_path / "Pulumi.x.yaml"
-    stack.write_text("config:\n  clearwater-sg:cloud: aws\n  clearwater-sg:hss: sometimes\n")
-    with pytest.raises(StackFileError, match="'hss' must be of type 'boolean'"):
+    stack.write_text("config:\n  clearwater-sg:cloud: [aws]\n")
+    with pytest.raises(StackFileError, match="'cloud' must be of type 'string'"):
         load_stack(stack)
 
 
