@@ -129,15 +129,15 @@ class Flow(BaseModel):
         return f"{what} from {who}"
 
 
-def _lines(
-    section: str,
-    group: Role,
-    service: str,
-    lines: tuple[str, ...],
-    sources: tuple[Source, ...],
-    condition: Condition | None = None,
-) -> tuple[Flow, ...]:
-    """The port lines under one bullet of the document."""
+Bullet = (
+    tuple[str, str | tuple[str, ...], tuple[Source, ...]]
+    | tuple[str, str | tuple[str, ...], tuple[Source, ...], Condition]
+)
+
+
+def _section(section: str, group: Role, bullets: list[Bullet]) -> tuple[Flow, ...]:
+    """The port lines of one section: each bullet is (service, lines, sources[, condition]),
+    its lines written as the document writes them, several separated by spaces."""
     return tuple(
         Flow(
             section=section,
@@ -145,106 +145,71 @@ def _lines(
             line=line,
             service=service,
             sources=sources,
-            condition=condition,
+            condition=condition[0] if condition else None,
         )
-        for line in lines
+        for service, lines, sources, *condition in bullets
+        for line in (lines.split() if isinstance(lines, str) else lines)
     )
 
 
-WORLD = (Audience.WORLD,)
-STUN = ("TCP/3478", "UDP/3478")
-SIP = ("TCP/5060", "UDP/5060", "TCP/5062")
-RTP = ("UDP/32768-65535",)
-WEB = ("TCP/80", "TCP/443")
+# Short names, so that each bullet of the document is one line of the table below.
+ALL_NODES, ALL_IN_ONE, APP_SERVER = Role.ALL_NODES, Role.ALL_IN_ONE, Role.APP_SERVER
+ELLIS, BONO, SPROUT, DIME = Role.ELLIS, Role.BONO, Role.SPROUT, Role.DIME
+HOMER, VELLUM = Role.HOMER, Role.VELLUM
+WORLD, SSH, SNMP = (Audience.WORLD,), (Audience.SSH_SOURCES,), (Audience.SNMP_SOURCES,)
+MEMENTO, HSS, IF_SNMP = Condition.MEMENTO, Condition.HSS, Condition.SNMP
+ICMP = ("Echo Request", "Echo Reply", "Destination Unreachable")  # ICMP messages
 
+# fmt: off
 MATRIX: tuple[Flow, ...] = (
-    # All nodes
-    *_lines(
-        "All nodes",
-        Role.ALL_NODES,
-        "ICMP",
-        ("Echo Request", "Echo Reply", "Destination Unreachable"),
-        WORLD,
-    ),
-    *_lines("All nodes", Role.ALL_NODES, "SSH access", ("TCP/22",), (Audience.SSH_SOURCES,)),
-    *_lines(
-        "All nodes",
-        Role.ALL_NODES,
-        "SNMP",
-        ("UDP/161-162",),
-        (Audience.SNMP_SOURCES,),
-        Condition.SNMP,
-    ),
-    *_lines("All nodes", Role.ALL_NODES, "etcd", ("TCP/2380", "TCP/4000"), (Role.ALL_NODES,)),
-    # All-in-one
-    *_lines("All-in-one", Role.ALL_IN_ONE, "Web UI", WEB, WORLD),
-    *_lines("All-in-one", Role.ALL_IN_ONE, "STUN signaling", STUN, WORLD),
-    *_lines("All-in-one", Role.ALL_IN_ONE, "SIP signaling", SIP, WORLD),
-    *_lines("All-in-one", Role.ALL_IN_ONE, "RTP forwarding", RTP, WORLD),
-    # Ellis
-    *_lines("Ellis", Role.ELLIS, "Web UI", WEB, WORLD),
-    # Bono
-    *_lines("Bono", Role.BONO, "STUN signaling", STUN, WORLD),
-    *_lines("Bono", Role.BONO, "SIP signaling", SIP, WORLD),
-    *_lines("Bono", Role.BONO, "RTP forwarding", RTP, WORLD),
-    *_lines("Bono", Role.BONO, "Internal SIP signaling", ("TCP/5058",), (Role.BONO, Role.SPROUT)),
-    # Sprout
-    *_lines(
-        "Sprout", Role.SPROUT, "Internal SIP signaling", ("TCP/5054", "TCP/5052"), (Role.BONO,)
-    ),
-    *_lines("Sprout", Role.SPROUT, "Chronos", ("TCP/9888",), (Role.VELLUM,)),
-    *_lines(
-        "Sprout",
-        Role.SPROUT,
-        "Registration Termination Requests",
-        ("TCP/9888",),
-        (Role.DIME,),
-        Condition.HSS,
-    ),
-    *_lines(
-        "Sprout", Role.SPROUT, "HTTP interface (Memento AS)", ("TCP/443",), WORLD, Condition.MEMENTO
-    ),
-    # Dime
-    *_lines("Dime", Role.DIME, "RESTful interface", ("TCP/8888",), (Role.SPROUT, Role.ELLIS)),
-    *_lines("Dime", Role.DIME, "RESTful interface", ("TCP/8889",), (Role.ELLIS,)),
-    *_lines(
-        "Dime",
-        Role.DIME,
-        "RESTful interface",
-        ("TCP/10888",),
-        (Role.SPROUT, Role.BONO, Role.VELLUM),
-    ),
-    # Homer
-    *_lines("Homer", Role.HOMER, "RESTful interface", ("TCP/7888",), (Role.SPROUT, Role.ELLIS)),
-    # Vellum
-    *_lines("Vellum", Role.VELLUM, "Chronos", ("TCP/7253",), (Role.VELLUM,)),
-    *_lines("Vellum", Role.VELLUM, "Memcached", ("TCP/11211",), (Role.VELLUM,)),
-    *_lines("Vellum", Role.VELLUM, "Cassandra", ("TCP/7000",), (Role.VELLUM,)),
-    *_lines("Vellum", Role.VELLUM, "Chronos", ("TCP/7253",), (Role.SPROUT, Role.DIME)),
-    *_lines("Vellum", Role.VELLUM, "Astaire", ("TCP/11311",), (Role.SPROUT, Role.DIME)),
-    *_lines("Vellum", Role.VELLUM, "Cassandra", ("TCP/9160",), (Role.HOMER, Role.DIME)),
-    *_lines(
-        "Vellum",
-        Role.VELLUM,
-        "Cassandra (Memento AS)",
-        ("TCP/9160",),
-        (Role.SPROUT,),
-        Condition.MEMENTO,
-    ),
-    # Standalone Application Servers
-    *_lines(
-        "Standalone Application Servers",
-        Role.APP_SERVER,
-        "SIP signaling",
-        ("TCP/5054",),
-        (Role.SPROUT,),
-    ),
-    *_lines(
-        "Standalone Application Servers",
-        Role.APP_SERVER,
-        "HTTP interface (Memento AS)",
-        ("TCP/443",),
-        WORLD,
-        Condition.MEMENTO,
-    ),
+    *_section("All nodes", ALL_NODES, [
+        # service                           lines                from                    if
+        ("ICMP",                            ICMP,                WORLD),
+        ("SSH access",                      "TCP/22",            SSH),
+        ("SNMP",                            "UDP/161-162",       SNMP,                   IF_SNMP),
+        ("etcd",                            "TCP/2380 TCP/4000", (ALL_NODES,)),
+    ]),
+    *_section("All-in-one", ALL_IN_ONE, [
+        ("Web UI",                          "TCP/80 TCP/443",    WORLD),
+        ("STUN signaling",                  "TCP/3478 UDP/3478", WORLD),
+        ("SIP signaling",                   "TCP/5060 UDP/5060 TCP/5062", WORLD),
+        ("RTP forwarding",                  "UDP/32768-65535",   WORLD),
+    ]),
+    *_section("Ellis", ELLIS, [
+        ("Web UI",                          "TCP/80 TCP/443",    WORLD),
+    ]),
+    *_section("Bono", BONO, [
+        ("STUN signaling",                  "TCP/3478 UDP/3478", WORLD),
+        ("SIP signaling",                   "TCP/5060 UDP/5060 TCP/5062", WORLD),
+        ("RTP forwarding",                  "UDP/32768-65535",   WORLD),
+        ("Internal SIP signaling",          "TCP/5058",          (BONO, SPROUT)),
+    ]),
+    *_section("Sprout", SPROUT, [
+        ("Internal SIP signaling",          "TCP/5054 TCP/5052", (BONO,)),
+        ("Chronos",                         "TCP/9888",          (VELLUM,)),
+        ("Registration Termination Requests", "TCP/9888",        (DIME,),                HSS),
+        ("HTTP interface (Memento AS)",     "TCP/443",           WORLD,                  MEMENTO),
+    ]),
+    *_section("Dime", DIME, [
+        ("RESTful interface",               "TCP/8888",          (SPROUT, ELLIS)),
+        ("RESTful interface",               "TCP/8889",          (ELLIS,)),
+        ("RESTful interface",               "TCP/10888",         (SPROUT, BONO, VELLUM)),
+    ]),
+    *_section("Homer", HOMER, [
+        ("RESTful interface",               "TCP/7888",          (SPROUT, ELLIS)),
+    ]),
+    *_section("Vellum", VELLUM, [
+        ("Chronos",                         "TCP/7253",          (VELLUM,)),
+        ("Memcached",                       "TCP/11211",         (VELLUM,)),
+        ("Cassandra",                       "TCP/7000",          (VELLUM,)),
+        ("Chronos",                         "TCP/7253",          (SPROUT, DIME)),
+        ("Astaire",                         "TCP/11311",         (SPROUT, DIME)),
+        ("Cassandra",                       "TCP/9160",          (HOMER, DIME)),
+        ("Cassandra (Memento AS)",          "TCP/9160",          (SPROUT,),              MEMENTO),
+    ]),
+    *_section("Standalone Application Servers", APP_SERVER, [
+        ("SIP signaling",                   "TCP/5054",          (SPROUT,)),
+        ("HTTP interface (Memento AS)",     "TCP/443",           WORLD,                  MEMENTO),
+    ]),
 )
+# fmt: on
