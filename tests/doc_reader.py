@@ -3,13 +3,25 @@
 It knows nothing of clearwater_sg's matrix: it walks the .rst text, takes each port line
 with the section, paragraph and bullet it stands under, and reads who may connect from
 the paragraph's wording ("open to all the Sprout nodes and the Ellis node").
+
+From those lines, :func:`expected_rules` says which rules a stack configuration must
+hold, as each cloud stores them (:class:`Permission`): the one expectation that the
+document test (against the registered inputs), the conformance tests (against what
+Neutron and moto store) and any benchmark share. It follows the README for the
+configuration keys and the documented additions, never the program's matrix or planner.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
+import json
 import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROLE_WORDS = ("ellis", "bono", "sprout", "dime", "homer", "vellum")
 SECTION_GROUP = {
@@ -123,3 +135,204 @@ def read_document(path: Path) -> list[DocPort]:
                         )
                     )
     return ports
+
+
+# ==========================================================================
+# What a configuration must open, as the cloud stores it
+
+CORE_ROLES = ("ellis", "bono", "sprout", "dime", "homer", "vellum")  # the default `roles`
+ANYWHERE = {4: "0.0.0.0/0", 6: "::/0"}
+FAMILY = {4: "IPv4", 6: "IPv6"}
+ANY_FAMILY = "any"  # an AWS group reference: one rule matches the peer over both families
+CLOUDS = ("aws", "openstack")
+# Keys whose values the CLI hands the program as JSON text.
+_STRUCTURED = frozenset(
+    {
+        *("roles", "memento", "hss"),
+        *("worldCidrs", "sshSources", "snmpSources", "sshSourceGroups", "snmpSourceGroups"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One rule as the cloud holds it, with its whole meaning and nothing cosmetic.
+
+    `protocol` is the cloud's own name for it, verbatim: AWS's ``tcp``, ``udp``,
+    ``icmp``, ``icmpv6`` and ``-1`` (every protocol); Neutron's ``tcp``, ``udp``,
+    ``icmp``, ``ipv6-icmp`` and None (no protocol: every protocol). IPv6 ICMP must be
+    asked for as ``icmpv6`` / ``ipv6-icmp``: AWS reads ``icmp`` from an IPv6 range as
+    ICMPv4, which never arrives over IPv6; Neutron silently renames a legacy ``icmp`` on
+    an IPv6 rule to ``ipv6-icmp``, so the provider would see a different protocol on
+    every refresh and replace the rule on every ``pulumi up``.
+
+    `low`/`high` are the port range, or for ICMP the type and the code. None is "any":
+    AWS writes any type or code as -1; Neutron stores an omitted type or code as null,
+    and pulumi-openstack never sends a 0 there (gophercloud's ``omitempty``), so a 0
+    in the program's inputs reaches Neutron as "any" (see tests/registered.py).
+
+    `peer` is a CIDR, ``group:<role>`` for one of the deployment's own groups, or
+    ``external:<id>`` for an existing group the configuration names (a bastion's).
+    """
+
+    group: str  # the role of the group holding the rule ("all-nodes", "sprout", ...)
+    direction: str  # "ingress" / "egress"
+    family: str  # "IPv4", "IPv6", or ANY_FAMILY
+    protocol: str | None
+    low: int | None
+    high: int | None
+    peer: str
+
+    def key(self) -> tuple[str, ...]:
+        """For sorting (None is not comparable with text)."""
+        return tuple(str(value) for value in dataclasses.astuple(self))
+
+    def __str__(self) -> str:
+        span = "any" if self.low is None else f"{self.low}..{self.high}"
+        return (
+            f"{self.group} {self.direction} {self.family} {self.protocol} {span} "
+            f"{'from' if self.direction == 'ingress' else 'to'} {self.peer}"
+        )
+
+
+def cloud_protocol(cloud: str, protocol: str, family: int | None) -> str | None:
+    """The cloud's name for a document protocol (tcp, udp, icmp, all) in one family."""
+    if protocol == "all":
+        return {"aws": "-1", "openstack": None}[cloud]
+    if protocol == "icmp" and family == 6:
+        return {"aws": "icmpv6", "openstack": "ipv6-icmp"}[cloud]
+    return protocol
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The settings of a stack that decide its rules, read from its configuration the
+    way the README's configuration table describes the keys (nothing from the program)."""
+
+    cloud: str
+    families: tuple[int, ...]
+    groups: frozenset[str]  # every group the deployment has: all-nodes and its roles
+    memento: bool
+    hss: bool
+    world: tuple[str, ...]  # CIDRs
+    ssh: tuple[str, ...]  # CIDRs or existing group ids
+    snmp: tuple[str, ...]  # CIDRs or existing group ids
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> Deployment:
+        """`config` is the project's keys without namespace, with values either as the
+        stack file writes them or as the program receives them (text, JSON for lists
+        and maps)."""
+
+        def setting(key: str, default: object) -> Any:
+            value = config.get(key, default)
+            if isinstance(value, str) and key in _STRUCTURED:
+                value = json.loads(value)  # the CLI hands lists, maps and booleans as text
+            return value
+
+        cloud = str(config["cloud"])
+        assert cloud in CLOUDS, cloud
+        families = {"4": (4,), "6": (6,), "dual": (4, 6)}[str(setting("ipVersion", "4"))]
+        if setting("deployment", "distributed") == "all-in-one":
+            groups = frozenset({"all-nodes", "all-in-one"})
+        else:
+            groups = frozenset({"all-nodes", *setting("roles", list(CORE_ROLES))})
+        # A source list left out takes the document's default; an explicit [] is nobody.
+        world = setting("worldCidrs", None)
+        world = tuple(ANYWHERE[f] for f in families) if world is None else tuple(world)
+        ssh_groups = tuple(dict(setting("sshSourceGroups", {})).values())
+        ssh = setting("sshSources", None)
+        if ssh is None:
+            # "TCP/22 ... open to the world", unless the stack names SSH source groups.
+            ssh = () if ssh_groups else world
+        snmp_groups = tuple(dict(setting("snmpSourceGroups", {})).values())
+        return cls(
+            cloud=cloud,
+            families=families,
+            groups=groups,
+            memento=bool(setting("memento", False)),
+            hss=bool(setting("hss", False)),
+            world=world,
+            ssh=(*ssh, *ssh_groups),
+            snmp=(*setting("snmpSources", []), *snmp_groups),
+        )
+
+    def enabled(self, condition: str | None) -> bool:
+        return (
+            condition is None
+            or {
+                "memento": self.memento,
+                "hss": self.hss,
+                "snmp": bool(self.snmp),
+            }[condition]
+        )
+
+    def peers(self, source: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Who a document source is here, each with the families its rules carry."""
+        if source in ("world", "ssh", "snmp"):
+            entries = {"world": self.world, "ssh": self.ssh, "snmp": self.snmp}[source]
+            return [self._entry(entry) for entry in entries]
+        if source not in self.groups:
+            return []  # that role has no nodes in this deployment
+        return [(f"group:{source}", self._group_families())]
+
+    def _entry(self, entry: str) -> tuple[str, tuple[str, ...]]:
+        try:
+            network = ipaddress.ip_network(entry)
+        except ValueError:  # not a CIDR: an existing security group's id
+            return f"external:{entry}", self._group_families()
+        return entry, (FAMILY[network.version],)
+
+    def _group_families(self) -> tuple[str, ...]:
+        if self.cloud == "aws":
+            return (ANY_FAMILY,)  # one AWS group reference covers both families
+        return tuple(FAMILY[family] for family in self.families)  # one ethertype a rule
+
+
+def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Counter[Permission]:
+    """Every rule a configuration must hold, from the document's lines (`ports`, from
+    :func:`read_document`) and the README's documented additions and exception:
+
+    * ICMP from the world is the document's three messages, in ICMPv6 too (RFC 4443),
+      plus ICMPv6 Packet Too Big (type 2), which IPv6 path-MTU discovery needs the way
+      IPv4 needs Destination Unreachable (both in ICMP_TYPES); any code of each.
+    * On OpenStack, IPv4 Echo Reply (type 0) is not created: pulumi-openstack cannot
+      send a 0, and Neutron would store the rule as every ICMP type.
+    * Egress: allow-all to anywhere, per address family in use, on all-nodes (the
+      document lists inbound ports only; AWS and Neutron both start a group with
+      allow-all egress, which the program replaces by its own declared rules).
+    """
+    deployment = Deployment.from_config(config)
+    cloud = deployment.cloud
+    rules: Counter[Permission] = Counter()
+    for port in ports:
+        if port.group not in deployment.groups or not deployment.enabled(port.condition):
+            continue
+        for peer, families in deployment.peers(port.source):
+            for family in families:
+                number = {"IPv4": 4, "IPv6": 6}.get(family)
+                if port.protocol == "icmp":
+                    assert number, f"an ICMP rule needs one family: {port} from {peer}"
+                    for icmp_type in ICMP_TYPES[port.line][number]:
+                        if cloud == "openstack" and (number, icmp_type) == (4, 0):
+                            continue
+                        protocol = cloud_protocol(cloud, "icmp", number)
+                        rules[
+                            Permission(
+                                port.group, "ingress", family, protocol, icmp_type, None, peer
+                            )
+                        ] += 1
+                else:
+                    first, last = port.ports
+                    protocol = cloud_protocol(cloud, port.protocol, number)
+                    rules[
+                        Permission(port.group, "ingress", family, protocol, first, last, peer)
+                    ] += 1
+    for number in deployment.families:
+        everything = cloud_protocol(cloud, "all", number)
+        rules[
+            Permission(
+                "all-nodes", "egress", FAMILY[number], everything, None, None, ANYWHERE[number]
+            )
+        ] += 1
+    return rules

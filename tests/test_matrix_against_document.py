@@ -1,23 +1,43 @@
 """Every rule the program registers traces to a line of Clearwater's port document, and
 every line of the document becomes a rule (under its condition) -- on both clouds.
 
-Expectations come from tests/doc_reader.py's reading of the .rst, never from the matrix.
+Expectations come from tests/doc_reader.py's reading of the .rst (`expected_rules`),
+never from the matrix or the planner. What the program registered is read from the raw
+resource inputs by tests/registered.py, not by clearwater_sg.inventory: the comparison
+keeps the address family, the protocol as the cloud sees it (ICMPv6 apart from ICMP),
+ports, ICMP type and code, and the peer.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import ast
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from clearwater_sg.inventory import Inventory
-from tests.doc_reader import ICMP_TYPES, DocPort, read_document
-from tests.helpers import ALL_ROLES, DOC, VPC, run_inventory
+from clearwater_sg.offline import Recording, Registered
+from clearwater_sg.stackfile import load_stack
+from tests.doc_reader import (
+    ANY_FAMILY,
+    ICMP_TYPES,
+    DocPort,
+    Permission,
+    expected_rules,
+    read_document,
+)
+from tests.helpers import ALL_ROLES, DOC, PROJECT, PROJECT_DIR, VPC, run_main
+from tests.registered import (
+    AWS_INGRESS,
+    OPENSTACK_RULE,
+    RegisteredRule,
+    registered_permissions,
+    registered_rules,
+)
 
 DOC_PORTS = read_document(DOC)
-Row = tuple[str, str, str, str, str]  # group, family, protocol, ports, peer
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,8 @@ class Case:
     snmp_sources: tuple[str, ...] = ()
     world: tuple[str, ...] = ()
     ssh: tuple[str, ...] = ()
+    ssh_groups: tuple[tuple[str, str], ...] = ()  # (label, existing group id)
+    explicit: tuple[tuple[str, object], ...] = ()  # keys set as given, e.g. an empty list
 
     def config(self) -> dict[str, object]:
         config: dict[str, object] = {"cloud": self.cloud, "ipVersion": self.ip_version}
@@ -53,66 +75,15 @@ class Case:
         ):
             if values:
                 config[key] = list(values)
+        if self.ssh_groups:
+            config["sshSourceGroups"] = dict(self.ssh_groups)
+        config.update(self.explicit)
         return config
-
-    @property
-    def families(self) -> tuple[int, ...]:
-        return {"4": (4,), "6": (6,), "dual": (4, 6)}[self.ip_version]
-
-    @property
-    def groups(self) -> set[str]:
-        if self.deployment == "all-in-one":
-            return {"all-nodes", "all-in-one"}
-        # The core roles unless the stack lists its own (the issue's default).
-        default = ("ellis", "bono", "sprout", "dime", "homer", "vellum")
-        return {"all-nodes", *(self.roles or default)}
-
-
-ANYWHERE = {4: "0.0.0.0/0", 6: "::/0"}
-
-
-def expected_ingress(case: Case) -> Counter[Row]:
-    world = case.world or tuple(ANYWHERE[family] for family in case.families)
-    cidrs = {"world": world, "ssh": case.ssh or world, "snmp": case.snmp_sources}
-    enabled = {"memento": case.memento, "hss": case.hss, "snmp": bool(case.snmp_sources)}
-    rows: Counter[Row] = Counter()
-    for port in DOC_PORTS:
-        if port.group not in case.groups or (port.condition and not enabled[port.condition]):
-            continue
-        for family, peer in _peers(port, case, cidrs):
-            if port.protocol == "icmp":
-                for icmp_type in ICMP_TYPES[port.line][int(family[-1])]:
-                    if case.cloud == "openstack" and (family, icmp_type) == ("IPv4", 0):
-                        # The one documented exception: pulumi-openstack cannot send
-                        # ICMP type 0 (it would open every ICMP type), see README.
-                        continue
-                    rows[(port.group, family, "icmp", f"type {icmp_type}", peer)] += 1
-            else:
-                first, last = port.ports
-                ports = str(first) if first == last else f"{first}-{last}"
-                rows[(port.group, family, port.protocol, ports, peer)] += 1
-    return rows
-
-
-def _peers(port: DocPort, case: Case, cidrs: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
-    if port.source in cidrs:
-        return [(f"IPv{ipaddress.ip_network(cidr).version}", cidr) for cidr in cidrs[port.source]]
-    if port.source not in case.groups:
-        return []  # that role has no nodes in this deployment
-    if case.cloud == "aws":
-        return [("any", f"group:{port.source}")]  # one AWS group reference covers both families
-    return [(f"IPv{family}", f"group:{port.source}") for family in case.families]
-
-
-def actual_ingress(found: Inventory) -> Counter[Row]:
-    return Counter(
-        (rule.group, rule.family, rule.protocol, rule.ports, rule.peer)
-        for rule in found.rules
-        if rule.direction == "ingress"
-    )
 
 
 FULL = dict(roles=tuple(ALL_ROLES), memento=True, hss=True)
+BASTION_AWS = "sg-0b1c2d3e4f5a6b7c8"
+BASTION_OPENSTACK = "0d9f2c3e-1111-2222-3333-444455556666"
 CASES = [
     Case("aws", "4"),
     Case("openstack", "4"),
@@ -120,80 +91,183 @@ CASES = [
     Case("openstack", "4", **FULL, snmp_sources=("10.20.0.0/24",)),  # type: ignore[arg-type]
     Case("aws", "dual", **FULL, snmp_sources=("10.20.0.0/24", "fd00:20::/64")),  # type: ignore[arg-type]
     Case("openstack", "dual", **FULL, snmp_sources=("10.20.0.0/24", "fd00:20::/64")),  # type: ignore[arg-type]
+    Case("aws", "6"),
     Case("openstack", "6", roles=("bono", "sprout", "vellum")),
     Case("aws", "4", roles=("sprout", "vellum", "app-server"), memento=True),
     Case("aws", "4", deployment="all-in-one"),
     Case("openstack", "dual", deployment="all-in-one", ssh=("192.0.2.0/24",)),
     Case("aws", "4", world=("198.51.100.0/24", "203.0.113.0/24"), ssh=("192.0.2.10/32",)),
+    Case("aws", "dual", roles=("sprout",), ssh_groups=(("bastion", BASTION_AWS),)),
+    Case("openstack", "dual", roles=("sprout",), ssh=(BASTION_OPENSTACK, "192.0.2.0/24")),
+    # An explicit [] means nobody: nothing from the world (not even ICMP), or no SSH.
+    Case("aws", "dual", explicit=(("worldCidrs", []), ("sshSources", ["192.0.2.0/24"]))),
+    Case("openstack", "4", roles=("sprout",), explicit=(("sshSources", []),)),
 ]
+LARGEST = {"aws": CASES[4], "openstack": CASES[5]}
+STACKS = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda case: repr(case.config()))
-def test_registered_ingress_rules_are_exactly_the_documents_lines(case: Case) -> None:
-    actual = actual_ingress(run_inventory(case.config()))
-    expected = expected_ingress(case)
-    assert sorted(actual - expected) == [], "rules that trace to no line of the document"
-    assert sorted(expected - actual) == [], "document lines with no rule"
+def _check(recording: Recording, config: dict[str, object]) -> None:
+    actual = registered_permissions(recording)
+    expected = expected_rules(config, DOC_PORTS)
+    extra = sorted((actual - expected).elements(), key=Permission.key)
+    missing = sorted((expected - actual).elements(), key=Permission.key)
+    assert [str(p) for p in extra] == [], "rules that trace to no line of the document"
+    assert [str(p) for p in missing] == [], "document lines with no rule"
     assert max(actual.values()) == 1, "a rule is registered twice"
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda case: repr(case.config()))
+def test_registered_rules_are_exactly_the_documents_lines(case: Case) -> None:
+    """Ingress and egress, on both clouds: nothing more, nothing missing, no duplicate."""
+    _check(run_main(case.config()), case.config())
+
+
+@pytest.mark.parametrize("stack_file", STACKS, ids=lambda path: path.name)
+def test_each_bundled_stack_registers_exactly_the_documents_lines(stack_file: Path) -> None:
+    full = load_stack(stack_file).config
+    config: dict[str, object] = {
+        key.removeprefix(f"{PROJECT}:"): value
+        for key, value in full.items()
+        if key.startswith(f"{PROJECT}:")
+    }
+    stack = stack_file.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+    _check(run_main(dict(full), stack=stack), config)
+
+
 def test_the_largest_configuration_covers_every_line_of_the_document() -> None:
-    # All roles and every condition on: each DocPort must contribute at least one rule.
-    case = CASES[4]
-    found = run_inventory(case.config())
-    rows = actual_ingress(found)
-    distributed_ports = [port for port in DOC_PORTS if port.group != "all-in-one"]
-    for port in distributed_ports:
-        assert any(row[0] == port.group and _same_line(row, port) for row in rows), port
-    all_in_one = run_inventory(Case("aws", "4", deployment="all-in-one").config())
-    aio_rows = actual_ingress(all_in_one)
-    for port in DOC_PORTS:
-        if port.group == "all-in-one":
-            assert any(row[0] == "all-in-one" and _same_line(row, port) for row in aio_rows)
+    # All roles and every condition on: each DocPort must contribute at least one rule,
+    # so the expectation cannot silently lose a line the reader failed to condition.
+    for cloud, case in LARGEST.items():
+        found = registered_permissions(run_main(case.config()))
+        for port in DOC_PORTS:
+            if port.group != "all-in-one":
+                assert any(_traces_to(rule, port) for rule in found), (cloud, port)
+        all_in_one = Case(cloud, "dual", deployment="all-in-one").config()
+        aio_found = registered_permissions(run_main(all_in_one))
+        for port in DOC_PORTS:
+            if port.group == "all-in-one":
+                assert any(_traces_to(rule, port) for rule in aio_found), (cloud, port)
 
 
-def _same_line(row: Row, port: DocPort) -> bool:
+def _traces_to(rule: Permission, port: DocPort) -> bool:
+    """Whether a registered rule opens a document line (in either family)."""
+    if rule.group != port.group or rule.direction != "ingress":
+        return False
     if port.protocol == "icmp":
+        family = {"IPv4": 4, "IPv6": 6}.get(rule.family)
+        icmp = {4: ("icmp",), 6: ("icmpv6", "ipv6-icmp")}
         return (
-            row[2] == "icmp"
-            and int(row[3].split()[1]) in ICMP_TYPES[port.line][4] + (ICMP_TYPES[port.line][6])
+            family is not None
+            and rule.protocol in icmp[family]
+            and rule.low in ICMP_TYPES[port.line][family]
+            and rule.high is None
         )
-    first, last = port.ports
-    return row[2] == port.protocol and row[3] == (
-        str(first) if first == last else f"{first}-{last}"
-    )
+    return rule.protocol == port.protocol and (rule.low, rule.high) == port.ports
 
 
 def test_each_rule_is_described_with_the_documents_service_name() -> None:
-    found = run_inventory(CASES[2].config())
-    for rule in found.rules:
-        if rule.direction != "ingress":
-            continue
-        services = {
-            port.service
-            for port in DOC_PORTS
-            if port.group == rule.group
-            and _same_line((rule.group, rule.family, rule.protocol, rule.ports, rule.peer), port)
-        }
-        assert any(service in rule.description for service in services), (
-            rule.description,
-            services,
-        )
+    for case in LARGEST.values():
+        for rule in registered_rules(run_main(case.config())):
+            if rule.permission.direction != "ingress":
+                continue
+            services = {port.service for port in DOC_PORTS if _traces_to(rule.permission, port)}
+            assert any(service in rule.description for service in services), (
+                rule.description,
+                services,
+            )
 
 
 def test_internal_flows_reference_peer_groups_never_cidrs() -> None:
+    world_facing = {"world", "ssh", "snmp"}
     for case in CASES[2:6]:
-        found = run_inventory(case.config())
-        world_facing = {"world", "ssh", "snmp"}
-        internal = {
-            (port.group, port.line) for port in DOC_PORTS if port.source not in world_facing
+        for rule in registered_rules(run_main(case.config())):
+            permission = rule.permission
+            if permission.direction != "ingress" or permission.peer.startswith("group:"):
+                continue
+            # A CIDR peer must trace to a line open to the world, SSH or SNMP sources
+            # (the same port may be internal under another line of the same group).
+            assert any(
+                _traces_to(permission, port) and port.source in world_facing for port in DOC_PORTS
+            ), rule
+
+
+# ==========================================================================
+# The expectation and the reader keep what a coarser reading would lose
+
+
+def test_the_expectation_spells_each_protocol_as_each_cloud_does() -> None:
+    def rules(cloud: str) -> Counter[Permission]:
+        return expected_rules({"cloud": cloud, "ipVersion": "dual"}, DOC_PORTS)
+
+    aws, openstack = rules("aws"), rules("openstack")
+    # ICMPv6 Packet Too Big, any code; IPv6 ICMP under each cloud's own name.
+    assert Permission("all-nodes", "ingress", "IPv6", "icmpv6", 2, None, "::/0") in aws
+    assert Permission("all-nodes", "ingress", "IPv6", "ipv6-icmp", 2, None, "::/0") in openstack
+    # Echo Reply: on AWS, not on OpenStack (README: pulumi-openstack cannot send type 0).
+    assert Permission("all-nodes", "ingress", "IPv4", "icmp", 0, None, "0.0.0.0/0") in aws
+    assert not [p for p in openstack if p.protocol == "icmp" and p.low == 0]
+    # Allow-all egress per family; a group peer is one AWS rule, one Neutron rule a family.
+    assert Permission("all-nodes", "egress", "IPv6", "-1", None, None, "::/0") in aws
+    assert Permission("all-nodes", "egress", "IPv6", None, None, None, "::/0") in openstack
+    etcd = Permission("all-nodes", "ingress", ANY_FAMILY, "tcp", 2380, 2380, "group:all-nodes")
+    assert etcd in aws
+    assert dataclasses.replace(etcd, family="IPv4") in openstack
+    assert dataclasses.replace(etcd, family="IPv6") in openstack
+
+
+def _resource(type_: str, name: str, **inputs: object) -> Registered:
+    return Registered(type_, name, f"urn:{name}", "", f"id-{name}", dict(inputs), False, False)
+
+
+def _read(cloud: str, **inputs: object) -> RegisteredRule:
+    if cloud == "aws":
+        group = _resource(
+            "aws:ec2/securityGroup:SecurityGroup", "g", tags={"clearwater:role": "all-nodes"}
+        )
+        rule = _resource(AWS_INGRESS, "r", securityGroupId=group.id, **inputs)
+    else:
+        group = _resource(
+            "openstack:networking/secGroup:SecGroup", "g", tags=["clearwater:role=all-nodes"]
+        )
+        rule = _resource(OPENSTACK_RULE, "r", securityGroupId=group.id, **inputs)
+    [found] = registered_rules(Recording(resources=[group, rule]))
+    return found
+
+
+def test_the_reader_keeps_icmpv6_apart_from_icmp_and_keeps_the_code() -> None:
+    v6 = {"cidrIpv6": "::/0", "fromPort": 2.0}
+    assert _read("aws", ipProtocol="icmpv6", toPort=-1.0, **v6).permission.protocol == "icmpv6"
+    assert _read("aws", ipProtocol="icmp", toPort=-1.0, **v6).permission.protocol == "icmp"
+    assert _read("aws", ipProtocol="icmpv6", toPort=-1.0, **v6).permission.high is None
+    assert _read("aws", ipProtocol="icmpv6", toPort=0.0, **v6).permission.high == 0
+    neutron = {"direction": "ingress", "ethertype": "IPv6", "remoteIpPrefix": "::/0"}
+    ipv6_icmp = _read(
+        "openstack", protocol="ipv6-icmp", portRangeMin=2.0, portRangeMax=0.0, **neutron
+    )
+    # gophercloud does not send the 0: Neutron stores no code, i.e. any code.
+    assert (ipv6_icmp.permission.protocol, ipv6_icmp.permission.high) == ("ipv6-icmp", None)
+    legacy = _read("openstack", protocol="icmp", portRangeMin=2.0, portRangeMax=0.0, **neutron)
+    assert legacy.permission != ipv6_icmp.permission
+    coded = _read("openstack", protocol="ipv6-icmp", portRangeMin=1.0, portRangeMax=4.0, **neutron)
+    assert coded.permission.high == 4
+    # An ICMP type 0 never reaches Neutron either: it would be stored as every type.
+    every = _read("openstack", protocol="icmp", portRangeMin=0.0, portRangeMax=0.0, **neutron)
+    assert (every.permission.low, every.permission.high) == (None, None)
+
+
+def test_the_expectation_and_the_reader_are_independent_of_the_program() -> None:
+    """Neither module may read the program's matrix, planner or inventory: only the
+    recording's types come from clearwater_sg."""
+    for module in ("doc_reader.py", "registered.py"):
+        tree = ast.parse((PROJECT_DIR / "tests" / module).read_text())
+        imported = {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        } | {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
         }
-        for rule in found.rules:
-            line = f"{rule.protocol.upper()}/{rule.ports}"
-            if (rule.group, line) in internal and not rule.peer.startswith("group:"):
-                # The same port may also be world-facing under another doc line
-                # (Sprout's TCP/443 is internal nowhere), so check it is one of those.
-                assert any(
-                    port.group == rule.group and port.line == line and port.source in world_facing
-                    for port in DOC_PORTS
-                ), rule
+        program = {name for name in imported if name.startswith("clearwater_sg")}
+        assert program <= {"clearwater_sg.offline"}, (module, program)

@@ -1,0 +1,117 @@
+"""What the clouds actually store, read back as :class:`tests.doc_reader.Permission`, so
+that it can be judged against the document rather than against what the program sent.
+
+Peer group ids are mapped back by what the stored groups say about themselves: a
+deployment group by its ``clearwater:role`` tag (``group:<role>``), a stand-in for an
+existing group the stack names by its name ``external-<id>`` (``external:<id>``, the id
+the stack wrote; see ``appliers.stand_in_external_groups``). Nothing here looks at the
+recording or the program: only the server's answers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tests.conformance.servers import NeutronClient
+from tests.doc_reader import ANY_FAMILY, ANYWHERE, Permission
+from tests.registered import AWS_ICMP, role_of_tags
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.type_defs import SecurityGroupTypeDef
+
+EXTERNAL_PREFIX = "external-"
+
+
+def _peer_labels(groups: Mapping[str, tuple[str, object]]) -> tuple[dict[str, str], dict[str, str]]:
+    """(group id -> role of the deployment's groups, group id -> peer label of all)."""
+    roles: dict[str, str] = {}
+    peers: dict[str, str] = {}
+    for group_id, (name, tags) in groups.items():
+        role = role_of_tags(tags)
+        if role is not None:
+            assert role not in roles.values(), f"two stored groups claim role {role}"
+            roles[group_id] = role
+            peers[group_id] = f"group:{role}"
+        elif name.startswith(EXTERNAL_PREFIX):
+            peers[group_id] = f"external:{name.removeprefix(EXTERNAL_PREFIX)}"
+    return roles, peers
+
+
+def neutron_permissions(client: NeutronClient, project_id: str) -> Counter[Permission]:
+    """Every rule Neutron holds in the project's deployment groups (those with a role
+    tag; Neutron's own ``default`` group and the stand-ins are not the deployment's)."""
+    groups = {
+        str(group["id"]): (str(group["name"]), list(group.get("tags") or ()))
+        for group in client.list_groups(project_id=project_id)
+    }
+    roles, peers = _peer_labels(groups)
+    found: Counter[Permission] = Counter()
+    for rule in client.list_rules(project_id=project_id):
+        group = rule["security_group_id"]
+        if group not in roles:
+            continue
+        remote = rule.get("remote_group_id")
+        if remote:
+            peer = peers.get(remote, f"unknown-group:{remote}")
+        else:
+            # Neutron treats no remote and 0.0.0.0/0 (::/0) as the same rule.
+            number = {"IPv4": 4, "IPv6": 6}[rule["ethertype"]]
+            peer = rule.get("remote_ip_prefix") or ANYWHERE[number]
+        found[
+            Permission(
+                group=roles[group],
+                direction=rule["direction"],
+                family=rule["ethertype"],
+                protocol=rule.get("protocol"),
+                low=rule.get("port_range_min"),
+                high=rule.get("port_range_max"),
+                peer=peer,
+            )
+        ] += 1
+    return found
+
+
+def ec2_permissions(ec2: EC2Client, vpc_id: str) -> Counter[Permission]:
+    """Every permission EC2 holds in the VPC's deployment groups, one per source (EC2
+    may list several sources under one IpPermission)."""
+    described: list[SecurityGroupTypeDef] = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
+    )["SecurityGroups"]
+    groups = {
+        group["GroupId"]: (
+            group["GroupName"],
+            {tag["Key"]: tag["Value"] for tag in group.get("Tags", [])},
+        )
+        for group in described
+    }
+    roles, peers = _peer_labels(groups)
+    found: Counter[Permission] = Counter()
+    for group in described:
+        role = roles.get(group["GroupId"])
+        if role is None:
+            continue
+        listed: tuple[tuple[str, Any], ...] = (
+            ("ingress", group.get("IpPermissions", [])),
+            ("egress", group.get("IpPermissionsEgress", [])),
+        )
+        for direction, permissions in listed:
+            for permission in permissions:
+                assert not permission.get("PrefixListIds"), permission
+                protocol = str(permission["IpProtocol"])
+                low, high = permission.get("FromPort"), permission.get("ToPort")
+                if protocol in AWS_ICMP:  # type and code; -1 is any
+                    low, high = (None if low == -1 else low), (None if high == -1 else high)
+                sources = [
+                    *(("IPv4", r["CidrIp"]) for r in permission.get("IpRanges", [])),
+                    *(("IPv6", r["CidrIpv6"]) for r in permission.get("Ipv6Ranges", [])),
+                    *(
+                        (ANY_FAMILY, peers.get(p["GroupId"], f"unknown-group:{p['GroupId']}"))
+                        for p in permission.get("UserIdGroupPairs", [])
+                    ),
+                ]
+                for family, peer in sources:
+                    found[Permission(role, direction, family, protocol, low, high, peer)] += 1
+    return found
