@@ -2,9 +2,10 @@
 
 import pulumi
 
-from clearwater_sg import ClearwaterSecurityGroups
+from clearwater_sg import ClearwaterSecurityGroups, spare_registered_resources
 from clearwater_sg.settings import load_options
 
+spare_registered_resources()
 groups = ClearwaterSecurityGroups("clearwater", load_options())
 
 pulumi.export("securityGroupIds", groups.security_group_ids)

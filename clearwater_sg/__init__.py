@@ -1,5 +1,6 @@
 """Security groups for Project Clearwater deployments on AWS and OpenStack."""
 
+from clearwater_sg.collector import spare_registered_resources
 from clearwater_sg.component import ClearwaterSecurityGroups
 from clearwater_sg.options import Deployment, DeploymentOptions
 from clearwater_sg.roles import Role
@@ -12,4 +13,5 @@ __all__ = [
     "DeploymentOptions",
     "IpVersion",
     "Role",
+    "spare_registered_resources",
 ]
