@@ -25,7 +25,7 @@ conformance-setup: $(NEUTRON_PYTHON)
 
 # The main job: render what the stack program would create, offline (no Pulumi CLI).
 render: setup
-	$(BIN)/python -m clearwater_sg.render $(STACK)
+	$(BIN)/python -m offline $(STACK)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -40,11 +40,11 @@ typecheck: setup
 
 # Credential-free rendering of one stack for review: markdown, mermaid or json.
 synth: setup
-	$(BIN)/python -m clearwater_sg.synth $(STACK) --format $(FORMAT)
+	$(BIN)/python -m offline $(STACK) --format $(FORMAT)
 
 # Refresh the committed snapshots/<stack>.json and the README's generated blocks.
 snapshots: setup
-	$(BIN)/python -m clearwater_sg.synth --update-snapshots --update-readme
+	$(BIN)/python -m offline --update-snapshots --update-readme
 
 # Everything, including the conformance tests against live Neutron and moto servers.
 test: setup conformance-setup

@@ -3,7 +3,7 @@
 import pulumi
 
 from clearwater_sg import ClearwaterSecurityGroups, spare_registered_resources
-from clearwater_sg.settings import load_options
+from clearwater_sg.stack_config import load_options
 
 spare_registered_resources()
 groups = ClearwaterSecurityGroups("clearwater", load_options())

@@ -5,7 +5,7 @@ takes to evaluate as a stack holds more deployments.
     python bench/bench.py --counts   # the rule counts only, a few seconds
 
 Counts come from what the program registers under the Pulumi SDK's mock engine (the real
-`__main__.py`, normalised by `clearwater_sg.inventory`), never from the planner. The
+`__main__.py`, normalised by `offline.inventory`), never from the planner. The
 minimum is counted here, independently of the planner, from the port document's lines
 (`clearwater_sg.matrix.MATRIX` holds one entry per line). Prints Markdown.
 """
@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from clearwater_sg import ClearwaterSecurityGroups
-from clearwater_sg.inventory import inventory
 from clearwater_sg.matrix import ICMP_TYPES, MATRIX, Audience, Condition, Flow, Protocol, Source
-from clearwater_sg.offline import Recording, run_program
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.roles import DISTRIBUTED_ROLES, Role
-from clearwater_sg.settings import load_options
-from clearwater_sg.stackfile import load_stack
+from clearwater_sg.stack_config import load_options
 from clearwater_sg.types import Cloud
+from offline.inventory import inventory
+from offline.runner import Recording, run_program
+from offline.stackfile import load_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "clearwater-sg"
@@ -113,7 +113,7 @@ def largest_configurations() -> list[Configuration]:
 
 
 class RuleKey(NamedTuple):
-    """A rule as `clearwater_sg.inventory` rows describe it, minus the description."""
+    """A rule as `offline.inventory` rows describe it, minus the description."""
 
     group: str
     family: str  # IPv4, IPv6, or "any" for an AWS group reference

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import runpy
 from collections.abc import Mapping
 from pathlib import Path
 
-from clearwater_sg.inventory import GROUP_TYPES, Inventory, inventory
-from clearwater_sg.offline import Recording, Registered, run_program
-from clearwater_sg.stackfile import config_string
+from offline.inventory import GROUP_TYPES, Inventory, inventory
+from offline.runner import Recording, Registered, run_project
+from offline.stackfile import config_string
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "clearwater-sg"
@@ -29,11 +28,7 @@ def run_main(
         (key if ":" in key else f"{PROJECT}:{key}"): config_string(value)
         for key, value in config.items()
     }
-
-    def program() -> None:
-        runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
-
-    return run_program(program, project=PROJECT, stack=stack, config=full, recording=recording)
+    return run_project(PROJECT_DIR, project=PROJECT, stack=stack, config=full, recording=recording)
 
 
 def run_inventory(config: Mapping[str, object], stack: str = "dev") -> Inventory:

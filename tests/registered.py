@@ -4,7 +4,7 @@ It reads the raw inputs of each registered resource (what the engine hands the
 provider) and keeps their whole meaning as :class:`tests.doc_reader.Permission`: the
 address family, the protocol exactly as the cloud will see it (``icmpv6`` and
 ``ipv6-icmp`` stay apart from ``icmp``), the port range or the ICMP type *and* code, and
-the peer. It deliberately does not use ``clearwater_sg.inventory``, whose rows are for
+the peer. It deliberately does not use ``offline.inventory``, whose rows are for
 people (they fold ICMPv6 into ICMP and drop the code), so a mistake shared by the program
 and its own renderer cannot hide here.
 
@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clearwater_sg.offline import Recording, Registered
+from offline.runner import Recording, Registered
 from tests.doc_reader import ANY_FAMILY, ANYWHERE, Permission
 
 AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"

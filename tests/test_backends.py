@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
-from clearwater_sg.inventory import (
+from offline.inventory import (
     AWS_EGRESS,
     AWS_GROUP,
     AWS_INGRESS,
     OPENSTACK_GROUP,
     OPENSTACK_RULE,
 )
-from clearwater_sg.offline import Recording, Registered, run_program
+from offline.runner import Recording, Registered, run_program
 from tests.helpers import ALL_ROLES, VPC, aws, groups_by_role, openstack, run_main
 
 COMPONENT = "clearwater-sg:index:ClearwaterSecurityGroups"

@@ -10,8 +10,8 @@ import pulumi_openstack as openstack
 import pytest
 
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
-from clearwater_sg.inventory import AWS_GROUP, OPENSTACK_GROUP
-from clearwater_sg.offline import Recording, run_program
+from offline.inventory import AWS_GROUP, OPENSTACK_GROUP
+from offline.runner import Recording, run_program
 from tests.helpers import groups_by_role, run_main
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from clearwater_sg.offline import Recording
+from offline.runner import Recording
 from tests.helpers import VPC, run_main
 
 BAD_CONFIGS = [

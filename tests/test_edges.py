@@ -19,8 +19,8 @@ import pytest
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
 from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.backends.openstack import OpenStackBackend
-from clearwater_sg.offline import Recording, Registered, run_program
 from clearwater_sg.plan import GroupSpec, Plan
+from offline.runner import Recording, Registered, run_program
 from tests.helpers import PROJECT_DIR, VPC, aws, groups_by_role, openstack, run_main
 
 SG_A = "sg-0aaaaaaaaaaaaaaaa"
@@ -303,7 +303,7 @@ def _render(tmp_path: Path, stack_text: str, *extra: str) -> subprocess.Complete
     stack.write_text(stack_text)
     python = [sys.executable, "-X", "dev", "-W", "ignore::DeprecationWarning"]
     return subprocess.run(
-        [*python, "-m", "clearwater_sg.render", str(stack), *extra],
+        [*python, "-m", "offline", str(stack), *extra],
         capture_output=True,
         text=True,
         cwd=PROJECT_DIR,

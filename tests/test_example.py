@@ -7,8 +7,8 @@ import runpy
 import pytest
 import yaml
 
-from clearwater_sg.inventory import AWS_GROUP
-from clearwater_sg.offline import Recording, Registered, run_program
+from offline.inventory import AWS_GROUP
+from offline.runner import Recording, Registered, run_program
 from tests.helpers import PROJECT_DIR
 
 EXAMPLE_DIR = PROJECT_DIR / "examples" / "aws-deployment"

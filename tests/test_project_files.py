@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clearwater_sg import render
 from clearwater_sg.options import DeploymentOptions
-from clearwater_sg.stackfile import StackFileError, load_stack
+from offline.__main__ import main as offline_main
+from offline.stackfile import StackFileError, load_stack
 from tests.helpers import DOC, PROJECT_DIR, SHARED_DOC
 
 PROJECT_FILE = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
@@ -52,7 +52,7 @@ def test_the_bundled_stacks_cover_the_issues_environments() -> None:
 
 @pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda p: p.name)
 def test_every_bundled_stack_renders(stack_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert render.main([str(stack_file)]) == 0
+    assert offline_main([str(stack_file)]) == 0
     output = capsys.readouterr().out
     assert "security groups" in output and "FROM/TO" in output
 
@@ -66,7 +66,7 @@ def test_render_reports_a_bad_stack_cleanly(
     (tmp_path / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
     bad = stacks / "Pulumi.typo.yaml"
     bad.write_text("config:\n  clearwater-sg:cloud: openstack\n  clearwater-sg:roles: [sprot]\n")
-    assert render.main([str(bad)]) == 1
+    assert offline_main([str(bad)]) == 1
     captured = capsys.readouterr()
     assert "clearwater-sg:roles[0]: 'sprot' is not a Clearwater role" in captured.err
     assert "Traceback" not in captured.err and captured.out == ""

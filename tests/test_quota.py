@@ -9,8 +9,8 @@ from collections import Counter
 import pulumi
 import pytest
 
-from clearwater_sg.inventory import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
-from clearwater_sg.offline import Recording
+from offline.inventory import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
+from offline.runner import Recording
 from tests.helpers import ALL_ROLES, aws, openstack, run_main
 
 LARGEST = {

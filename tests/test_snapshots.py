@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clearwater_sg.synth_files import REFRESH_COMMAND, snapshot, stack_files, stack_name
+from offline.generated import REFRESH_COMMAND, snapshot, stack_files, stack_name
 from tests.helpers import PROJECT_DIR
 
 STACK_FILES = stack_files(PROJECT_DIR)

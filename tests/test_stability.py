@@ -6,8 +6,8 @@ inputs means `pulumi up` leaves it alone. So these tests compare whole registrat
 
 from __future__ import annotations
 
-from clearwater_sg.inventory import GROUP_TYPES
-from clearwater_sg.offline import Recording
+from offline.inventory import GROUP_TYPES
+from offline.runner import Recording
 from tests.helpers import ALL_ROLES, aws, openstack, run_main
 
 

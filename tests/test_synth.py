@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clearwater_sg import synth
-from clearwater_sg.inventory import RULE_TYPES
-from clearwater_sg.render import render_stack
-from clearwater_sg.synth_files import MarkerError, readme, replace_block
-from clearwater_sg.synth_formats import to_json, to_markdown, to_mermaid
-from clearwater_sg.synth_model import synthesize
+from offline.__main__ import main
+from offline.formats import to_json, to_markdown, to_mermaid, to_table
+from offline.generated import MarkerError, readme, replace_block
+from offline.inventory import RULE_TYPES
+from offline.runner import run_stack
+from offline.synth import synthesize
 from tests.doc_reader import ICMP_TYPES, PORT_LINE, read_document
 from tests.helpers import DOC, PROJECT_DIR
 
@@ -50,7 +50,7 @@ def test_every_rule_names_the_document_line_it_comes_from(stack_file: Path) -> N
 @pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda path: path.name)
 def test_output_is_deterministic_and_free_of_made_up_ids(stack_file: Path) -> None:
     first, second = synthesize(stack_file), synthesize(stack_file)
-    _, recording = render_stack(stack_file)
+    _, recording = run_stack(stack_file)
     mock_ids = {resource.id for resource in recording.resources if resource.id}
     for render in RENDERERS:
         text = render(first)
@@ -75,7 +75,7 @@ def test_markdown_has_a_row_per_registered_rule_with_the_reviewers_columns() -> 
     header = next(line for line in text.splitlines() if "Doc section" in line)
     for column in ("Role", "Direction", "Protocol", "Ports", "Source", "Description"):
         assert column in header
-    _, recording = render_stack(PROD)
+    _, recording = run_stack(PROD)
     rules = [resource for resource in recording.resources if resource.type in RULE_TYPES]
     assert len(markdown_rows(text, "Role | Direction")) == len(rules)
 
@@ -158,16 +158,18 @@ def test_json_carries_every_rule_with_its_document_section() -> None:
 
 def test_cli_writes_one_file_per_stack_and_format(tmp_path: Path) -> None:
     args = [str(path) for path in STACK_FILES]
-    assert synth.main([*args, "--format", "json", "--out", str(tmp_path)]) == 0
-    assert synth.main([str(PROD), "--format", "mermaid", "--out", str(tmp_path)]) == 0
+    assert main([*args, "--format", "json", "--out", str(tmp_path)]) == 0
+    assert main([str(PROD), "--format", "mermaid", "--out", str(tmp_path)]) == 0
     written = sorted(path.name for path in tmp_path.iterdir())
     stacks = [path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in STACK_FILES]
     assert written == sorted([f"{stack}.json" for stack in stacks] + ["aws-prod.mmd"])
     assert (tmp_path / "aws-prod.json").read_text() == to_json(synthesize(PROD))
 
 
-def test_cli_prints_markdown_by_default(capsys: pytest.CaptureFixture[str]) -> None:
-    assert synth.main([str(PROD)]) == 0
+def test_cli_prints_the_terminal_table_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(PROD)]) == 0
+    assert capsys.readouterr().out == to_table(synthesize(PROD))
+    assert main([str(PROD), "--format", "markdown"]) == 0
     assert capsys.readouterr().out == to_markdown(synthesize(PROD))
 
 
@@ -182,17 +184,17 @@ def copy_project(tmp_path: Path) -> Path:
 def test_cli_reports_a_bad_stack_file_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert synth.main([str(PROJECT_DIR / "stacks" / "Pulumi.missing.yaml")]) == 1
+    assert main([str(PROJECT_DIR / "stacks" / "Pulumi.missing.yaml")]) == 1
     assert "Pulumi.missing.yaml" in capsys.readouterr().err
     typo = copy_project(tmp_path) / "stacks" / "Pulumi.typo.yaml"
     typo.write_text("config:\n  clearwater-sg:cloud: azure\n")
-    assert synth.main([str(typo)]) == 1
+    assert main([str(typo)]) == 1
     assert "clearwater-sg:cloud" in capsys.readouterr().err
 
 
 def test_cli_refuses_several_stacks_of_json_on_stdout() -> None:
     with pytest.raises(SystemExit) as exit_info:
-        synth.main([*(str(path) for path in STACK_FILES), "--format", "json"])
+        main([*(str(path) for path in STACK_FILES), "--format", "json"])
     assert exit_info.value.code == 2
 
 
@@ -251,12 +253,12 @@ def test_refresh_check_shows_a_diff_then_refresh_fixes_it(
     (project / "snapshots" / "retired.json").write_text("{}\n")
     refresh = ["--update-snapshots", "--project-dir", str(project)]
 
-    assert synth.main([*refresh, "--check"]) == 1
+    assert main([*refresh, "--check"]) == 1
     out = capsys.readouterr().out
     # The HSS's one rule disappears from the prod snapshot, and the diff says so.
     assert re.search(r'^-\s+"resource": "clearwater-sprout-in-tcp-9888-from-dime"', out, re.M)
     assert "retired.json" in out and "make snapshots" in out
 
-    assert synth.main(refresh) == 0
+    assert main(refresh) == 0
     assert not (project / "snapshots" / "retired.json").exists()
-    assert synth.main([*refresh, "--check"]) == 0
+    assert main([*refresh, "--check"]) == 0

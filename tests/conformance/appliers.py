@@ -1,7 +1,7 @@
 """Apply what the program registered to a live cloud API, request by request, the way
 the Pulumi providers would, and read back what the cloud stored.
 
-The source of truth is a :class:`~clearwater_sg.offline.Recording` of the real program
+The source of truth is a :class:`~offline.runner.Recording` of the real program
 (`__main__.py` under the SDK's mock engine): every resource exactly as the engine
 received it. Each registration becomes the API calls its provider makes on create:
 
@@ -45,16 +45,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
-from clearwater_sg.inventory import (
+from offline.inventory import (
     AWS_EGRESS,
     AWS_GROUP,
     AWS_INGRESS,
     OPENSTACK_GROUP,
     OPENSTACK_RULE,
 )
-from clearwater_sg.offline import Recording, Registered
-from clearwater_sg.render import render_stack
-from clearwater_sg.stackfile import config_string, load_stack
+from offline.runner import Recording, Registered, run_stack
+from offline.stackfile import config_string, load_stack
 from tests.conformance.servers import MotoServer, NeutronClient, NeutronError, NeutronServer
 from tests.helpers import ALL_ROLES, PROJECT_DIR, run_main
 
@@ -133,7 +132,7 @@ def largest_config(name: str) -> dict[str, str]:
 def recording_of(name: str) -> Recording:
     """What the real program registers for a case (cached: runs take ~1 s)."""
     if name.startswith("stack-"):
-        _, recording = render_stack(STACKS_DIR / f"Pulumi.{name.removeprefix('stack-')}.yaml")
+        _, recording = run_stack(STACKS_DIR / f"Pulumi.{name.removeprefix('stack-')}.yaml")
         return recording
     return run_main(largest_config(name))
 

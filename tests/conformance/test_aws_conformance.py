@@ -31,8 +31,8 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from clearwater_sg.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
-from clearwater_sg.offline import Recording, Registered
+from offline.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from offline.runner import Recording, Registered
 from tests.conformance.appliers import (
     STACKS_DIR,
     ApplyError,

@@ -19,8 +19,8 @@ from collections import Counter
 
 import pytest
 
-from clearwater_sg.inventory import OPENSTACK_GROUP, OPENSTACK_RULE
-from clearwater_sg.offline import Recording, Registered
+from offline.inventory import OPENSTACK_GROUP, OPENSTACK_RULE
+from offline.runner import Recording, Registered
 from tests.conformance.appliers import (
     ApplyError,
     NeutronApplier,

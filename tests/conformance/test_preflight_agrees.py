@@ -24,11 +24,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from clearwater_sg.component import prepare
-from clearwater_sg.inventory import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
-from clearwater_sg.offline import Recording
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.quota import QuotaCheck, QuotaExceededError
-from clearwater_sg.settings import options_from_config
+from clearwater_sg.stack_config import options_from_config
+from offline.inventory import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
+from offline.runner import Recording
 from tests.conformance.appliers import (
     PROJECT,
     ApplyError,

@@ -20,7 +20,7 @@ from collections import Counter
 
 import pytest
 
-from clearwater_sg.offline import Recording, Registered
+from offline.runner import Recording, Registered
 from tests.conformance.appliers import (
     Ec2Applier,
     NeutronApplier,

@@ -1,12 +1,14 @@
-"""Synth: render a stack's security groups offline, like `cdk synth`, for review.
+"""The offline CLI: render a stack's security groups without the Pulumi CLI, like
+`cdk synth`, for review.
 
 No Pulumi CLI, credentials or state: the stack program runs under the SDK's mock engine
-and what it registers is rendered as Markdown tables, a Mermaid flow diagram, or JSON.
+and what it registers is rendered as a terminal table (with the quota pre-flight),
+Markdown tables, a Mermaid flow diagram, or JSON.
 
-    python -m clearwater_sg.synth stacks/Pulumi.aws-prod.yaml
-    python -m clearwater_sg.synth stacks/Pulumi.*.yaml --format json --out build/synth
-    python -m clearwater_sg.synth --update-snapshots --update-readme   # `make snapshots`
-    python -m clearwater_sg.synth --update-snapshots --update-readme --check   # CI
+    python -m offline stacks/Pulumi.aws-prod.yaml                       # `make render`
+    python -m offline stacks/Pulumi.*.yaml --format json --out build/synth
+    python -m offline --update-snapshots --update-readme                # `make snapshots`
+    python -m offline --update-snapshots --update-readme --check        # CI
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from pathlib import Path
 
 import pulumi
 
-from clearwater_sg.stackfile import StackFileError, find_project_dir
-from clearwater_sg.synth_files import REFRESH_COMMAND, Generated, MarkerError, readme, snapshots
-from clearwater_sg.synth_formats import FORMATS, to_json, to_markdown, to_mermaid
-from clearwater_sg.synth_model import Synth, SynthError, synthesize
+from offline.formats import FORMATS, to_json, to_markdown, to_mermaid, to_table
+from offline.generated import REFRESH_COMMAND, Generated, MarkerError, readme, snapshots
+from offline.stackfile import StackFileError, find_project_dir
+from offline.synth import Synth, SynthError, synthesize
 
 RENDERERS: dict[str, Callable[[Synth], str]] = {
+    "table": to_table,
     "markdown": to_markdown,
     "mermaid": to_mermaid,
     "json": to_json,
@@ -36,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     refreshing = args.update_snapshots or args.update_readme
     if not args.stack_files and not refreshing:
         parser.error("give STACK_FILE(s), or --update-snapshots / --update-readme")
-    if len(args.stack_files) > 1 and args.format != "markdown" and args.out is None:
+    if len(args.stack_files) > 1 and args.format in ("mermaid", "json") and args.out is None:
         parser.error(f"several stacks in {args.format} need --out DIR (one file per stack)")
     if args.check and not refreshing:
         parser.error("--check goes with --update-snapshots and/or --update-readme")
@@ -46,18 +49,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if refreshing:
             return _refresh(args.project_dir, args.update_snapshots, args.update_readme, args.check)
     except (StackFileError, MarkerError, SynthError, pulumi.RunError) as exc:
-        print(f"synth: {exc}", file=sys.stderr)
+        print(f"offline: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m clearwater_sg.synth",
+        prog="python -m offline",
         description="Render the security groups a stack would create, offline, for review.",
     )
     parser.add_argument("stack_files", nargs="*", type=Path, metavar="STACK_FILE")
-    parser.add_argument("--format", choices=sorted(FORMATS), default="markdown")
+    parser.add_argument("--format", choices=list(FORMATS), default="table")
     parser.add_argument(
         "--out", type=Path, metavar="DIR", help="write DIR/<stack>.<md|mmd|json> instead"
     )
@@ -88,7 +91,10 @@ def _parser() -> argparse.ArgumentParser:
 def _render(stack_files: Sequence[Path], fmt: str, out: Path | None) -> None:
     renderer = RENDERERS[fmt]
     for index, stack_file in enumerate(stack_files):
-        synth = synthesize(stack_file)
+        try:
+            synth = synthesize(stack_file)
+        except pulumi.RunError as exc:
+            raise pulumi.RunError(f"{stack_file}: {exc}") from None
         text = renderer(synth)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
@@ -109,7 +115,7 @@ def _refresh(project_dir: Path | None, snaps: bool, readme_too: bool, check: boo
         for generated in stale:
             sys.stdout.write(generated.diff())
         if stale:
-            print(f"synth: {len(stale)} generated file(s) are stale; run `{REFRESH_COMMAND}`")
+            print(f"offline: {len(stale)} generated file(s) are stale; run `{REFRESH_COMMAND}`")
             return 1
         return 0
     for generated in stale:

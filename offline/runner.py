@@ -1,23 +1,28 @@
-"""Run a Pulumi program offline, under the SDK's mock engine, and record what it registers.
+"""The one offline runner: run a Pulumi program under the SDK's mock engine and record
+what it registers.
 
 The mock monitor receives every resource exactly as the Pulumi engine would (type, name,
 parent, inputs, options), so a recording is what `pulumi preview` would be asked to
-create, minus the cloud. Used by the offline render and by the tests.
+create, minus the cloud. Used by the CLI (`python -m offline`), the bench and the tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import runpy
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.settings import ROOT
+
+from offline.stackfile import StackConfig, load_stack
 
 
 @dataclass(frozen=True)
@@ -91,12 +96,37 @@ class _RecordingMonitor(MockMonitor):
         return response
 
 
+def run_project(
+    project_dir: Path,
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    recording: Recording | None = None,
+) -> Recording:
+    """Run the project's own `__main__.py` as `run_program` runs any program."""
+
+    def main() -> None:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
+    return run_program(main, project=project, stack=stack, config=config, recording=recording)
+
+
+def run_stack(stack_file: Path) -> tuple[StackConfig, Recording]:
+    """Run the project's program with a stack file's config, as `pulumi up` would."""
+    stack = load_stack(stack_file)
+    recording = run_project(
+        stack.project_dir, project=stack.project, stack=stack.stack, config=stack.config
+    )
+    return stack, recording
+
+
 def run_program(
     program: Callable[[], None],
     *,
     project: str,
     stack: str,
-    config: dict[str, str],
+    config: Mapping[str, str],
     recording: Recording | None = None,
 ) -> Recording:
     """Run `program` as stack `project`/`stack` with `config` (full "ns:key" -> string).
@@ -113,7 +143,7 @@ def run_program(
     pulumi.runtime.set_mocks(
         _Mocks(), project=project, stack=stack, preview=False, monitor=_RecordingMonitor(recording)
     )
-    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_all_config(dict(config))
 
     def collect(outputs: dict[str, Any]) -> None:
         recording.outputs.update(outputs)

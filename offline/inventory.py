@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clearwater_sg.offline import Recording, Registered
+from offline.runner import Recording, Registered
 
 AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 AWS_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -41,7 +41,9 @@ class RuleRow:
     ports: str  # "5054", "32768-65535", "type 8", "all"
     peer: str  # a CIDR, "group:<role>" for a peer group, or an existing group's id
     description: str
-    resource: str  # the Pulumi resource name
+    section: str  # the port document's section heading, once traced to the plan
+    line: str  # the port document's line, e.g. "TCP/5058" or "Echo Request", likewise
+    resource: str  # the Pulumi resource name, as `pulumi preview` lists it
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def _rule_row(resource: Registered, role_by_id: dict[str, str]) -> RuleRow:
             ports=_ports(protocol, inputs.get("portRangeMin"), inputs.get("portRangeMax")),
             peer=_peer(inputs.get("remoteGroupId"), inputs.get("remoteIpPrefix"), role_by_id),
             description=str(inputs.get("description", "")),
+            section="",
+            line="",
             resource=resource.name,
         )
     ip_protocol = str(inputs["ipProtocol"])
@@ -143,5 +147,7 @@ def _rule_row(resource: Registered, role_by_id: dict[str, str]) -> RuleRow:
             role_by_id,
         ),
         description=str(inputs.get("description", "")),
+        section="",
+        line="",
         resource=resource.name,
     )

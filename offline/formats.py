@@ -1,4 +1,4 @@
-"""Render a `Synth` as Markdown tables, a Mermaid flow diagram, or JSON.
+"""Render a `Synth` as a terminal table, Markdown tables, a Mermaid flow diagram, or JSON.
 
 Every renderer is deterministic: rows keep the inventory's sorted order, nodes and edges
 are sorted, and groups are named by role, never by an id the mock engine made up.
@@ -13,9 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
-from clearwater_sg.synth_model import Synth, SynthRule
+from offline.inventory import RuleRow
+from offline.synth import Synth
 
-FORMATS = {"markdown": "md", "mermaid": "mmd", "json": "json"}  # format -> file extension
+# format -> file extension
+FORMATS = {"table": "txt", "markdown": "md", "mermaid": "mmd", "json": "json"}
 
 INTERNET = "Internet"
 _GROUP_PEER = "group:"
@@ -30,7 +32,10 @@ def to_json(synth: Synth) -> str:
         "project": synth.project,
         "stack": synth.stack,
         "cloud": synth.cloud,
-        "groups": [asdict(group) for group in synth.groups],
+        "groups": [
+            {"role": group.role, "name": group.name, "description": group.description}
+            for group in synth.groups  # not the id: the mock engine made it up
+        ],
         "rules": [asdict(rule) for rule in synth.rules],
         "not_created": [asdict(missing) for missing in synth.not_created],
     }
@@ -46,11 +51,11 @@ def to_markdown(synth: Synth) -> str:
         f"**Stack `{synth.stack}`** ({synth.cloud}): {len(synth.groups)} security groups, "
         f"{synth.ingress_count} ingress and {synth.egress_count} egress {rules}."
     )
-    groups = _table(
+    groups = table(
         ("Role", "Group name", "Description"),
         [(group.role, group.name, group.description) for group in synth.groups],
     )
-    flows = _table(
+    flows = table(
         (
             "Role",
             "Direction",
@@ -77,7 +82,7 @@ def to_markdown(synth: Synth) -> str:
     )
     text = f"{summary}\n\n{groups}\n\n{flows}\n"
     if synth.not_created:
-        text += "\nDocument lines **not created** on this cloud:\n\n" + _table(
+        text += "\nDocument lines **not created** on this cloud:\n\n" + table(
             ("Role", "Line", "Description", "Doc section", "Why"),
             [(m.group, m.line, m.description, m.section, m.reason) for m in synth.not_created],
         )
@@ -89,15 +94,55 @@ def _peer_label(peer: str) -> str:
     return f"{peer.removeprefix(_GROUP_PEER)} (group)" if peer.startswith(_GROUP_PEER) else peer
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    lines = [_row(headers), _row(["---"] * len(headers))]
-    lines += [_row(row) for row in rows]
-    return "\n".join(lines)
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], markdown: bool = True) -> str:
+    """Rows under headers: a Markdown table, or columns aligned for a terminal."""
+    rows = [list(map(str, row)) for row in rows]
+    if markdown:
+        # A literal '|' would end the cell early.
+        cells = [[cell.replace("|", "\\|") for cell in row] for row in rows]
+        lines = [headers, ["---"] * len(headers), *cells]
+        return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = [headers, ["-" * width for width in widths], *rows]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
 
 
-def _row(cells: Iterable[str]) -> str:
-    # A literal '|' would end the cell early.
-    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+# --- Terminal -------------------------------------------------------------------------
+
+
+def to_table(synth: Synth) -> str:
+    """What `make render` prints: groups, rules, the quota each limit leaves, and the
+    document lines the cloud cannot express."""
+    parts = [
+        f"Stack {synth.stack}: {len(synth.groups)} security groups, {synth.ingress_count} "
+        f"ingress and {synth.egress_count} egress rules",
+        table(
+            ("ROLE", "NAME", "DESCRIPTION"),
+            [(group.role, group.name, group.description) for group in synth.groups],
+            markdown=False,
+        ),
+        table(
+            ("GROUP", "DIR", "FAMILY", "PROTO", "PORTS", "FROM/TO", "DESCRIPTION"),
+            [
+                (r.group, r.direction, r.family, r.protocol, r.ports, r.peer, r.description)
+                for r in synth.rules
+            ],
+            markdown=False,
+        ),
+        table(
+            ("LIMIT", "USED", "ALLOWED", "WHERE"),
+            [(q.limit, str(q.used), str(q.allowed), q.where) for q in synth.quota],
+            markdown=False,
+        ),
+        *(
+            f"Not created: {m.group} {m.line} ({m.description}): {m.reason}"
+            for m in synth.not_created
+        ),
+    ]
+    return "\n\n".join(parts) + "\n"
 
 
 # --- Mermaid --------------------------------------------------------------------------
@@ -106,7 +151,7 @@ def _row(cells: Iterable[str]) -> str:
 def to_mermaid(synth: Synth) -> str:
     """Roles as nodes; every flow between the same two nodes merged into one edge
     labelled with its ports; world-facing ports drawn from an Internet node."""
-    edges: dict[tuple[str, str, str], list[SynthRule]] = defaultdict(list)
+    edges: dict[tuple[str, str, str], list[RuleRow]] = defaultdict(list)
     for rule in synth.rules:
         peer = _peer_node(rule.peer)
         group = _group_node(rule.group)
@@ -148,7 +193,7 @@ def _node_id(node: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", node)
 
 
-def _edge_label(rules: Sequence[SynthRule]) -> str:
+def _edge_label(rules: Sequence[RuleRow]) -> str:
     """'TCP 80, 443<br/>UDP 3478': ports per protocol, once each, in numeric order."""
     ports: dict[str, set[str]] = defaultdict(set)
     for rule in rules:

@@ -8,9 +8,9 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from clearwater_sg.stackfile import stack_file_path
-from clearwater_sg.synth_formats import to_json, to_markdown, to_mermaid
-from clearwater_sg.synth_model import synthesize
+from offline.formats import to_json, to_markdown, to_mermaid
+from offline.stackfile import stack_file_path
+from offline.synth import synthesize
 
 SNAPSHOTS_DIR = "snapshots"
 README = "README.md"
