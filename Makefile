@@ -6,14 +6,23 @@ NEUTRON_PYTHON := .venv-neutron/bin/python
 STACK ?= stacks/Pulumi.aws-prod.yaml
 FORMAT ?= markdown
 
-.PHONY: setup render test lint typecheck conformance-setup bench synth snapshots clean
+.PHONY: setup render-setup render test lint typecheck conformance-setup bench synth snapshots clean
 
-$(BIN)/.installed: pyproject.toml
+# Two steps, so the main job does not wait for the test tools: the component with the
+# offline renderer first, then the development and test tools.
+$(BIN)/.offline: pyproject.toml
+	@echo "== .venv: the component, its Pulumi SDKs and the offline renderer (about a minute the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[offline]'
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.offline
+	@echo "== .venv: test, lint and type-check tools, moto and the policy SDK"
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+render-setup: $(BIN)/.offline
 setup: $(BIN)/.installed
 
 # A real OpenStack Neutron API for the conformance tests, in its own virtualenv.
@@ -24,7 +33,7 @@ $(NEUTRON_PYTHON): scripts/neutron-venv.sh
 conformance-setup: $(NEUTRON_PYTHON)
 
 # The main job: render what the stack program would create, offline (no Pulumi CLI).
-render: setup
+render: render-setup
 	$(BIN)/python -m offline $(STACK)
 
 lint: setup
@@ -39,11 +48,11 @@ typecheck: setup
 	$(BIN)/mypy scripts/local-ec2.py
 
 # Credential-free rendering of one stack for review: markdown, mermaid or json.
-synth: setup
+synth: render-setup
 	$(BIN)/python -m offline $(STACK) --format $(FORMAT)
 
 # Refresh the committed snapshots/<stack>.json and the README's generated blocks.
-snapshots: setup
+snapshots: render-setup
 	$(BIN)/python -m offline --update-snapshots --update-readme
 
 # Everything, including the conformance tests against live Neutron and moto servers.
