@@ -23,6 +23,13 @@ class RuleTarget:
     parent: pulumi.Resource
 
 
+def stored_texts(plan: Plan) -> list[tuple[str, str]]:
+    """Every name and description the plan asks a cloud to store, with what it is."""
+    texts = [(f"group name {g.name!r}", g.name) for g in plan.groups]
+    texts += [(f"description of group {g.name!r}", g.description) for g in plan.groups]
+    return texts + [(f"description of rule {r.key!r}", r.description) for r in plan.rules]
+
+
 class Backend(ABC):
     def create(
         self,

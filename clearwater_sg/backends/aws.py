@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from clearwater_sg.backends import Backend, RuleTarget
+from clearwater_sg.backends import Backend, RuleTarget, stored_texts
 from clearwater_sg.plan import CidrPeer, Direction, GroupSpec, Plan, RuleSpec
 
 _ANY_ICMP_CODE = -1
@@ -36,9 +36,7 @@ class AwsBackend(Backend):
         ).id
 
     def refusals(self, plan: Plan) -> list[str]:
-        texts = [(f"group name {g.name!r}", g.name) for g in plan.groups]
-        texts += [(f"description of group {g.name!r}", g.description) for g in plan.groups]
-        texts += [(f"description of rule {r.key!r}", r.description) for r in plan.rules]
+        texts = stored_texts(plan)
         refused = [
             f"{what}: AWS allows at most {_TEXT_MAX} characters of a-z, A-Z, 0-9, spaces "
             "and ._-:/()#,@[]+=&;{}!$*"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_openstack as openstack
 
-from clearwater_sg.backends import Backend, RuleTarget
+from clearwater_sg.backends import Backend, RuleTarget, stored_texts
 from clearwater_sg.plan import CidrPeer, GroupSpec, Plan, RuleSpec
 
 _ETHERTYPE = {4: "IPv4", 6: "IPv6"}
@@ -35,9 +35,7 @@ class OpenStackBackend(Backend):
         ).id
 
     def refusals(self, plan: Plan) -> list[str]:
-        texts = [(f"group name {g.name!r}", g.name) for g in plan.groups]
-        texts += [(f"description of group {g.name!r}", g.description) for g in plan.groups]
-        texts += [(f"description of rule {r.key!r}", r.description) for r in plan.rules]
+        texts = stored_texts(plan)
         texts += [(f"tag {tag!r}", tag) for g in plan.groups for tag in _tags(g)]
         return [
             f"{what}: Neutron allows at most {_TEXT_MAX} characters"
