@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
 from clearwater_sg.backends import Backend
 from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.backends.openstack import OpenStackBackend
-from clearwater_sg.options import DeploymentOptions
+from clearwater_sg.options import DeploymentOptions, Networks
 from clearwater_sg.plan import Plan, PlanError, RuleSpec, plan_security_groups
 from clearwater_sg.quota import QuotaCheck, QuotaExceededError, plan_checks, require_fit
 from clearwater_sg.roles import Role
@@ -22,16 +23,21 @@ COMPONENT_TYPE = "clearwater-sg:index:ClearwaterSecurityGroups"
 
 class ClearwaterSecurityGroups(pulumi.ComponentResource):
     """One security group per role plus the shared all-nodes group, with every rule of
-    Clearwater's port document that the options call for.
+    Clearwater's port document that the options call for (and the opt-in flows beyond
+    it). With `networks: split`, each of those is a management and a signaling group.
 
     Outputs:
-      security_group_ids: role -> group id (including "all-nodes").
-      node_security_group_ids: role -> the ids to attach to a node of that role
-        (the all-nodes group and the role's own group).
+      security_group_ids: group key -> group id: the role ("all-nodes" included), or
+        with split networks "<role>-management" and "<role>-signaling".
+      node_security_group_ids: role -> the ids to attach to a node of that role (the
+        all-nodes group and the role's own group). Single network only; empty if split.
+      interface_security_group_ids: role -> interface ("management", "signaling") ->
+        the ids to attach to that interface of a node. Split networks only; else empty.
     """
 
     security_group_ids: pulumi.Output[dict[str, str]]
     node_security_group_ids: pulumi.Output[dict[str, list[str]]]
+    interface_security_group_ids: pulumi.Output[dict[str, dict[str, list[str]]]]
     plan: Plan
     quota: list[QuotaCheck]
     # Document lines this cloud's provider cannot express, with the reason.
@@ -55,23 +61,54 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         self.not_created = prepared.not_created
         for rule, why in self.not_created:
             pulumi.log.info(f"not creating {rule.key} ({rule.description}): {why}", self)
+        for note in self.plan.notes:
+            pulumi.log.info(note, self)
+        if options.networks is Networks.SPLIT:
+            pulumi.log.warn(SPLIT_REPLACES_GROUPS, self)
         ids = prepared.backend.create(self.plan, name, self, options.labelled_groups)
 
-        shared = ids[Role.ALL_NODES.value]
         self.security_group_ids = pulumi.Output.all(**ids)
-        self.node_security_group_ids = pulumi.Output.all(
-            **{
-                role: pulumi.Output.all(shared, group_id)
-                for role, group_id in ids.items()
-                if role != Role.ALL_NODES.value
-            }
-        )
-        self.register_outputs(
-            {
-                "securityGroupIds": self.security_group_ids,
-                "nodeSecurityGroupIds": self.node_security_group_ids,
-            }
-        )
+        attach = _attachments(self.plan, ids)
+        outputs: dict[str, pulumi.Output[Any]] = {"securityGroupIds": self.security_group_ids}
+        if options.networks is Networks.SINGLE:
+            self.node_security_group_ids = pulumi.Output.all(
+                **{role: pulumi.Output.all(*by_net[None]) for role, by_net in attach.items()}
+            )
+            self.interface_security_group_ids = pulumi.Output.from_input({})
+            outputs["nodeSecurityGroupIds"] = self.node_security_group_ids
+        else:
+            self.node_security_group_ids = pulumi.Output.from_input({})
+            self.interface_security_group_ids = pulumi.Output.all(
+                **{
+                    role: pulumi.Output.all(
+                        **{str(net): pulumi.Output.all(*ids_) for net, ids_ in by_net.items()}
+                    )
+                    for role, by_net in attach.items()
+                }
+            )
+            outputs["interfaceSecurityGroupIds"] = self.interface_security_group_ids
+        self.register_outputs(outputs)
+
+
+SPLIT_REPLACES_GROUPS = (
+    "networks: split gives every role a management and a signaling group in place of one "
+    "group; switching networks on a running stack replaces every group, and nodes must "
+    "be attached to the new groups"
+)
+
+
+def _attachments(
+    plan: Plan, ids: dict[str, pulumi.Output[str]]
+) -> dict[str, dict[str | None, list[pulumi.Output[str]]]]:
+    """role -> interface (None on a single network) -> the ids a node of the role attaches:
+    the shared group of that interface, then the role's own."""
+    shared = {g.network: ids[g.key] for g in plan.groups if g.role == Role.ALL_NODES.value}
+    attach: dict[str, dict[str | None, list[pulumi.Output[str]]]] = {}
+    for group in plan.groups:
+        if group.role != Role.ALL_NODES.value:
+            by_net = attach.setdefault(group.role, {})
+            by_net[group.network] = [shared[group.network], ids[group.key]]
+    return attach
 
 
 @dataclass(frozen=True)

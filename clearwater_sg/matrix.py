@@ -7,6 +7,11 @@ an HSS", "if including a Memento AS", "if your deployment uses SNMP"). A port li
 the document opens to different audiences under different conditions (Vellum's
 TCP/9160) is written as one entry per condition.
 
+`BEYOND` holds the flows real deployments need that the document leaves out: each is
+opt-in (a profile, a peer site) and names the repository and file it comes from, where
+document flows name their section. Every flow also says which interface Clearwater uses
+for it when a node has a management and a signaling network.
+
 Nothing here knows about clouds: the planner turns these entries into rules.
 """
 
@@ -33,6 +38,8 @@ class Audience(StrEnum):
     WORLD = "world"  # `worldCidrs`
     SSH_SOURCES = "ssh-sources"  # `sshSources`
     SNMP_SOURCES = "snmp-sources"  # `snmpSources`
+    MANAGEMENT_SOURCES = "management-sources"  # `managementSources`
+    PEER_SITE = "peer-site"  # each site of `peerSites`
 
     @property
     def label(self) -> str:
@@ -43,6 +50,8 @@ _AUDIENCE_LABELS = {
     Audience.WORLD: "the world",
     Audience.SSH_SOURCES: "SSH sources",
     Audience.SNMP_SOURCES: "SNMP pollers",
+    Audience.MANAGEMENT_SOURCES: "management hosts",
+    Audience.PEER_SITE: "the peer site",
 }
 
 
@@ -52,9 +61,29 @@ class Condition(StrEnum):
     MEMENTO = "memento"  # "if including a Memento AS"
     HSS = "hss"  # "if using an HSS"
     SNMP = "snmp"  # "If your deployment uses SNMP monitoring software"
+    REPLICATE_TIMERS = "replicate-timers"  # `replicateTimersAcrossSites` (not the document's)
+
+
+class Profile(StrEnum):
+    """A named set of flows beyond the document, which `profiles` turns on."""
+
+    SPROUT_PEERING = "sprout-peering"
+    RESTUND = "restund"
+    UT = "ut"
+    MANAGEMENT_HTTP = "management-http"
+    TRUSTED_APPLICATION_SERVERS = "trusted-application-servers"
+
+
+class Interface(StrEnum):
+    """The network interface Clearwater uses for a flow, with `networks: split`."""
+
+    MANAGEMENT = "management"
+    SIGNALING = "signaling"
+    BOTH = "both"  # ICMP: both interfaces answer
 
 
 Source = Role | Audience
+DOCUMENT = "Clearwater_IP_Port_Usage.rst"
 
 # ICMP messages the document names, by address family. IPv6 moved IPv4's
 # "fragmentation needed" (a Destination Unreachable code) into its own Packet Too Big
@@ -74,12 +103,20 @@ class Flow(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    section: str
+    section: str  # the document's section, or what adds the flow ("Profile restund")
     group: Role
     line: str  # exactly as the document writes it: "TCP/5058", "Echo Request"
     service: str
     sources: tuple[Source, ...]
-    condition: Condition | None = None
+    condition: Condition | Profile | None = None
+    interface: Interface
+    origin: str = DOCUMENT  # where the flow comes from: the document, or a repository file
+
+    @property
+    def traced_to(self) -> str:
+        """What a rule of this flow names as its source: the document's section, or for a
+        flow beyond the document, what adds it and the repository file it comes from."""
+        return self.section if self.origin == DOCUMENT else f"{self.section} ({self.origin})"
 
     @model_validator(mode="after")
     def _line_is_understood(self) -> Self:
@@ -106,12 +143,17 @@ class Flow(BaseModel):
     def icmp_types(self, family: int) -> tuple[int, ...]:
         return ICMP_TYPES[self.line][family]
 
-    def description(self, source: Source, icmp: tuple[int, int] | None = None) -> str:
+    def description(
+        self, source: Source, icmp: tuple[int, int] | None = None, site: str | None = None
+    ) -> str:
         """The rule description a cloud console shows, e.g. 'Chronos from Vellum nodes'.
 
-        `icmp` is (family, type) for ICMP lines, whose rules are per message and family.
+        `icmp` is (family, type) for ICMP lines, whose rules are per message and family;
+        `site` the label of a peer site. A flow beyond the document names its origin.
         """
-        if isinstance(source, Audience) or source is Role.ALL_NODES:
+        if site is not None:
+            who = f"peer site {site}"
+        elif isinstance(source, Audience) or source is Role.ALL_NODES:
             who = source.label
         elif source is self.group:
             who = f"other {source.label} nodes"
@@ -126,18 +168,21 @@ class Flow(BaseModel):
                 else self.line
             )
             what = f"ICMP{'v6' if family == 6 else ''} {message}"
-        return f"{what} from {who}"
+        origin = "" if self.origin == DOCUMENT else f" ({self.origin})"
+        return f"{what} from {who}{origin}"
 
 
 Bullet = (
-    tuple[str, str | tuple[str, ...], tuple[Source, ...]]
-    | tuple[str, str | tuple[str, ...], tuple[Source, ...], Condition]
+    tuple[Interface, str, str | tuple[str, ...], tuple[Source, ...]]
+    | tuple[Interface, str, str | tuple[str, ...], tuple[Source, ...], Condition | Profile]
 )
 
 
-def _section(section: str, group: Role, bullets: list[Bullet]) -> tuple[Flow, ...]:
-    """The port lines of one section: each bullet is (service, lines, sources[, condition]),
-    its lines written as the document writes them, several separated by spaces."""
+def _section(
+    section: str, group: Role, bullets: list[Bullet], origin: str = DOCUMENT
+) -> tuple[Flow, ...]:
+    """The port lines of one section: each bullet is (interface, service, lines, sources
+    [, condition]), its lines written as the document writes them, separated by spaces."""
     return tuple(
         Flow(
             section=section,
@@ -146,70 +191,120 @@ def _section(section: str, group: Role, bullets: list[Bullet]) -> tuple[Flow, ..
             service=service,
             sources=sources,
             condition=condition[0] if condition else None,
+            interface=interface,
+            origin=origin,
         )
-        for service, lines, sources, *condition in bullets
+        for interface, service, lines, sources, *condition in bullets
         for line in (lines.split() if isinstance(lines, str) else lines)
     )
 
 
-# Short names, so that each bullet of the document is one line of the table below.
+# Short names, so that each bullet of the document is one line of the tables below.
 ALL_NODES, ALL_IN_ONE, APP_SERVER = Role.ALL_NODES, Role.ALL_IN_ONE, Role.APP_SERVER
 ELLIS, BONO, SPROUT, DIME = Role.ELLIS, Role.BONO, Role.SPROUT, Role.DIME
 HOMER, VELLUM = Role.HOMER, Role.VELLUM
 WORLD, SSH, SNMP = (Audience.WORLD,), (Audience.SSH_SOURCES,), (Audience.SNMP_SOURCES,)
+MANAGERS, SITE = (Audience.MANAGEMENT_SOURCES,), (Audience.PEER_SITE,)
 MEMENTO, HSS, IF_SNMP = Condition.MEMENTO, Condition.HSS, Condition.SNMP
+MGMT, SIG, BOTH = Interface.MANAGEMENT, Interface.SIGNALING, Interface.BOTH
 ICMP = ("Echo Request", "Echo Reply", "Destination Unreachable")  # ICMP messages
 
+# Interfaces follow Multiple_Network_Support.md (Metaswitch/clearwater-readthedocs):
+# management carries SSH, SNMP, etcd, Ellis's web UI and provisioning (Dime 8889 and
+# Homer 7888 from Ellis); signaling carries SIP, STUN, RTP and the internal service flows;
+# both answer ICMP. Homer's TCP/7888 is one document line with two audiences on two
+# interfaces, so it is written as two bullets. Dime's TCP/8888 from Ellis is not
+# provisioning (that is 8889): it stays with Sprout's on signaling.
 # fmt: off
 MATRIX: tuple[Flow, ...] = (
     *_section("All nodes", ALL_NODES, [
-        # service                           lines                from                    if
-        ("ICMP",                            ICMP,                WORLD),
-        ("SSH access",                      "TCP/22",            SSH),
-        ("SNMP",                            "UDP/161-162",       SNMP,                   IF_SNMP),
-        ("etcd",                            "TCP/2380 TCP/4000", (ALL_NODES,)),
+        # net  service                         lines                from                if
+        (BOTH, "ICMP",                         ICMP,                WORLD),
+        (MGMT, "SSH access",                   "TCP/22",            SSH),
+        (MGMT, "SNMP",                         "UDP/161-162",       SNMP,               IF_SNMP),
+        (MGMT, "etcd",                         "TCP/2380 TCP/4000", (ALL_NODES,)),
     ]),
     *_section("All-in-one", ALL_IN_ONE, [
-        ("Web UI",                          "TCP/80 TCP/443",    WORLD),
-        ("STUN signaling",                  "TCP/3478 UDP/3478", WORLD),
-        ("SIP signaling",                   "TCP/5060 UDP/5060 TCP/5062", WORLD),
-        ("RTP forwarding",                  "UDP/32768-65535",   WORLD),
+        (MGMT, "Web UI",                       "TCP/80 TCP/443",    WORLD),
+        (SIG,  "STUN signaling",               "TCP/3478 UDP/3478", WORLD),
+        (SIG,  "SIP signaling",                "TCP/5060 UDP/5060 TCP/5062", WORLD),
+        (SIG,  "RTP forwarding",               "UDP/32768-65535",   WORLD),
     ]),
     *_section("Ellis", ELLIS, [
-        ("Web UI",                          "TCP/80 TCP/443",    WORLD),
+        (MGMT, "Web UI",                       "TCP/80 TCP/443",    WORLD),
     ]),
     *_section("Bono", BONO, [
-        ("STUN signaling",                  "TCP/3478 UDP/3478", WORLD),
-        ("SIP signaling",                   "TCP/5060 UDP/5060 TCP/5062", WORLD),
-        ("RTP forwarding",                  "UDP/32768-65535",   WORLD),
-        ("Internal SIP signaling",          "TCP/5058",          (BONO, SPROUT)),
+        (SIG,  "STUN signaling",               "TCP/3478 UDP/3478", WORLD),
+        (SIG,  "SIP signaling",                "TCP/5060 UDP/5060 TCP/5062", WORLD),
+        (SIG,  "RTP forwarding",               "UDP/32768-65535",   WORLD),
+        (SIG,  "Internal SIP signaling",       "TCP/5058",          (BONO, SPROUT)),
     ]),
     *_section("Sprout", SPROUT, [
-        ("Internal SIP signaling",          "TCP/5054 TCP/5052", (BONO,)),
-        ("Chronos",                         "TCP/9888",          (VELLUM,)),
-        ("Registration Termination Requests", "TCP/9888",        (DIME,),                HSS),
-        ("HTTP interface (Memento AS)",     "TCP/443",           WORLD,                  MEMENTO),
+        (SIG,  "Internal SIP signaling",       "TCP/5054 TCP/5052", (BONO,)),
+        (SIG,  "Chronos",                      "TCP/9888",          (VELLUM,)),
+        (SIG,  "Registration Termination Requests", "TCP/9888",     (DIME,),            HSS),
+        (SIG,  "HTTP interface (Memento AS)",  "TCP/443",           WORLD,              MEMENTO),
     ]),
     *_section("Dime", DIME, [
-        ("RESTful interface",               "TCP/8888",          (SPROUT, ELLIS)),
-        ("RESTful interface",               "TCP/8889",          (ELLIS,)),
-        ("RESTful interface",               "TCP/10888",         (SPROUT, BONO, VELLUM)),
+        (SIG,  "RESTful interface",            "TCP/8888",          (SPROUT, ELLIS)),
+        (MGMT, "RESTful interface",            "TCP/8889",          (ELLIS,)),
+        (SIG,  "RESTful interface",            "TCP/10888",         (SPROUT, BONO, VELLUM)),
     ]),
     *_section("Homer", HOMER, [
-        ("RESTful interface",               "TCP/7888",          (SPROUT, ELLIS)),
+        (SIG,  "RESTful interface",            "TCP/7888",          (SPROUT,)),
+        (MGMT, "RESTful interface",            "TCP/7888",          (ELLIS,)),
     ]),
     *_section("Vellum", VELLUM, [
-        ("Chronos",                         "TCP/7253",          (VELLUM,)),
-        ("Memcached",                       "TCP/11211",         (VELLUM,)),
-        ("Cassandra",                       "TCP/7000",          (VELLUM,)),
-        ("Chronos",                         "TCP/7253",          (SPROUT, DIME)),
-        ("Astaire",                         "TCP/11311",         (SPROUT, DIME)),
-        ("Cassandra",                       "TCP/9160",          (HOMER, DIME)),
-        ("Cassandra (Memento AS)",          "TCP/9160",          (SPROUT,),              MEMENTO),
+        (SIG,  "Chronos",                      "TCP/7253",          (VELLUM,)),
+        (SIG,  "Memcached",                    "TCP/11211",         (VELLUM,)),
+        (SIG,  "Cassandra",                    "TCP/7000",          (VELLUM,)),
+        (SIG,  "Chronos",                      "TCP/7253",          (SPROUT, DIME)),
+        (SIG,  "Astaire",                      "TCP/11311",         (SPROUT, DIME)),
+        (SIG,  "Cassandra",                    "TCP/9160",          (HOMER, DIME)),
+        (SIG,  "Cassandra (Memento AS)",       "TCP/9160",          (SPROUT,),          MEMENTO),
     ]),
     *_section("Standalone Application Servers", APP_SERVER, [
-        ("SIP signaling",                   "TCP/5054",          (SPROUT,)),
-        ("HTTP interface (Memento AS)",     "TCP/443",           WORLD,                  MEMENTO),
+        (SIG,  "SIP signaling",                "TCP/5054",          (SPROUT,)),
+        (SIG,  "HTTP interface (Memento AS)",  "TCP/443",           WORLD,              MEMENTO),
     ]),
+)
+
+# Where each flow beyond the document is found (Metaswitch's public repositories).
+HEAT = "Metaswitch/clearwater-heat security-groups.yaml"
+CHEF = "Metaswitch/chef plugins/knife/clearwater-security-groups.rb"
+DOCS = "Metaswitch/clearwater-readthedocs docs/"
+RESTUND = "Metaswitch/sprout restund scripts"
+BEYOND: tuple[Flow, ...] = (
+    *_section("Profile sprout-peering", SPROUT, [
+        (SIG,  "Internal SIP signaling",       "TCP/5052 TCP/5054", (SPROUT,),          Profile.SPROUT_PEERING),
+    ], origin=f"{HEAT}; {CHEF}"),
+    *_section("Profile restund", DIME, [
+        (SIG,  "TURN authentication",          "TCP/8888",          (BONO,),            Profile.RESTUND),
+    ], origin=f"{RESTUND}; {HEAT}"),
+    *_section("Profile ut", HOMER, [
+        (SIG,  "Ut/XCAP",                      "TCP/7888",          WORLD,              Profile.UT),
+    ], origin=f"{DOCS}Multiple_Network_Support.md; {HEAT}"),
+    *_section("Profile management-http", SPROUT, [
+        (MGMT, "Management HTTP API",          "TCP/9886",          MANAGERS,           Profile.MANAGEMENT_HTTP),
+    ], origin=f"{DOCS}Clearwater_Configuration_Options_Reference.md; {CHEF}"),
+    *_section("Profile management-http", DIME, [
+        (MGMT, "Management HTTP API",          "TCP/8886",          MANAGERS,           Profile.MANAGEMENT_HTTP),
+    ], origin=f"{DOCS}Clearwater_Configuration_Options_Reference.md; {CHEF}"),
+    *_section("Profile trusted-application-servers", SPROUT, [
+        (SIG,  "Trusted SIP signaling",        "TCP/5054 UDP/5054", (APP_SERVER,), Profile.TRUSTED_APPLICATION_SERVERS),
+    ], origin=f"{DOCS}Configuring_an_Application_Server.md"),
+    *_section("Profile trusted-application-servers", BONO, [
+        (SIG,  "Trusted SIP signaling",        "TCP/5058 UDP/5058", (APP_SERVER,), Profile.TRUSTED_APPLICATION_SERVERS),
+    ], origin=f"{DOCS}Configuring_an_Application_Server.md"),
+    # Geographic redundancy: what the nodes of another site of the deployment reach.
+    # Each site keeps its own etcd cluster: etcd never crosses sites.
+    *_section("Peer sites", VELLUM, [
+        (SIG,  "Cassandra",                    "TCP/7000",          SITE),
+        (SIG,  "Rogers (Astaire)",             "TCP/11311",         SITE),
+        (SIG,  "Chronos timer replication",    "TCP/7253",          SITE,               Condition.REPLICATE_TIMERS),
+    ], origin=f"{DOCS}Geographic_redundancy.md"),
+    *_section("Peer sites", SPROUT, [
+        (SIG,  "Internal SIP signaling",       "TCP/5052 TCP/5054", SITE),
+    ], origin=f"{DOCS}Geographic_redundancy.md"),
 )
 # fmt: on

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from clearwater_sg.matrix import Profile
 from clearwater_sg.roles import DEFAULT_DISTRIBUTED_ROLES, DISTRIBUTED_ROLES, Role
 from clearwater_sg.types import (
     ANY_ADDRESS,
@@ -56,6 +57,11 @@ from clearwater_sg.types import (
 class Deployment(StrEnum):
     DISTRIBUTED = "distributed"
     ALL_IN_ONE = "all-in-one"
+
+
+class Networks(StrEnum):
+    SINGLE = "single"  # one interface per node: one group per role
+    SPLIT = "split"  # management and signaling interfaces: two groups per role
 
 
 # A security group outside the deployment: its id, or (from Python) an Output of one.
@@ -143,6 +149,25 @@ class DeploymentOptions(BaseModel):
     )
     snmp_sources: Annotated[tuple[Source, ...], Unique] = Field(
         (), description="CIDRs or group ids allowed to poll SNMP; absent or [] keeps it closed."
+    )
+    profiles: Annotated[tuple[Profile, ...], Unique] = Field(
+        (), description="Flows beyond the port document, each from a named source."
+    )
+    management_sources: Annotated[tuple[Source, ...], Unique] | None = Field(
+        None,
+        validate_default=True,
+        description="CIDRs or group ids of management hosts; required by management-http.",
+    )
+    peer_sites: dict[Label, Annotated[tuple[Source, ...], Unique]] = Field(
+        default_factory=dict,
+        description="Other sites of this deployment, label -> CIDRs or group ids of its nodes.",
+    )
+    replicate_timers_across_sites: StrictBool = Field(
+        False, description="Chronos replicates timers to the peer sites (Vellum TCP/7253)."
+    )
+    networks: Networks = Field(
+        Networks.SINGLE,
+        description="single, or split: a management and a signaling group per role.",
     )
     name_prefix: NamePrefix | None = Field(
         None, description="Group name prefix; default <component name>-<stack>."
@@ -288,18 +313,56 @@ class DeploymentOptions(BaseModel):
         )
         return value
 
+    @field_validator("management_sources")
+    @classmethod
+    def _management_sources_go_with_their_profile(
+        cls, value: tuple[str, ...] | None, info: ValidationInfo
+    ) -> tuple[str, ...] | None:
+        wanted = Profile.MANAGEMENT_HTTP in info.data.get("profiles", ())
+        if wanted and not value:
+            raise ValueError(
+                "profile management-http opens Sprout TCP/9886 and Dime TCP/8886 to the "
+                "management hosts: list them here (CIDRs or group ids)"
+            )
+        if value is not None and not wanted and "profiles" in info.data:
+            raise ValueError(
+                "is used only by the management-http profile: add it to profiles, or remove "
+                "managementSources"
+            )
+        return value
+
+    @field_validator("peer_sites")
+    @classmethod
+    def _each_site_lists_its_nodes(
+        cls, value: dict[str, tuple[str, ...]]
+    ) -> dict[str, tuple[str, ...]]:
+        refuse(
+            [
+                ((label,), "lists no sources; give the CIDRs or group ids of its nodes", ())
+                for label, sources in value.items()
+                if not sources
+            ]
+        )
+        return value
+
+    @field_validator("replicate_timers_across_sites")
+    @classmethod
+    def _replication_needs_a_site(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not info.data.get("peer_sites"):
+            raise ValueError("replicates timers to peer sites: set peerSites, or remove this")
+        return value
+
     @field_validator("tags")
     @classmethod
     def _tags_fit_the_cloud(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         cloud = cloud_of(info)
-        allowed = (AWS_MAX_TAGS if cloud is Cloud.AWS else NEUTRON_MAX_TAGS) - len(
-            RESERVED_TAG_KEYS
-        )
-        if len(value) > allowed:
+        # clearwater:network is set only on split networks' groups.
+        own = [k for k in RESERVED_TAG_KEYS if k != "clearwater:network" or _split(info)]
+        limit = AWS_MAX_TAGS if cloud is Cloud.AWS else NEUTRON_MAX_TAGS
+        if len(value) > limit - len(own):
             raise ValueError(
-                f"{len(value)} tags; a group may carry {allowed + len(RESERVED_TAG_KEYS)}, and "
-                f"the component sets {len(RESERVED_TAG_KEYS)} ({', '.join(RESERVED_TAG_KEYS)}): "
-                f"keep at most {allowed}"
+                f"{len(value)} tags; a group may carry {limit}, and the component sets "
+                f"{len(own)} ({', '.join(own)}): keep at most {limit - len(own)}"
             )
         if cloud is Cloud.OPENSTACK:
             refuse(
@@ -333,6 +396,10 @@ class DeploymentOptions(BaseModel):
     def groups(self) -> tuple[Role, ...]:
         """Every group this deployment gets: the shared all-nodes group, then the roles."""
         return (Role.ALL_NODES, *self.roles)
+
+
+def _split(info: ValidationInfo) -> bool:
+    return info.data.get("networks") is Networks.SPLIT
 
 
 def _same_group(first: str | pulumi.Output[str], second: str | pulumi.Output[str]) -> bool:

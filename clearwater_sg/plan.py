@@ -15,8 +15,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from clearwater_sg.matrix import MATRIX, Audience, Condition, Flow, Protocol, Source
-from clearwater_sg.options import DeploymentOptions
+from clearwater_sg.matrix import (
+    BEYOND,
+    MATRIX,
+    Audience,
+    Condition,
+    Flow,
+    Interface,
+    Profile,
+    Protocol,
+    Source,
+)
+from clearwater_sg.options import DeploymentOptions, Networks
 from clearwater_sg.roles import Role
 from clearwater_sg.types import ANY_ADDRESS, Family, is_cidr
 
@@ -39,6 +49,7 @@ class CidrPeer(_Frozen):
 
     kind: Literal["cidr"] = "cidr"
     cidr: str
+    site: str | None = None  # the peer site the CIDR belongs to, which names the rule
 
     @property
     def family(self) -> Family:
@@ -48,7 +59,7 @@ class CidrPeer(_Frozen):
     def slug(self) -> str:
         # '/' and ':' have meaning in Pulumi URNs; this mapping stays one-to-one because
         # IPv4 text never contains '..' nor seven separators.
-        return self.cidr.replace("/", "_").replace(":", ".")
+        return _sited(self.site, self.cidr.replace("/", "_").replace(":", "."))
 
 
 class GroupPeer(_Frozen):
@@ -74,17 +85,29 @@ class ExistingGroupPeer(_Frozen):
     kind: Literal["existing-group"] = "existing-group"
     ref: str
     labelled: bool = False
+    site: str | None = None  # the peer site the group belongs to, which names the rule
 
     @property
     def slug(self) -> str:
-        return self.ref
+        return _sited(self.site, self.ref)
+
+
+def _sited(site: str | None, slug: str) -> str:
+    return slug if site is None else f"{site}-{slug}"
 
 
 Peer = CidrPeer | GroupPeer | ExistingGroupPeer
 
 
+# The interfaces a split node has; a single-network node has one, named None.
+Network = Literal["management", "signaling"]
+_SPLIT: tuple[Network, ...] = ("management", "signaling")
+
+
 class GroupSpec(_Frozen):
-    key: str
+    key: str  # the role, or with split networks "<role>-<network>"
+    role: str
+    network: Network | None  # with split networks: the interface the group is for
     name: str
     description: str
     tags: dict[str, str]
@@ -102,7 +125,7 @@ class RuleSpec(_Frozen):
     family: Family | None
     peer: Peer
     description: str
-    section: str  # the document section the rule traces to
+    section: str  # the document section the rule traces to, or the source beyond it
     line: str  # the document line, e.g. "TCP/5058"
 
 
@@ -110,45 +133,91 @@ class Plan(_Frozen):
     families: tuple[Family, ...]
     groups: tuple[GroupSpec, ...]
     rules: tuple[RuleSpec, ...]
+    notes: tuple[str, ...] = ()  # what a reviewer should know: profiles that add nothing
 
     def families_of(self, rule: RuleSpec) -> tuple[Family, ...]:
         """The families a rule applies to: its own, or every family in use for a group."""
         return self.families if rule.family is None else (rule.family,)
 
 
+def _group_key(role: Role, network: Network | None) -> str:
+    return role.value if network is None else f"{role.value}-{network}"
+
+
 # Descriptions never mention toggles: AWS replaces a group whose description changes,
 # which detaches it from every running node.
-def _group_description(role: Role) -> str:
-    if role is Role.ALL_NODES:
-        return "Project Clearwater - shared by every node"
-    return f"Project Clearwater - {role.value} nodes"
+def _group_description(role: Role, network: Network | None) -> str:
+    who = "shared by every node" if role is Role.ALL_NODES else f"{role.value} nodes"
+    return f"Project Clearwater - {who}" + ("" if network is None else f", {network} network")
 
 
-def _condition_holds(condition: Condition | None, options: DeploymentOptions) -> bool:
+def _group(
+    role: Role, network: Network | None, prefix: str, options: DeploymentOptions
+) -> GroupSpec:
+    key = _group_key(role, network)
+    tags = {**options.tags, "clearwater:role": role.value}
+    if network is not None:
+        tags["clearwater:network"] = network
+    return GroupSpec(
+        key=key,
+        role=role.value,
+        network=network,
+        name=f"{prefix}-{key}",
+        description=_group_description(role, network),
+        tags={**tags, "Name": f"{prefix}-{key}"},
+    )
+
+
+def _condition_holds(condition: Condition | Profile | None, options: DeploymentOptions) -> bool:
     if condition is None:
         return True
+    if isinstance(condition, Profile):
+        return condition in options.profiles
     return {
         Condition.MEMENTO: options.memento,
         Condition.HSS: options.hss,
         Condition.SNMP: options.snmp_in_use,
+        Condition.REPLICATE_TIMERS: options.replicate_timers_across_sites,
     }[condition]
 
 
-def _peers(source: Source, options: DeploymentOptions) -> list[Peer]:
+def _networks(flow: Flow, options: DeploymentOptions) -> tuple[Network | None, ...]:
+    """The interfaces whose groups carry the flow: one, unless split and ICMP's both."""
+    if options.networks is Networks.SINGLE:
+        return (None,)
+    if flow.interface is Interface.BOTH:
+        return _SPLIT
+    return ("management",) if flow.interface is Interface.MANAGEMENT else ("signaling",)
+
+
+def _peers(source: Source, options: DeploymentOptions, network: Network | None) -> list[Peer]:
     """Who a matrix source means in this deployment (nobody, if that role has no nodes)."""
     if isinstance(source, Role):
-        return [GroupPeer(group=source.value)] if source in options.groups else []
+        present = source in options.groups
+        return [GroupPeer(group=_group_key(source, network))] if present else []
+    if source is Audience.PEER_SITE:
+        return [
+            _peer(entry, site=label)
+            for label, entries in sorted(options.peer_sites.items())
+            for entry in entries
+        ]
     entries, labelled = {
         Audience.WORLD: (options.world_cidrs, {}),
         Audience.SSH_SOURCES: (options.ssh_sources, options.ssh_source_groups),
         Audience.SNMP_SOURCES: (options.snmp_sources, options.snmp_source_groups),
+        Audience.MANAGEMENT_SOURCES: (options.management_sources or (), {}),
     }[source]
-    peers: list[Peer] = [
-        CidrPeer(cidr=entry) if is_cidr(entry) else ExistingGroupPeer(ref=entry)
-        for entry in entries
-    ]
+    peers = [_peer(entry) for entry in entries]
     peers.extend(ExistingGroupPeer(ref=label, labelled=True) for label in sorted(labelled))
     return peers
+
+
+def _peer(entry: str, site: str | None = None) -> Peer:
+    return (
+        CidrPeer(cidr=entry, site=site)
+        if is_cidr(entry)
+        else ExistingGroupPeer(ref=entry, site=site)
+    )
 
 
 def _rule_key(group: str, direction: Direction, protocol: str, ports: str, peer: Peer) -> str:
@@ -158,9 +227,10 @@ def _rule_key(group: str, direction: Direction, protocol: str, ports: str, peer:
 
 
 def _flow_rules(
-    flow: Flow, peer: Peer, source: Source, families: tuple[Family, ...]
+    flow: Flow, group: str, peer: Peer, source: Source, families: tuple[Family, ...]
 ) -> list[RuleSpec]:
     peer_family = peer.family if isinstance(peer, CidrPeer) else None
+    site = None if isinstance(peer, GroupPeer) else peer.site
 
     def rule(
         protocol: str,
@@ -171,8 +241,8 @@ def _flow_rules(
         description: str,
     ) -> RuleSpec:
         return RuleSpec(
-            key=_rule_key(flow.group, Direction.INGRESS, protocol, ports, peer),
-            group=flow.group.value,
+            key=_rule_key(group, Direction.INGRESS, protocol, ports, peer),
+            group=group,
             direction=Direction.INGRESS,
             protocol="icmp" if protocol.startswith("icmp") else flow.protocol.value,
             from_port=first,
@@ -180,7 +250,7 @@ def _flow_rules(
             family=family,
             peer=peer,
             description=description,
-            section=flow.section,
+            section=flow.traced_to,
             line=flow.line,
         )
 
@@ -193,18 +263,20 @@ def _flow_rules(
                 icmp_type,
                 None,
                 family,
-                flow.description(source, (family, icmp_type)),
+                flow.description(source, (family, icmp_type), site),
             )
             for family in (families if peer_family is None else (peer_family,))
             for icmp_type in flow.icmp_types(family)
         ]
     first, last = flow.port_range
     ports = str(first) if first == last else f"{first}-{last}"
-    return [rule(flow.protocol.value, ports, first, last, peer_family, flow.description(source))]
+    description = flow.description(source, site=site)
+    return [rule(flow.protocol.value, ports, first, last, peer_family, description)]
 
 
-def _egress_rules(families: tuple[Family, ...]) -> list[RuleSpec]:
-    """Allow-all egress, declared once on the shared group every node carries.
+def _egress_rules(group: str, families: tuple[Family, ...]) -> list[RuleSpec]:
+    """Allow-all egress, declared once on the shared group every node carries (on each
+    interface, with split networks).
 
     pulumi-aws removes AWS's default allow-all egress from the groups it creates, and the
     OpenStack backend drops Neutron's default egress rules so Pulumi owns every rule; a
@@ -215,8 +287,8 @@ def _egress_rules(families: tuple[Family, ...]) -> list[RuleSpec]:
         peer = CidrPeer(cidr=ANY_ADDRESS[family])
         rules.append(
             RuleSpec(
-                key=_rule_key(Role.ALL_NODES, Direction.EGRESS, "all", "all", peer),
-                group=Role.ALL_NODES.value,
+                key=_rule_key(group, Direction.EGRESS, "all", "all", peer),
+                group=group,
                 direction=Direction.EGRESS,
                 protocol="all",
                 from_port=None,
@@ -232,31 +304,52 @@ def _egress_rules(families: tuple[Family, ...]) -> list[RuleSpec]:
 
 
 def plan_security_groups(
-    options: DeploymentOptions, name_prefix: str, matrix: Sequence[Flow] = MATRIX
+    options: DeploymentOptions, name_prefix: str, flows: Sequence[Flow] = MATRIX + BEYOND
 ) -> Plan:
+    networks: tuple[Network | None, ...] = (
+        (None,) if options.networks is Networks.SINGLE else _SPLIT
+    )
     groups = tuple(
-        GroupSpec(
-            key=role.value,
-            name=f"{name_prefix}-{role.value}",
-            description=_group_description(role),
-            tags={
-                **options.tags,
-                "clearwater:role": role.value,
-                "Name": f"{name_prefix}-{role.value}",
-            },
-        )
+        _group(role, network, name_prefix, options)
         for role in options.groups
+        for network in networks
     )
     rules: list[RuleSpec] = []
-    for flow in matrix:
+    profiles_used: set[Profile] = set()
+    for flow in flows:
         if flow.group not in options.groups or not _condition_holds(flow.condition, options):
             continue
-        for source in flow.sources:
-            for peer in _peers(source, options):
-                rules.extend(_flow_rules(flow, peer, source, options.families))
-    rules.extend(_egress_rules(options.families))
+        for network in _networks(flow, options):
+            for source in flow.sources:
+                for peer in _peers(source, options, network):
+                    group = _group_key(flow.group, network)
+                    rules.extend(_flow_rules(flow, group, peer, source, options.families))
+                    if isinstance(flow.condition, Profile):
+                        profiles_used.add(flow.condition)
+    for network in networks:
+        rules.extend(_egress_rules(_group_key(Role.ALL_NODES, network), options.families))
     _reject_duplicates(rules, options)
-    return Plan(families=options.families, groups=groups, rules=tuple(rules))
+    notes = tuple(
+        f"profile {profile} adds nothing: {_ends_of(profile, flows)}, and this deployment "
+        "lacks one end of each"
+        for profile in options.profiles
+        if profile not in profiles_used
+    )
+    return Plan(families=options.families, groups=groups, rules=tuple(rules), notes=notes)
+
+
+def _ends_of(profile: Profile, flows: Sequence[Flow]) -> str:
+    """What a profile's flows join, e.g. 'it opens dime to bono'."""
+    ends = sorted(
+        {
+            f"{flow.group.value} to {source.value}"
+            for flow in flows
+            if flow.condition is profile
+            for source in flow.sources
+            if isinstance(source, Role)
+        }
+    )
+    return "it opens " + ", ".join(ends) if ends else "it has no flows between roles"
 
 
 def _permission(rule: RuleSpec, options: DeploymentOptions) -> tuple[object, ...]:

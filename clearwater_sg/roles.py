@@ -33,7 +33,7 @@ _LABELS = {
     Role.DIME: "Dime",
     Role.HOMER: "Homer",
     Role.VELLUM: "Vellum",
-    Role.APP_SERVER: "application servers",
+    Role.APP_SERVER: "application server",
 }
 
 # Roles a distributed deployment may list in `roles`; all-nodes is always present.

@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import Any, get_origin
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pulumi
 import pulumi.runtime.config as runtime_config
@@ -23,6 +24,11 @@ from clearwater_sg.options import DeploymentOptions, Limits
 
 def _wire_shape(annotation: object) -> str:
     """How Pulumi passes a setting of this type: lists and maps as JSON text."""
+    members = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(members) == 1:
+        annotation = members[0]  # an optional setting is passed like the setting
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
     origin = get_origin(annotation) or annotation
     if origin is tuple:
         return "list"

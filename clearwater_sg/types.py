@@ -59,7 +59,7 @@ _LABEL = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _NAME_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 
 # Tags the component sets itself; an operator's tag must not silently replace them.
-RESERVED_TAG_KEYS = ("clearwater:role", "Name")
+RESERVED_TAG_KEYS = ("clearwater:role", "clearwater:network", "Name")
 # AWS: 50 tags per resource, keys 1-128 characters, values up to 256, no aws: prefix.
 # Neutron: each tag is one string of at most 255 characters; the component writes
 # "key=value", so a key must not contain "=" (the role tag would no longer read back).
@@ -204,7 +204,7 @@ def _role(value: Any) -> Role:
 def _tag_key(key: str, info: ValidationInfo) -> str:
     if key in RESERVED_TAG_KEYS or key.lower().startswith("aws:"):
         raise ValueError(
-            f"tag {key!r} is reserved (the component sets clearwater:role and Name; "
+            f"tag {key!r} is reserved (the component sets {', '.join(RESERVED_TAG_KEYS)}; "
             "AWS reserves aws:*)"
         )
     if not 1 <= len(key) <= AWS_TAG_KEY_MAX:

@@ -69,8 +69,10 @@ def _group_row(resource: Registered) -> GroupRow:
     tags = resource.inputs.get("tags") or {}
     if isinstance(tags, list):  # OpenStack tags are "key=value" strings
         tags = dict(tag.split("=", 1) for tag in tags if "=" in tag)
+    network = tags.get("clearwater:network")
+    role = str(tags.get("clearwater:role", "?"))
     return GroupRow(
-        role=str(tags.get("clearwater:role", "?")),
+        role=role if network is None else f"{role}-{network}",  # the plan's group key
         name=str(resource.inputs.get("name", "")),
         id=resource.id,
         description=str(resource.inputs.get("description", "")),

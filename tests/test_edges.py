@@ -169,7 +169,16 @@ def test_what_a_cloud_refuses_is_refused_first(
 def test_aws_descriptions_and_names_are_checked_against_ec2s_characters() -> None:
     plan = Plan(
         families=(4,),
-        groups=(GroupSpec(key="ellis", name="cw-ellis", description="Ellis <web>", tags={}),),
+        groups=(
+            GroupSpec(
+                key="ellis",
+                role="ellis",
+                network=None,
+                name="cw-ellis",
+                description="Ellis <web>",
+                tags={},
+            ),
+        ),
         rules=(),
     )
     (problem,) = AwsBackend(vpc_id=VPC).refusals(plan)
@@ -180,7 +189,11 @@ def test_neutron_names_are_checked_against_its_column_size() -> None:
     long_name = "n" * 256
     plan = Plan(
         families=(4,),
-        groups=(GroupSpec(key="ellis", name=long_name, description="d", tags={}),),
+        groups=(
+            GroupSpec(
+                key="ellis", role="ellis", network=None, name=long_name, description="d", tags={}
+            ),
+        ),
         rules=(),
     )
     assert OpenStackBackend().refusals(plan) == [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clearwater_sg.matrix import MATRIX, Audience, Flow
+from clearwater_sg.matrix import MATRIX, Audience, Flow, Interface
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.plan import PlanError, plan_security_groups
 from clearwater_sg.roles import Role
@@ -41,10 +41,11 @@ def test_a_matrix_that_repeats_a_line_is_refused() -> None:
             line="TCP/80",
             service="Web UI",
             sources=(Audience.WORLD,),
+            interface=Interface.MANAGEMENT,
         ),
     )
     with pytest.raises(PlanError, match=r"duplicates.*ellis-in-tcp-80-from-0\.0\.0\.0_0"):
-        plan_security_groups(full_options(), "cw", matrix=repeated)
+        plan_security_groups(full_options(), "cw", flows=repeated)
 
 
 def test_every_rule_names_the_document_section_it_comes_from() -> None:
