@@ -33,6 +33,7 @@ AWS_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 OPENSTACK_GROUP = "openstack:networking/secGroup:SecGroup"
 OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 ROLE_TAG = "clearwater:role"
+NETWORK_TAG = "clearwater:network"
 # AWS's ICMP protocols, by name or number: their from/to port are a type and a code.
 AWS_ICMP = ("icmp", "icmpv6", "1", "58")
 
@@ -44,21 +45,23 @@ class RegisteredRule:
     resource: str  # the Pulumi resource name
 
 
-def role_of_tags(tags: object) -> str | None:
-    """The `clearwater:role` tag: a map on AWS, "key=value" strings on OpenStack."""
+def tag_map(tags: object) -> dict[str, str]:
+    """A group's tags: a map on AWS, "key=value" strings on OpenStack."""
     if isinstance(tags, Mapping):
-        role = tags.get(ROLE_TAG)
-        return None if role is None else str(role)
+        return {str(key): str(value) for key, value in tags.items()}
     assert tags is None or isinstance(tags, (list, tuple)), tags
-    for tag in tags or ():
-        key, _, value = str(tag).partition("=")
-        if key == ROLE_TAG:
-            return value
-    return None
+    return dict(str(tag).partition("=")[::2] for tag in tags or ())
+
+
+def role_of_tags(tags: object) -> str | None:
+    """The `clearwater:role` tag, and with split networks `-<clearwater:network>`."""
+    found = tag_map(tags)
+    role, network = found.get(ROLE_TAG), found.get(NETWORK_TAG)
+    return role if role is None or network is None else f"{role}-{network}"
 
 
 def roles_by_group_id(recording: Recording) -> dict[str, str]:
-    """Each registered group's id -> its role; every group must carry exactly one."""
+    """Each registered group's id -> its role (and network); one group for each."""
     roles: dict[str, str] = {}
     for group in recording.resources:
         if group.type not in (AWS_GROUP, OPENSTACK_GROUP):
