@@ -8,6 +8,7 @@ on both clouds and every ipVersion.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -51,6 +52,7 @@ PEER_SITE = [
     ("sprout", "tcp", 5054),
 ]
 TIMERS = ("vellum", "tcp", 7253)
+SOURCED = re.compile(r"\(Metaswitch/[\w.-]+ [^;()]+(; Metaswitch/[\w.-]+ [^;()]+)*\)$")
 CASES = [(cloud, ip) for cloud in ("aws", "openstack") for ip in ("4", "6", "dual")]
 
 
@@ -152,11 +154,8 @@ def test_every_added_rule_names_its_repository_and_file() -> None:
     added = [r for r in registered_rules(run_main(config)) if r.resource not in before]
     assert len(added) == 15
     for rule in added:
-        assert (
-            "(Metaswitch/" in rule.description
-            and ".md" in rule.description
-            or (".yaml" in rule.description or "scripts" in rule.description)
-        ), rule.description
+        # "... (Metaswitch/<repository> <file>[; Metaswitch/<repository> <file>])"
+        assert SOURCED.search(rule.description), rule.description
         assert len(rule.description) <= 255
 
 
