@@ -16,7 +16,8 @@ answer: any CIDR that includes a globally reachable address, whatever its prefix
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from clearwater_world import internet_block, read_cidr
 from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
 
-from clearwater_sg.matrix import MATRIX, Audience
+from clearwater_sg.matrix import BEYOND, MATRIX, Audience, Flow, Profile
 
 Props = Mapping[str, Any]
 
@@ -86,10 +87,13 @@ def _read(props: Props, key: str) -> Any:
 # --- What the port document says ------------------------------------------------------
 
 
-def _doc_ports(audiences: Callable[[tuple[object, ...]], bool]) -> dict[tuple[str, int], str]:
-    """(protocol, port) -> what the document opens it for, over flows whose sources match."""
+def _doc_ports(
+    audiences: Callable[[tuple[object, ...]], bool], flows: Iterable[Flow]
+) -> dict[tuple[str, int], str]:
+    """(protocol, port) -> what the document, or a sourced flow beyond it, opens it for,
+    over flows whose sources match."""
     ports: dict[tuple[str, int], set[str]] = {}
-    for flow in MATRIX:
+    for flow in flows:
         if flow.protocol.value == "icmp" or not audiences(flow.sources):
             continue
         first, last = flow.port_range
@@ -100,21 +104,55 @@ def _doc_ports(audiences: Callable[[tuple[object, ...]], bool]) -> dict[tuple[st
     return {key: "; ".join(sorted(whats)) for key, whats in ports.items()}
 
 
-def _open_beyond_peers(sources: tuple[object, ...]) -> bool:
-    return any(isinstance(source, Audience) for source in sources)
+# Who may be outside the deployment: the world, and the operator's SSH, SNMP and
+# management hosts. A peer site's nodes are the deployment's own, in another place.
+_OUTSIDERS = (
+    Audience.WORLD,
+    Audience.SSH_SOURCES,
+    Audience.SNMP_SOURCES,
+    Audience.MANAGEMENT_SOURCES,
+)
 
 
-# Ports the document opens only to Clearwater nodes: a port any line also opens to the
-# world, SSH sources or SNMP pollers is not internal.
-_EXPOSED = _doc_ports(_open_beyond_peers)
-INTERNAL_PORTS = {
-    key: what
-    for key, what in _doc_ports(lambda sources: not _open_beyond_peers(sources)).items()
-    if key not in _EXPOSED
-}
-# Management ports: the document's SSH and SNMP lines.
+def _open_to_outsiders(sources: tuple[object, ...]) -> bool:
+    return any(source in _OUTSIDERS for source in sources)
+
+
+# Profiles that open a port to the world on purpose (ut: Homer's TCP/7888 for Ut/XCAP).
+# The pack cannot see a stack's config: it is told with its `profiles` setting.
+WORLD_FACING_PROFILES = tuple(
+    sorted({str(f.condition) for f in BEYOND if Audience.WORLD in f.sources and f.condition})
+)
+
+
+@functools.cache
+def internal_ports(profiles: frozenset[str] = frozenset()) -> dict[tuple[str, int], str]:
+    """Ports opened only to Clearwater nodes (of this site or a peer site): a port any
+    line also opens to the world or the operator's hosts is not internal. A
+    world-facing profile counts only when the stack uses it (`profiles`)."""
+    flows = [
+        flow
+        for flow in (*MATRIX, *BEYOND)
+        if not (isinstance(flow.condition, Profile) and Audience.WORLD in flow.sources)
+        or flow.condition in profiles
+    ]
+    exposed = _doc_ports(_open_to_outsiders, flows)
+    return {
+        key: what
+        for key, what in _doc_ports(lambda sources: not _open_to_outsiders(sources), flows).items()
+        if key not in exposed
+    }
+
+
+INTERNAL_PORTS = internal_ports()
+# Management ports: SSH and SNMP (the document), and the management HTTP APIs of the
+# management-http profile (Sprout TCP/9886, Dime TCP/8886).
 MANAGEMENT_PORTS = _doc_ports(
-    lambda sources: any(s in (Audience.SSH_SOURCES, Audience.SNMP_SOURCES) for s in sources)
+    lambda sources: any(
+        s in (Audience.SSH_SOURCES, Audience.SNMP_SOURCES, Audience.MANAGEMENT_SOURCES)
+        for s in sources
+    ),
+    (*MATRIX, *BEYOND),
 )
 
 
@@ -252,14 +290,18 @@ def _exposed(opening: Opening, ports: dict[tuple[str, int], str]) -> str:
     )
 
 
-def internal_port_open_to_world(resource_type: str, props: Props) -> list[str]:
+def internal_port_open_to_world(
+    resource_type: str, props: Props, profiles: Iterable[str] = ()
+) -> list[str]:
     """Mandatory: no port the document opens only to Clearwater nodes is reachable from
-    anywhere; etcd, Cassandra, Chronos and internal SIP trust whoever reaches them."""
+    anywhere; etcd, Cassandra, Chronos and internal SIP trust whoever reaches them.
+    `profiles`: the world-facing profiles the stack uses (the pack's config)."""
+    ports = internal_ports(frozenset(profiles))
     return [
         f"open to {opening.via}: {reached}; the port document opens these only to "
         "Clearwater nodes, so allow them from the nodes' security group instead"
         for opening in world_openings(resource_type, props)
-        if (reached := _exposed(opening, INTERNAL_PORTS))
+        if (reached := _exposed(opening, ports))
     ]
 
 
@@ -291,13 +333,13 @@ def management_port_open_to_world(resource_type: str, props: Props) -> list[str]
     world", but a production stack should narrow sshSources and snmpSources."""
     return [
         f"open to {opening.via}: {reached}; consider allowing only your bastion or "
-        "pollers (sshSources / snmpSources)"
+        "pollers (sshSources / snmpSources / managementSources)"
         for opening in world_openings(resource_type, props)
         if (reached := _exposed(opening, MANAGEMENT_PORTS))
     ]
 
 
-Check = Callable[[str, Props], list[str]]
+Check = Callable[..., list[str]]  # (resource type, props, **the policy's config)
 
 
 @dataclass(frozen=True)
@@ -306,6 +348,8 @@ class Policy:
     description: str
     mandatory: bool
     check: Check
+    # JSON schema of the policy's settings in `--policy-pack-config`, by setting name.
+    config: dict[str, dict[str, Any]] | None = None
 
 
 POLICIES: tuple[Policy, ...] = (
@@ -313,9 +357,18 @@ POLICIES: tuple[Policy, ...] = (
         "clearwater-internal-port-not-world-open",
         "No internal Clearwater port (one the port document opens only to other nodes) "
         "may be reachable from the world: from any CIDR that includes a globally "
-        "reachable address (0.0.0.0/1, 8.0.0.0/7 and 2000::/3 as much as 0.0.0.0/0).",
+        "reachable address (0.0.0.0/1, 8.0.0.0/7 and 2000::/3 as much as 0.0.0.0/0). "
+        "A stack that uses a world-facing profile (ut) lists it in this policy's "
+        "`profiles` setting.",
         True,
         internal_port_open_to_world,
+        {
+            "profiles": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(WORLD_FACING_PROFILES)},
+                "default": [],
+            }
+        },
     ),
     Policy(
         "security-group-rule-has-description",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from clearwater_checks import POLICIES, Policy
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -20,7 +21,9 @@ Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
 
 def _validate(policy: Policy) -> Validate:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        for message in policy.check(args.resource_type, args.props):
+        config = args.get_config()
+        settings = {key: config[key] for key in policy.config or {} if key in config}
+        for message in policy.check(args.resource_type, args.props, **settings):
             report_violation(message, None)  # None: the resource under validation
 
     return validate
@@ -35,6 +38,7 @@ def policies() -> list[PulumiPolicy]:
             enforcement_level=(
                 EnforcementLevel.MANDATORY if policy.mandatory else EnforcementLevel.ADVISORY
             ),
+            config_schema=PolicyConfigSchema(policy.config) if policy.config else None,
         )
         for policy in POLICIES
     ]

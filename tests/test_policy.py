@@ -113,8 +113,33 @@ def openstack_ingress(port: int | None, **props: Any) -> dict[str, Any]:
 
 
 def test_internal_ports_are_the_documents_peer_only_ports() -> None:
-    assert set(checks.INTERNAL_PORTS) == {("tcp", port) for port in DOC_INTERNAL_TCP}
-    assert set(checks.MANAGEMENT_PORTS) == {("tcp", 22), ("udp", 161), ("udp", 162)}
+    # And, beyond the document, the trusted application servers' UDP ports (issue 10).
+    assert set(checks.INTERNAL_PORTS) == {("tcp", port) for port in DOC_INTERNAL_TCP} | {
+        ("udp", 5054),
+        ("udp", 5058),
+    }
+    # SSH, SNMP, and the management-http profile's management APIs.
+    assert set(checks.MANAGEMENT_PORTS) == {
+        ("tcp", 22),
+        ("udp", 161),
+        ("udp", 162),
+        ("tcp", 9886),
+        ("tcp", 8886),
+    }
+
+
+def test_homers_ut_port_faces_the_world_only_for_a_stack_that_uses_the_ut_profile() -> None:
+    rule = aws_ingress(7888, "0.0.0.0/0")
+    assert checks.internal_port_open_to_world(AWS_INGRESS, rule) != []
+    assert checks.internal_port_open_to_world(AWS_INGRESS, rule, profiles=["ut"]) == []
+    # The profile opens 7888 only: Cassandra stays internal.
+    cassandra = aws_ingress(9160, "0.0.0.0/0")
+    assert checks.internal_port_open_to_world(AWS_INGRESS, cassandra, profiles=["ut"]) != []
+
+
+@pytest.mark.parametrize("port", [9886, 8886])
+def test_the_management_apis_are_management_ports(port: int) -> None:
+    assert fired(AWS_INGRESS, aws_ingress(port, "0.0.0.0/0")) == {"ssh-snmp-not-world-open"}
 
 
 @pytest.mark.parametrize("port", sorted(DOC_INTERNAL_TCP))
