@@ -13,7 +13,13 @@ from clearwater_sg.backends import Backend
 from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.options import DeploymentOptions, Networks
-from clearwater_sg.plan import Plan, PlanError, RuleSpec, plan_security_groups
+from clearwater_sg.plan import (
+    SPLIT_REPLACES_GROUPS,
+    Plan,
+    PlanError,
+    RuleSpec,
+    plan_security_groups,
+)
 from clearwater_sg.quota import QuotaCheck, QuotaExceededError, plan_checks, require_fit
 from clearwater_sg.roles import Role
 from clearwater_sg.types import Cloud, check_name_prefix
@@ -62,9 +68,9 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         for rule, why in self.not_created:
             pulumi.log.info(f"not creating {rule.key} ({rule.description}): {why}", self)
         for note in self.plan.notes:
-            pulumi.log.info(note, self)
-        if options.networks is Networks.SPLIT:
-            pulumi.log.warn(SPLIT_REPLACES_GROUPS, self)
+            # Switching networks replaces groups that running nodes use: say it loudly.
+            log = pulumi.log.warn if note == SPLIT_REPLACES_GROUPS else pulumi.log.info
+            log(note, self)
         ids = prepared.backend.create(self.plan, name, self, options.labelled_groups)
 
         self.security_group_ids = pulumi.Output.all(**ids)
@@ -88,13 +94,6 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             )
             outputs["interfaceSecurityGroupIds"] = self.interface_security_group_ids
         self.register_outputs(outputs)
-
-
-SPLIT_REPLACES_GROUPS = (
-    "networks: split gives every role a management and a signaling group in place of one "
-    "group; switching networks on a running stack replaces every group, and nodes must "
-    "be attached to the new groups"
-)
 
 
 def _attachments(

@@ -329,13 +329,20 @@ def plan_security_groups(
     for network in networks:
         rules.extend(_egress_rules(_group_key(Role.ALL_NODES, network), options.families))
     _reject_duplicates(rules, options)
-    notes = tuple(
+    notes = ((SPLIT_REPLACES_GROUPS,) if options.networks is Networks.SPLIT else ()) + tuple(
         f"profile {profile} adds nothing: {_ends_of(profile, flows)}, and this deployment "
         "lacks one end of each"
         for profile in options.profiles
         if profile not in profiles_used
     )
     return Plan(families=options.families, groups=groups, rules=tuple(rules), notes=notes)
+
+
+SPLIT_REPLACES_GROUPS = (
+    "networks: split gives every role a management and a signaling group in place of one "
+    "group; switching networks on a running stack replaces every group, and nodes must "
+    "be attached to the new groups"
+)
 
 
 def _ends_of(profile: Profile, flows: Sequence[Flow]) -> str:
@@ -355,7 +362,9 @@ def _ends_of(profile: Profile, flows: Sequence[Flow]) -> str:
 def _permission(rule: RuleSpec, options: DeploymentOptions) -> tuple[object, ...]:
     """What a rule lets through, whatever it is named: clouds refuse two equal ones."""
     peer: object = rule.peer
-    if isinstance(rule.peer, ExistingGroupPeer) and rule.peer.labelled:
+    if isinstance(rule.peer, CidrPeer):
+        peer = ("cidr", rule.peer.cidr)  # whichever site or key names it
+    elif isinstance(rule.peer, ExistingGroupPeer) and rule.peer.labelled:
         group = options.labelled_groups[rule.peer.ref]
         # An id known now compares by value; an Output only with itself.
         peer = ("group-id", group) if isinstance(group, str) else ("output", id(group))

@@ -38,6 +38,7 @@ def to_json(synth: Synth) -> str:
         ],
         "rules": [asdict(rule) for rule in synth.rules],
         "not_created": [asdict(missing) for missing in synth.not_created],
+        "notes": list(synth.notes),
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -87,6 +88,7 @@ def to_markdown(synth: Synth) -> str:
             [(m.group, m.line, m.description, m.section, m.reason) for m in synth.not_created],
         )
         text += "\n"
+    text += "".join(f"\n> **Note:** {note}\n" for note in synth.notes)
     return text
 
 
@@ -141,6 +143,7 @@ def to_table(synth: Synth) -> str:
             f"Not created: {m.group} {m.line} ({m.description}): {m.reason}"
             for m in synth.not_created
         ),
+        *(f"Note: {note}" for note in synth.notes),
     ]
     return "\n\n".join(parts) + "\n"
 

@@ -46,6 +46,7 @@ class Synth:
     groups: tuple[GroupRow, ...]
     rules: tuple[RuleRow, ...]  # each traced to its document section and line
     not_created: tuple[NotCreated, ...]
+    notes: tuple[str, ...]  # what the plan wants a reviewer to know
     quota: tuple[QuotaCheck, ...]
 
     @property
@@ -79,6 +80,7 @@ def synthesize(stack_file: Path) -> Synth:
             for component in components
             for rule, why in component.not_created
         ),
+        notes=tuple(note for component in components for note in component.plan.notes),
         quota=tuple(check for component in components for check in component.quota),
     )
 
