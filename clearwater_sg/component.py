@@ -10,8 +10,6 @@ from typing import Any
 import pulumi
 
 from clearwater_sg.backends import Backend
-from clearwater_sg.backends.aws import AwsBackend
-from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.options import DeploymentOptions, Networks
 from clearwater_sg.plan import (
     SPLIT_REPLACES_GROUPS,
@@ -41,6 +39,9 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         the ids to attach to that interface of a node. Split networks only; else empty.
     """
 
+    # The group resources by group key, for what the outputs do not cover: a dependency,
+    # a rule of your own (`aws.vpc.SecurityGroupIngressRule(security_group_id=...)`).
+    security_groups: dict[str, pulumi.CustomResource]
     security_group_ids: pulumi.Output[dict[str, str]]
     node_security_group_ids: pulumi.Output[dict[str, list[str]]]
     interface_security_group_ids: pulumi.Output[dict[str, dict[str, list[str]]]]
@@ -71,7 +72,10 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             # Switching networks replaces groups that running nodes use: say it loudly.
             log = pulumi.log.warn if note == SPLIT_REPLACES_GROUPS else pulumi.log.info
             log(note, self)
-        ids = prepared.backend.create(self.plan, name, self, options.labelled_groups)
+        self.security_groups = prepared.backend.create(
+            self.plan, name, self, options.labelled_groups
+        )
+        ids = {key: group.id for key, group in self.security_groups.items()}
 
         self.security_group_ids = pulumi.Output.all(**ids)
         attach = _attachments(self.plan, ids)
@@ -195,7 +199,13 @@ def _same_vpc(first: object, second: object) -> bool:
 
 
 def _backend(options: DeploymentOptions) -> Backend:
+    # Each cloud's SDK is imported only when that cloud is used: `clearwater-sg[aws]`
+    # installs pulumi-aws, `clearwater-sg[openstack]` pulumi-openstack.
     if options.cloud is Cloud.AWS:
+        from clearwater_sg.backends.aws import AwsBackend
+
         assert options.vpc_id is not None  # the options model requires it on AWS
         return AwsBackend(vpc_id=options.vpc_id, protect=options.protect)
+    from clearwater_sg.backends.openstack import OpenStackBackend
+
     return OpenStackBackend(protect=options.protect)

@@ -9,6 +9,7 @@ Fields are declared in the order those rules read them.
 
 from __future__ import annotations
 
+import inspect
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -407,3 +408,29 @@ def _same_group(first: str | pulumi.Output[str], second: str | pulumi.Output[str
     if isinstance(first, str) and isinstance(second, str):
         return first == second
     return first is second
+
+
+def _document_for_python(model: type[BaseModel]) -> None:
+    """Let `help()` and IDEs show what Python callers write: the snake_case names (the
+    camelCase aliases are for stack config), with each field's description."""
+    parameters = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=inspect.Parameter.empty
+            if field.is_required()
+            else field.get_default(call_default_factory=True),
+            annotation=field.annotation,
+        )
+        for name, field in model.model_fields.items()
+    ]
+    setattr(model, "__signature__", inspect.Signature(parameters, return_annotation=None))  # noqa: B010
+    fields = "\n".join(
+        f"      {name} ({field.alias}): {field.description}"
+        for name, field in model.model_fields.items()
+    )
+    model.__doc__ = f"{model.__doc__}\n\n    Fields (Python name, stack config key):\n{fields}\n"
+
+
+_document_for_python(DeploymentOptions)
+_document_for_python(Limits)

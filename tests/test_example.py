@@ -72,5 +72,5 @@ def test_the_example_installs_the_component_from_this_repository() -> None:
     project = yaml.safe_load((EXAMPLE_DIR / "Pulumi.yaml").read_text())
     assert project["runtime"]["name"] == "python"
     requirement_lines = (EXAMPLE_DIR / "requirements.txt").read_text().splitlines()
-    assert "-e ../.." in requirement_lines
+    assert "-e ../..[aws]" in requirement_lines
     assert (EXAMPLE_DIR / "../..").resolve() == PROJECT_DIR

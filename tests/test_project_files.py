@@ -34,7 +34,7 @@ def test_the_python_runtime_installs_the_project_into_its_virtualenv() -> None:
     assert runtime["name"] == "python"
     assert runtime["options"]["virtualenv"] and runtime["options"]["toolchain"] == "pip"
     requirements = (PROJECT_DIR / "requirements.txt").read_text().split()
-    assert "-e" in requirements and "." in requirements
+    assert "-e" in requirements and ".[aws,openstack]" in requirements
     assert PROJECT_FILE["stackConfigDir"] == "stacks"
 
 

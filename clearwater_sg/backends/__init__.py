@@ -37,14 +37,15 @@ class Backend(ABC):
         name: str,
         parent: pulumi.Resource,
         labelled: Mapping[str, pulumi.Input[str]],
-    ) -> dict[str, pulumi.Output[str]]:
-        """Register every group, then every rule; return each group's id by group key.
+    ) -> dict[str, pulumi.CustomResource]:
+        """Register every group, then every rule; return each group resource by group key.
 
         `labelled` resolves the labels of groups from outside the plan to their ids.
         """
         # Groups first and without inline rules: rules then only depend on group ids, so
         # mutual references (Bono <-> Sprout) cannot form a dependency cycle.
-        ids = {group.key: self.group(group, f"{name}-{group.key}", parent) for group in plan.groups}
+        groups = {g.key: self.group(g, f"{name}-{g.key}", parent) for g in plan.groups}
+        ids = {key: group.id for key, group in groups.items()}
         for rule in plan.rules:
             peer = rule.peer
             peer_group_id: pulumi.Input[str] | None = (
@@ -62,7 +63,7 @@ class Backend(ABC):
                 parent=parent,
             )
             self.rule(rule, target)
-        return ids
+        return groups
 
     def refusals(self, plan: Plan) -> list[str]:
         """What in the plan this cloud would refuse (names, descriptions, tags), each with
@@ -80,8 +81,8 @@ class Backend(ABC):
         return plan.model_copy(update={"rules": kept}), dropped
 
     @abstractmethod
-    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
-        """Register one security group without rules; its id."""
+    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.CustomResource:
+        """Register one security group without rules."""
 
     @abstractmethod
     def rule(self, rule: RuleSpec, target: RuleTarget) -> None:

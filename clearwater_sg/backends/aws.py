@@ -23,7 +23,7 @@ class AwsBackend(Backend):
     vpc_id: pulumi.Input[str]
     protect: bool = False
 
-    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.CustomResource:
         return aws.ec2.SecurityGroup(
             name,
             name=group.name,
@@ -33,7 +33,7 @@ class AwsBackend(Backend):
             # Peers' rules may still reference this group when it is deleted.
             revoke_rules_on_delete=True,
             opts=pulumi.ResourceOptions(parent=parent, protect=self.protect),
-        ).id
+        )
 
     def refusals(self, plan: Plan) -> list[str]:
         texts = stored_texts(plan)

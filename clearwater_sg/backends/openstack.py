@@ -22,7 +22,7 @@ _TEXT_MAX = 255
 class OpenStackBackend(Backend):
     protect: bool = False
 
-    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.CustomResource:
         return openstack.networking.SecGroup(
             name,
             name=group.name,
@@ -32,7 +32,7 @@ class OpenStackBackend(Backend):
             # see; drop them and declare egress in the plan, so every rule is managed.
             delete_default_rules=True,
             opts=pulumi.ResourceOptions(parent=parent, protect=self.protect),
-        ).id
+        )
 
     def refusals(self, plan: Plan) -> list[str]:
         texts = stored_texts(plan)
