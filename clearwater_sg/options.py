@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pydantic import (
@@ -21,6 +21,8 @@ from pydantic import (
     PlainValidator,
     PositiveInt,
     StrictBool,
+    StringConstraints,
+    TypeAdapter,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
@@ -42,7 +44,9 @@ from clearwater_sg.types import (
     Label,
     Location,
     NamePrefix,
+    PortRange,
     RoleName,
+    RuleDescription,
     Source,
     TagKey,
     TagValue,
@@ -68,6 +72,32 @@ class Networks(StrEnum):
 # A security group outside the deployment: its id, or (from Python) an Output of one.
 GroupRef = Annotated[str | pulumi.Output[str], PlainValidator(group_id_or_output)]
 LabelledGroups = dict[Label, GroupRef]
+
+
+class ExtraRule(BaseModel):
+    """A rule no document line covers, that an operator needs and owns: it must say what
+    it is for and why it exists, and it is traced as not from the document."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+    protocol: Literal["tcp", "udp"] = Field(description="tcp or udp.")
+    ports: PortRange = Field(description="A port, or a range such as 32768-65535.")
+    sources: Annotated[tuple[Source, ...], Unique] = Field(
+        min_length=1, description="CIDRs or existing group ids it admits."
+    )
+    description: RuleDescription = Field(description="What the cloud console shows.")
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Why it exists (a ticket, a vendor requirement): synth shows it."
+    )
+    network: Literal["management", "signaling"] | None = Field(
+        None, description="With networks: split, the interface's group it belongs to."
+    )
+
+
+ExtraRules = dict[str, tuple[ExtraRule, ...]]
+_EXTRA_RULES: TypeAdapter[ExtraRules] = TypeAdapter(ExtraRules)
 
 
 class Limits(BaseModel):
@@ -169,6 +199,10 @@ class DeploymentOptions(BaseModel):
     networks: Networks = Field(
         Networks.SINGLE,
         description="single, or split: a management and a signaling group per role.",
+    )
+    extra_rules: ExtraRules = Field(
+        default_factory=dict,
+        description="Rules beyond the document and its profiles, per group: role -> rules.",
     )
     name_prefix: NamePrefix | None = Field(
         None, description="Group name prefix; default <component name>-<stack>."
@@ -352,6 +386,39 @@ class DeploymentOptions(BaseModel):
         if value and not info.data.get("peer_sites"):
             raise ValueError("replicates timers to peer sites: set peerSites, or remove this")
         return value
+
+    @field_validator("extra_rules", mode="plain")
+    @classmethod
+    def _extra_rules_fit_the_deployment(cls, value: Any, info: ValidationInfo) -> ExtraRules:
+        # Their sources are checked against the deployment's cloud and families, which a
+        # nested model cannot see by itself: pass them down as the validation context.
+        context = {key: info.data.get(key) for key in ("cloud", "ip_version")}
+        rules = _EXTRA_RULES.validate_python(value, context=context)
+        groups = {str(role) for role in (Role.ALL_NODES, *(info.data.get("roles") or ()))}
+        split = _split(info)
+        problems: list[tuple[Location, str, Any]] = [
+            (
+                (key,),
+                f"{key!r} is not a group of this deployment; allowed: " + ", ".join(sorted(groups)),
+                key,
+            )
+            for key in rules
+            if key not in groups
+        ]
+        problems += [
+            (
+                (key, index, "network"),
+                "networks is split: say which interface's group (management or signaling)"
+                if split
+                else "applies to networks: split only",
+                rule.network,
+            )
+            for key, listed in rules.items()
+            for index, rule in enumerate(listed)
+            if (rule.network is None) == split
+        ]
+        refuse(problems)
+        return rules
 
     @field_validator("tags")
     @classmethod

@@ -26,7 +26,7 @@ from clearwater_sg.matrix import (
     Protocol,
     Source,
 )
-from clearwater_sg.options import DeploymentOptions, Networks
+from clearwater_sg.options import DeploymentOptions, ExtraRule, Networks
 from clearwater_sg.roles import Role
 from clearwater_sg.types import ANY_ADDRESS, Family, is_cidr
 
@@ -326,6 +326,10 @@ def plan_security_groups(
                     rules.extend(_flow_rules(flow, group, peer, source, options.families))
                     if isinstance(flow.condition, Profile):
                         profiles_used.add(flow.condition)
+    for role, extras in sorted(options.extra_rules.items()):
+        for extra in extras:
+            group = _group_key(Role(role), extra.network)
+            rules.extend(_extra_rule(group, extra, _peer(entry)) for entry in extra.sources)
     for network in networks:
         rules.extend(_egress_rules(_group_key(Role.ALL_NODES, network), options.families))
     _reject_duplicates(rules, options)
@@ -336,6 +340,27 @@ def plan_security_groups(
         if profile not in profiles_used
     )
     return Plan(families=options.families, groups=groups, rules=tuple(rules), notes=notes)
+
+
+EXTRA = "Extra rule, not in the document"
+
+
+def _extra_rule(group: str, extra: ExtraRule, peer: Peer) -> RuleSpec:
+    """An operator's rule beyond the document: traced to its reason, never to a line."""
+    first, _, last = extra.ports.partition("-")
+    return RuleSpec(
+        key=_rule_key(group, Direction.INGRESS, extra.protocol, extra.ports, peer),
+        group=group,
+        direction=Direction.INGRESS,
+        protocol=extra.protocol,
+        from_port=int(first),
+        to_port=int(last or first),
+        family=peer.family if isinstance(peer, CidrPeer) else None,
+        peer=peer,
+        description=f"{extra.description} ({EXTRA.lower()})",
+        section=f"{EXTRA}: {extra.reason}",
+        line=f"{extra.protocol.upper()}/{extra.ports}",
+    )
 
 
 SPLIT_REPLACES_GROUPS = (

@@ -70,13 +70,20 @@ NEUTRON_TAG_MAX = 255
 NEUTRON_MAX_TAGS = 50
 
 
+def _setting(info: ValidationInfo, name: str) -> Any:
+    """An earlier setting: from the model validated so far, or, inside a nested model
+    (an extra rule), from the validation context the deployment passes down."""
+    data = info.data if isinstance(info.data, dict) else {}
+    return data.get(name, (info.context or {}).get(name))
+
+
 def cloud_of(info: ValidationInfo) -> Cloud | None:
-    cloud = info.data.get("cloud")
+    cloud = _setting(info, "cloud")
     return cloud if isinstance(cloud, Cloud) else None
 
 
 def families_of(info: ValidationInfo) -> tuple[Family, ...]:
-    version = info.data.get("ip_version")
+    version = _setting(info, "ip_version")
     return version.families if isinstance(version, IpVersion) else (4, 6)
 
 
@@ -103,7 +110,7 @@ def _cidr(entry: str, info: ValidationInfo) -> str:
     if network.version not in allowed:
         raise ValueError(
             f"{entry!r} is an IPv{network.version} CIDR but ipVersion is "
-            f"{info.data.get('ip_version')}; allowed: IPv{' and IPv'.join(map(str, allowed))} "
+            f"{_setting(info, 'ip_version')}; allowed: IPv{' and IPv'.join(map(str, allowed))} "
             "CIDRs (set ipVersion to dual to use both families)"
         )
     return str(network)
@@ -235,6 +242,28 @@ def _or_output(check: Callable[[str, ValidationInfo], str]) -> Callable[[Any, Va
 group_id_or_output = _or_output(_group_id)
 vpc_id_or_output = _or_output(lambda value, _: _vpc_id(value))
 
+_PORTS = re.compile(r"([0-9]{1,5})(?:-([0-9]{1,5}))?")
+# EC2's characters for rule descriptions; Neutron takes any, so the stricter set serves both.
+_RULE_DESCRIPTION = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,200}")
+
+
+def _port_range(value: str) -> str:
+    match = _PORTS.fullmatch(value)
+    first, last = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
+    if not match or not 1 <= first <= last <= 65535:
+        raise ValueError(f"{value!r} is not a port or a range such as 5053 or 32768-65535")
+    return value
+
+
+def _rule_description(value: str) -> str:
+    if not _RULE_DESCRIPTION.fullmatch(value):
+        raise ValueError(
+            f"{value!r}: a rule description is 1-200 characters of a-z, A-Z, 0-9, spaces "
+            "and ._-:/()#,@[]+=&;{}!$* (what AWS accepts)"
+        )
+    return value
+
+
 Text = Annotated[str, BeforeValidator(_text)]
 Cidr = Annotated[str, BeforeValidator(_text), AfterValidator(_cidr)]
 GroupId = Annotated[str, BeforeValidator(_text), AfterValidator(_group_id)]
@@ -245,6 +274,8 @@ NamePrefix = Annotated[str, BeforeValidator(_text), AfterValidator(_name_prefix)
 RoleName = Annotated[Role, BeforeValidator(_role)]
 TagKey = Annotated[str, BeforeValidator(_text), AfterValidator(_tag_key)]
 TagValue = Annotated[str, BeforeValidator(_text), AfterValidator(_tag_value)]
+PortRange = Annotated[str, BeforeValidator(_text), AfterValidator(_port_range)]
+RuleDescription = Annotated[str, BeforeValidator(_text), AfterValidator(_rule_description)]
 
 
 Location = tuple[str | int, ...]
