@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 
 from clearwater_sg.backends import Backend
-from clearwater_sg.options import DeploymentOptions, Networks
+from clearwater_sg.options import DeploymentOptions, GroupNames, Networks
 from clearwater_sg.plan import (
     SPLIT_REPLACES_GROUPS,
     Plan,
@@ -205,7 +205,11 @@ def _backend(options: DeploymentOptions) -> Backend:
         from clearwater_sg.backends.aws import AwsBackend
 
         assert options.vpc_id is not None  # the options model requires it on AWS
-        return AwsBackend(vpc_id=options.vpc_id, protect=options.protect)
+        return AwsBackend(
+            vpc_id=options.vpc_id,
+            protect=options.protect,
+            generated_names=options.group_names is GroupNames.GENERATED,
+        )
     from clearwater_sg.backends.openstack import OpenStackBackend
 
     return OpenStackBackend(protect=options.protect)

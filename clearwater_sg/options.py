@@ -64,6 +64,11 @@ class Deployment(StrEnum):
     ALL_IN_ONE = "all-in-one"
 
 
+class GroupNames(StrEnum):
+    FIXED = "fixed"  # <prefix>-<group>: what existing stacks have
+    GENERATED = "generated"  # AWS name_prefix: a replacement is created before the old one goes
+
+
 class Networks(StrEnum):
     SINGLE = "single"  # one interface per node: one group per role
     SPLIT = "split"  # management and signaling interfaces: two groups per role
@@ -203,6 +208,11 @@ class DeploymentOptions(BaseModel):
     extra_rules: ExtraRules = Field(
         default_factory=dict,
         description="Rules beyond the document and its profiles, per group: role -> rules.",
+    )
+    group_names: GroupNames = Field(
+        GroupNames.FIXED,
+        description="fixed, or generated (AWS): names AWS completes, so that a replaced "
+        "group is created before the old one is deleted.",
     )
     name_prefix: NamePrefix | None = Field(
         None, description="Group name prefix; default <component name>-<stack>."
@@ -419,6 +429,16 @@ class DeploymentOptions(BaseModel):
         ]
         refuse(problems)
         return rules
+
+    @field_validator("group_names")
+    @classmethod
+    def _generated_names_are_for_aws(cls, value: GroupNames, info: ValidationInfo) -> GroupNames:
+        if value is GroupNames.GENERATED and cloud_of(info) is Cloud.OPENSTACK:
+            raise ValueError(
+                "applies to AWS only: Neutron renames a group in place and allows equal "
+                "names, so an OpenStack replacement never waits on a name (remove groupNames)"
+            )
+        return value
 
     @field_validator("tags")
     @classmethod

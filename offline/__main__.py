@@ -21,7 +21,14 @@ from pathlib import Path
 import pulumi
 
 from offline.formats import FORMATS, to_json, to_markdown, to_mermaid, to_table
-from offline.generated import REFRESH_COMMAND, Generated, MarkerError, readme, snapshots
+from offline.generated import (
+    REFRESH_COMMAND,
+    Generated,
+    MarkerError,
+    readme,
+    replaced_groups,
+    snapshots,
+)
 from offline.stackfile import StackFileError, find_project_dir
 from offline.synth import Synth, SynthError, synthesize
 
@@ -111,6 +118,8 @@ def _refresh(project_dir: Path | None, snaps: bool, readme_too: bool, check: boo
     if readme_too:
         files.append(readme(root))
     stale = [generated for generated in files if not generated.is_current()]
+    for replacement in (line for generated in stale for line in replaced_groups(generated)):
+        print(f"WARNING {replacement}: nodes lose the group while it is replaced")
     if check:
         for generated in stale:
             sys.stdout.write(generated.diff())

@@ -5,6 +5,7 @@ refresh command and the tests that guard it agree on exactly what "current" mean
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,33 @@ class Generated:
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(self.content)
+
+
+# The group fields a change of which makes the cloud's provider replace the group
+# (ForceNew): AWS replaces a group whose name, name prefix or description changes (and
+# its VPC, which snapshots do not show); Neutron updates its name and description in place.
+REPLACING_FIELDS = {"aws": ("name", "description"), "openstack": ()}
+
+
+def replaced_groups(generated: Generated) -> list[str]:
+    """The groups a snapshot's change would make the cloud replace, each with why.
+
+    A replaced group is deleted and created again: with fixed names AWS deletes it first,
+    and running nodes lose it (see groupNames in the README)."""
+    before, after = generated.current(), generated.content
+    if before is None or after is None:
+        return []
+    old, new = json.loads(before), json.loads(after)
+    fields = REPLACING_FIELDS.get(str(new.get("cloud")), ())
+    old_groups = {group["role"]: group for group in old.get("groups", [])}
+    return [
+        f"{generated.label}: replaces group {group['role']} ({field}: "
+        f"{old_groups[group['role']][field]!r} -> {group[field]!r})"
+        for group in new.get("groups", [])
+        if group["role"] in old_groups
+        for field in fields
+        if old_groups[group["role"]].get(field) != group.get(field)
+    ]
 
 
 def stack_files(project_dir: Path) -> list[Path]:

@@ -73,7 +73,7 @@ def _group_row(resource: Registered) -> GroupRow:
     role = str(tags.get("clearwater:role", "?"))
     return GroupRow(
         role=role if network is None else f"{role}-{network}",  # the plan's group key
-        name=str(resource.inputs.get("name", "")),
+        name=str(resource.inputs.get("name") or resource.inputs.get("namePrefix", "")),
         id=resource.id,
         description=str(resource.inputs.get("description", "")),
     )

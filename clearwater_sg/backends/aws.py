@@ -22,11 +22,16 @@ _ALLOWED_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
 class AwsBackend(Backend):
     vpc_id: pulumi.Input[str]
     protect: bool = False
+    # AWS completes `<name>-<suffix>` itself: a group that must be replaced (a new
+    # description, another VPC) is created before the old one is deleted, so nodes can
+    # move over instead of losing their group.
+    generated_names: bool = False
 
     def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.CustomResource:
         return aws.ec2.SecurityGroup(
             name,
-            name=group.name,
+            name=None if self.generated_names else group.name,
+            name_prefix=f"{group.name}-" if self.generated_names else None,
             description=group.description,
             vpc_id=self.vpc_id,
             tags=group.tags,
