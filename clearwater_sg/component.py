@@ -146,7 +146,7 @@ def prepare(options: DeploymentOptions, name: str) -> Prepared:
     if refusals:
         raise PlanError("the cloud would refuse this plan:\n  " + "\n  ".join(refusals))
     plan, not_created = backend.fit(planned)
-    quota = plan_checks(plan, options.cloud, options.limits)
+    quota = plan_checks(plan, options.cloud, options.limits, options.prefix_lists)
     require_fit(quota)
     return Prepared(backend=backend, plan=plan, not_created=not_created, quota=quota)
 

@@ -45,6 +45,7 @@ from clearwater_sg.types import (
     Location,
     NamePrefix,
     PortRange,
+    PrefixListId,
     RoleName,
     RuleDescription,
     Source,
@@ -54,6 +55,7 @@ from clearwater_sg.types import (
     cloud_of,
     families_of,
     group_id_or_output,
+    is_prefix_list,
     refuse,
     vpc_id_or_output,
 )
@@ -213,6 +215,12 @@ class DeploymentOptions(BaseModel):
         GroupNames.FIXED,
         description="fixed, or generated (AWS): names AWS completes, so that a replaced "
         "group is created before the old one is deleted.",
+    )
+    prefix_lists: dict[PrefixListId, PositiveInt] = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="AWS: each managed prefix list a source names -> its max entries, "
+        "which AWS counts against the rules quota.",
     )
     name_prefix: NamePrefix | None = Field(
         None, description="Group name prefix; default <component name>-<stack>."
@@ -429,6 +437,45 @@ class DeploymentOptions(BaseModel):
         ]
         refuse(problems)
         return rules
+
+    @field_validator("prefix_lists")
+    @classmethod
+    def _every_prefix_list_is_sized(
+        cls, value: dict[str, int], info: ValidationInfo
+    ) -> dict[str, int]:
+        used = {
+            entry
+            for entry in (
+                *(info.data.get("ssh_sources") or ()),
+                *(info.data.get("snmp_sources") or ()),
+                *(info.data.get("management_sources") or ()),
+                *(e for site in (info.data.get("peer_sites") or {}).values() for e in site),
+                *(
+                    e
+                    for rules in (info.data.get("extra_rules") or {}).values()
+                    for rule in rules
+                    for e in rule.sources
+                ),
+            )
+            if is_prefix_list(entry)
+        }
+        refuse(
+            [
+                (
+                    (entry,),
+                    "is used as a source: give its max entries here (AWS counts "
+                    "them against the rules quota); e.g. prefixLists: {" + entry + ": 20}",
+                    None,
+                )
+                for entry in sorted(used - set(value))
+            ]
+            + [
+                ((entry,), "is not used by any source; remove it", size)
+                for entry, size in value.items()
+                if entry not in used
+            ]
+        )
+        return value
 
     @field_validator("group_names")
     @classmethod

@@ -28,7 +28,7 @@ from clearwater_sg.matrix import (
 )
 from clearwater_sg.options import DeploymentOptions, ExtraRule, Networks
 from clearwater_sg.roles import Role
-from clearwater_sg.types import ANY_ADDRESS, Family, is_cidr
+from clearwater_sg.types import ANY_ADDRESS, Family, is_cidr, is_prefix_list
 
 
 class PlanError(ValueError):
@@ -96,7 +96,19 @@ def _sited(site: str | None, slug: str) -> str:
     return slug if site is None else f"{site}-{slug}"
 
 
-Peer = CidrPeer | GroupPeer | ExistingGroupPeer
+class PrefixListPeer(_Frozen):
+    """An AWS managed prefix list: the CIDRs it holds, as one source."""
+
+    kind: Literal["prefix-list"] = "prefix-list"
+    prefix_list: str
+    site: str | None = None  # the peer site it belongs to, which names the rule
+
+    @property
+    def slug(self) -> str:
+        return _sited(self.site, self.prefix_list)
+
+
+Peer = CidrPeer | GroupPeer | ExistingGroupPeer | PrefixListPeer
 
 
 # The interfaces a split node has; a single-network node has one, named None.
@@ -213,11 +225,11 @@ def _peers(source: Source, options: DeploymentOptions, network: Network | None) 
 
 
 def _peer(entry: str, site: str | None = None) -> Peer:
-    return (
-        CidrPeer(cidr=entry, site=site)
-        if is_cidr(entry)
-        else ExistingGroupPeer(ref=entry, site=site)
-    )
+    if is_cidr(entry):
+        return CidrPeer(cidr=entry, site=site)
+    if is_prefix_list(entry):
+        return PrefixListPeer(prefix_list=entry, site=site)
+    return ExistingGroupPeer(ref=entry, site=site)
 
 
 def _rule_key(group: str, direction: Direction, protocol: str, ports: str, peer: Peer) -> str:
@@ -389,6 +401,8 @@ def _permission(rule: RuleSpec, options: DeploymentOptions) -> tuple[object, ...
     peer: object = rule.peer
     if isinstance(rule.peer, CidrPeer):
         peer = ("cidr", rule.peer.cidr)  # whichever site or key names it
+    elif isinstance(rule.peer, PrefixListPeer):
+        peer = ("prefix-list", rule.peer.prefix_list)
     elif isinstance(rule.peer, ExistingGroupPeer) and rule.peer.labelled:
         group = options.labelled_groups[rule.peer.ref]
         # An id known now compares by value; an Output only with itself.

@@ -18,11 +18,11 @@ What counts, per cloud:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from clearwater_sg.options import Limits
-from clearwater_sg.plan import Plan
+from clearwater_sg.plan import Plan, PrefixListPeer
 from clearwater_sg.types import Cloud
 
 AWS_RULES_TIMES_GROUPS = 1000
@@ -38,6 +38,7 @@ class RuleUse:
     group: str
     direction: str  # "ingress" / "egress"
     families: tuple[int, ...]
+    weight: int = 1  # an AWS managed prefix list counts as its max entries
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,10 @@ def require_fit(checks: list[QuotaCheck]) -> None:
 def _aws_checks(limits: Limits, rules: list[RuleUse]) -> list[QuotaCheck]:
     checks = []
     for direction, word in (("ingress", "inbound"), ("egress", "outbound")):
-        per_group = Counter(
-            (rule.group, family)
-            for rule in rules
-            if rule.direction == direction
-            for family in rule.families
-        )
+        per_group: Counter[tuple[str, int]] = Counter()
+        for rule in rules:
+            if rule.direction == direction:
+                per_group.update({(rule.group, family): rule.weight for family in rule.families})
         (group, family), used = max(
             per_group.items(), key=lambda item: item[1], default=(("", 4), 0)
         )
@@ -159,19 +158,27 @@ def _openstack_checks(limits: Limits, groups: list[str], rules: list[RuleUse]) -
     ]
 
 
-def plan_uses(plan: Plan, cloud: Cloud) -> list[RuleUse]:
+def plan_uses(plan: Plan, cloud: Cloud, prefix_lists: Mapping[str, int]) -> list[RuleUse]:
     """The cloud rules a plan turns into, with the families each counts against."""
     uses = []
     for rule in plan.rules:
+        weight = 1
         if rule.family is not None:
             families: tuple[int, ...] = (rule.family,)
         elif cloud is Cloud.AWS:
-            families = (4, 6)  # AWS counts a group reference in both families
+            # AWS counts a group reference in both families; a prefix list as its max
+            # entries, in its own family, which the plan does not know: both, to be safe.
+            families = (4, 6)
+            if isinstance(rule.peer, PrefixListPeer):
+                weight = prefix_lists[rule.peer.prefix_list]
         else:
             families = plan.families_of(rule)  # one Neutron rule per ethertype in use
-        uses.append(RuleUse(group=rule.group, direction=rule.direction.value, families=families))
+        uses.append(RuleUse(rule.group, rule.direction.value, families, weight))
     return uses
 
 
-def plan_checks(plan: Plan, cloud: Cloud, limits: Limits) -> list[QuotaCheck]:
-    return quota_checks(cloud, limits, [group.key for group in plan.groups], plan_uses(plan, cloud))
+def plan_checks(
+    plan: Plan, cloud: Cloud, limits: Limits, prefix_lists: Mapping[str, int]
+) -> list[QuotaCheck]:
+    uses = plan_uses(plan, cloud, prefix_lists)
+    return quota_checks(cloud, limits, [group.key for group in plan.groups], uses)

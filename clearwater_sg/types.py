@@ -54,6 +54,8 @@ GROUP_ID_PATTERN = {
     Cloud.OPENSTACK: re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
 }
 GROUP_ID_EXAMPLE = {Cloud.AWS: "sg-0123456789abcdef0", Cloud.OPENSTACK: "a security group UUID"}
+# An AWS managed prefix list: a named set of CIDRs a rule can admit as one source.
+PREFIX_LIST = re.compile(r"pl-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 _VPC_ID = re.compile(r"vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 _LABEL = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _NAME_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
@@ -135,13 +137,22 @@ def _source(entry: str, info: ValidationInfo) -> str:
     cloud = cloud_of(info)
     if cloud and GROUP_ID_PATTERN[cloud].fullmatch(entry):
         return entry
+    if PREFIX_LIST.fullmatch(entry):
+        if cloud is Cloud.OPENSTACK:
+            raise ValueError(f"{entry!r} is an AWS managed prefix list; OpenStack has none")
+        return entry
     if not re.fullmatch(r"[0-9a-fA-F.:/]+", entry) or not any(c in entry for c in ".:"):
         example = GROUP_ID_EXAMPLE[cloud] if cloud else "a security group id"
         raise ValueError(
             f"{entry!r} is neither a CIDR nor a security group id "
-            f"(allowed: a CIDR such as 10.0.0.0/8, or {example})"
+            f"(allowed: a CIDR such as 10.0.0.0/8, or {example}"
+            + (", or a managed prefix list pl-…)" if cloud is not Cloud.OPENSTACK else ")")
         )
     return _cidr(entry, info)
+
+
+def is_prefix_list(entry: str) -> bool:
+    return bool(PREFIX_LIST.fullmatch(entry))
 
 
 def is_cidr(entry: str) -> bool:
@@ -151,6 +162,12 @@ def is_cidr(entry: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _prefix_list(value: str) -> str:
+    if not PREFIX_LIST.fullmatch(value):
+        raise ValueError(f"{value!r} is not a managed prefix list id (pl- and 8 or 17 hex digits)")
+    return value
 
 
 def _vpc_id(value: str) -> str:
@@ -268,6 +285,7 @@ Text = Annotated[str, BeforeValidator(_text)]
 Cidr = Annotated[str, BeforeValidator(_text), AfterValidator(_cidr)]
 GroupId = Annotated[str, BeforeValidator(_text), AfterValidator(_group_id)]
 Source = Annotated[str, BeforeValidator(_text), AfterValidator(_source)]
+PrefixListId = Annotated[str, BeforeValidator(_text), AfterValidator(_prefix_list)]
 VpcId = Annotated[str, BeforeValidator(_text), AfterValidator(_vpc_id)]
 Label = Annotated[str, BeforeValidator(_text), AfterValidator(_label)]
 NamePrefix = Annotated[str, BeforeValidator(_text), AfterValidator(_name_prefix)]

@@ -133,7 +133,7 @@ def _rule_row(resource: Registered, role_by_id: dict[str, str]) -> RuleRow:
     ip_protocol = str(inputs["ipProtocol"])
     protocol = _AWS_PROTOCOLS.get(ip_protocol, ip_protocol)
     family = "IPv6" if inputs.get("cidrIpv6") or ip_protocol == "icmpv6" else "IPv4"
-    if inputs.get("referencedSecurityGroupId"):
+    if inputs.get("referencedSecurityGroupId") or inputs.get("prefixListId"):
         family = "any"
     return RuleRow(
         group=group,
@@ -145,7 +145,7 @@ def _rule_row(resource: Registered, role_by_id: dict[str, str]) -> RuleRow:
         ),
         peer=_peer(
             inputs.get("referencedSecurityGroupId"),
-            inputs.get("cidrIpv4") or inputs.get("cidrIpv6"),
+            inputs.get("cidrIpv4") or inputs.get("cidrIpv6") or inputs.get("prefixListId"),
             role_by_id,
         ),
         description=str(inputs.get("description", "")),

@@ -90,7 +90,8 @@ def aws_permission(
     inputs: Mapping[str, Any], direction: str, group: str, roles: Mapping[str, str]
 ) -> Permission:
     """An `aws.vpc.SecurityGroup{Ingress,Egress}Rule`'s inputs as EC2 will hold them."""
-    sources = [k for k in ("cidrIpv4", "cidrIpv6", "referencedSecurityGroupId") if inputs.get(k)]
+    kinds = ("cidrIpv4", "cidrIpv6", "referencedSecurityGroupId", "prefixListId")
+    sources = [k for k in kinds if inputs.get(k)]
     assert len(sources) == 1, f"exactly one source, got {sources}"
     protocol = str(inputs["ipProtocol"])
     low, high = number(inputs.get("fromPort")), number(inputs.get("toPort"))
@@ -100,6 +101,8 @@ def aws_permission(
         family, peer = "IPv4", str(inputs["cidrIpv4"])
     elif inputs.get("cidrIpv6"):
         family, peer = "IPv6", str(inputs["cidrIpv6"])
+    elif inputs.get("prefixListId"):
+        family, peer = ANY_FAMILY, f"prefix-list:{inputs['prefixListId']}"
     else:
         family, peer = ANY_FAMILY, peer_of(inputs["referencedSecurityGroupId"], roles)
     return Permission(group, direction, family, protocol, low, high, peer)

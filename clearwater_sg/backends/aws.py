@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from clearwater_sg.backends import Backend, RuleTarget, stored_texts
-from clearwater_sg.plan import CidrPeer, Direction, GroupSpec, Plan, RuleSpec
+from clearwater_sg.plan import CidrPeer, Direction, GroupSpec, Plan, PrefixListPeer, RuleSpec
 
 _ANY_ICMP_CODE = -1
 # EC2's documented rules for VPC security group names, group and rule descriptions.
@@ -75,6 +75,7 @@ class AwsBackend(Backend):
             cidr_ipv6=peer.cidr if isinstance(peer, CidrPeer) and peer.family == 6 else None,
             # One group reference matches the group's members over both families.
             referenced_security_group_id=target.peer_group_id,
+            prefix_list_id=peer.prefix_list if isinstance(peer, PrefixListPeer) else None,
             opts=pulumi.ResourceOptions(parent=target.parent),
         )
 

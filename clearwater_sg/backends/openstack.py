@@ -9,7 +9,7 @@ import pulumi
 import pulumi_openstack as openstack
 
 from clearwater_sg.backends import Backend, RuleTarget, stored_texts
-from clearwater_sg.plan import CidrPeer, GroupSpec, Plan, RuleSpec
+from clearwater_sg.plan import CidrPeer, GroupSpec, Plan, PrefixListPeer, RuleSpec
 
 _ETHERTYPE = {4: "IPv4", 6: "IPv6"}
 _ICMP_PROTOCOL = {4: "icmp", 6: "ipv6-icmp"}
@@ -41,6 +41,11 @@ class OpenStackBackend(Backend):
             f"{what}: Neutron allows at most {_TEXT_MAX} characters"
             for what, text in texts
             if len(text) > _TEXT_MAX
+        ] + [
+            # Without a remote, Neutron would admit every address.
+            f"rule {rule.key}: OpenStack has no managed prefix lists"
+            for rule in plan.rules
+            if isinstance(rule.peer, PrefixListPeer)
         ]
 
     def cannot_express(self, rule: RuleSpec) -> str | None:

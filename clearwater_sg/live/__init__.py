@@ -1,0 +1,28 @@
+"""Adopt and drift: read a deployment's security groups from the live cloud and compare
+them with what the program registers.
+
+* `adopt` writes the `pulumi import --file` document that brings existing groups and
+  rules under the program, with its own resource names and parents, and reports what
+  the first `pulumi up` will then create, what no planned rule asks for, and what is
+  kept.
+* `drift` compares the cloud with the plan both ways and exits non-zero on any
+  difference.
+
+Command line: `python -m clearwater_sg.live adopt|drift --help`. AWS is read with boto3
+(`pip install 'clearwater-sg[aws]'`), OpenStack with openstacksdk
+(`pip install 'clearwater-sg[openstack]'`); both are imported only when used.
+"""
+
+from clearwater_sg.live.compare import Comparison, compare, import_document, read_live
+from clearwater_sg.live.model import LiveError, Permission
+from clearwater_sg.live.planned import expected
+
+__all__ = [
+    "Comparison",
+    "LiveError",
+    "Permission",
+    "compare",
+    "expected",
+    "import_document",
+    "read_live",
+]

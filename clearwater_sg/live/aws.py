@@ -1,0 +1,297 @@
+"""Read a deployment's security groups and rules from EC2 with boto3.
+
+Groups come from `DescribeSecurityGroups`, one per id the user gave, or by the planned
+names in the stack's VPC; rules from `DescribeSecurityGroupRules`, which gives each rule
+its own id (`sgr-...`), the id `pulumi import` takes for
+`aws:vpc/securityGroupIngressRule` / `securityGroupEgressRule`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from clearwater_sg.live.model import (
+    ANY_FAMILY,
+    GROUP_PEER,
+    ID_PEER,
+    LiveError,
+    LiveGroup,
+    LiveRule,
+    Permission,
+)
+from clearwater_sg.live.planned import aws_ports, aws_protocol, normal_cidr
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.type_defs import SecurityGroupRuleTypeDef, SecurityGroupTypeDef
+
+CREDENTIALS_HELP = (
+    "no AWS credentials found. boto3 looks in the environment (AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE), the shared files ~/.aws/credentials and "
+    "~/.aws/config, and the instance or container role; set one of them (for example "
+    "`aws configure`, or `aws sso login` with AWS_PROFILE), or put aws:accessKey and "
+    "aws:secretKey in the stack"
+)
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Where and as whom to connect: the stack's `aws:` provider settings, then flags."""
+
+    region: str | None = None
+    endpoint_url: str | None = None
+    profile: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = None
+    token: str | None = None
+
+    @classmethod
+    def from_stack(cls, config: Mapping[str, str], **overrides: str | None) -> AwsSettings:
+        """The provider settings a stack file gives (`aws:region`, `aws:profile`,
+        `aws:accessKey`, `aws:secretKey`, `aws:token`, the ec2 entry of
+        `aws:endpoints`), with the non-None `overrides` on top."""
+        endpoint = None
+        if "aws:endpoints" in config:
+            try:
+                entries = json.loads(config["aws:endpoints"])
+            except json.JSONDecodeError:
+                entries = []
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict) and isinstance(entry.get("ec2"), str):
+                    endpoint = entry["ec2"]
+        settings = {
+            "region": config.get("aws:region"),
+            "endpoint_url": endpoint,
+            "profile": config.get("aws:profile"),
+            "access_key": config.get("aws:accessKey"),
+            "secret_key": config.get("aws:secretKey"),
+            "token": config.get("aws:token"),
+        }
+        settings.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**settings)
+
+
+def ec2_client(settings: AwsSettings) -> EC2Client:
+    """An EC2 client: explicit settings where given, else boto3's default chain.
+
+    Raises LiveError when boto3 is missing, no region is set, or no credentials exist.
+    """
+    try:
+        import boto3
+        import botocore.exceptions
+    except ImportError:
+        raise LiveError(
+            "reading AWS needs boto3: pip install 'clearwater-sg[aws]' (or boto3)"
+        ) from None
+    try:
+        session = boto3.Session(
+            profile_name=settings.profile,
+            region_name=settings.region,
+            aws_access_key_id=settings.access_key,
+            aws_secret_access_key=settings.secret_key,
+            aws_session_token=settings.token,
+        )
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise LiveError(
+            f"{exc}: name a profile of ~/.aws/config (aws:profile, AWS_PROFILE)"
+        ) from None
+    if session.region_name is None:
+        raise LiveError(
+            "no AWS region: set aws:region in the stack, pass --region, or set AWS_REGION"
+        )
+    if session.get_credentials() is None:
+        raise LiveError(CREDENTIALS_HELP)
+    client: EC2Client = session.client("ec2", endpoint_url=settings.endpoint_url)
+    return client
+
+
+def _failure(exc: Exception, doing: str) -> LiveError:
+    """A LiveError for an EC2 call that failed, naming the cause and the fix."""
+    from botocore.exceptions import ClientError, NoCredentialsError, PartialCredentialsError
+
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return LiveError(CREDENTIALS_HELP)
+    if isinstance(exc, ClientError):
+        code, message = _code(exc), exc.response.get("Error", {}).get("Message", "")
+        if code in ("AuthFailure", "UnauthorizedOperation", "InvalidClientTokenId"):
+            return LiveError(
+                f"AWS refused the credentials while {doing} ({code}: {message}); check "
+                "them, and that they allow ec2:DescribeSecurityGroups and "
+                "ec2:DescribeSecurityGroupRules"
+            )
+        return LiveError(f"EC2 refused {doing}: {code}: {message}")
+    return LiveError(f"could not reach EC2 while {doing}: {exc}")
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class AwsReader:
+    """The deployment's groups in one VPC, and every rule in them."""
+
+    cloud = "aws"
+
+    def __init__(self, ec2: EC2Client, vpc_id: str) -> None:
+        self.ec2 = ec2
+        self.vpc_id = vpc_id
+        self._described: dict[str, SecurityGroupTypeDef] = {}
+
+    def groups(self, given: Mapping[str, str], names: Mapping[str, str]) -> list[LiveGroup]:
+        """The groups of `given` (key -> id), each checked to exist and to be in the
+        stack's VPC, then for every other key of `names` (key -> planned name) the group
+        of that name in the VPC, if there is one."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        found: list[LiveGroup] = []
+        for key, group_id in given.items():
+            try:
+                described = self.ec2.describe_security_groups(GroupIds=[group_id])
+            except ClientError as exc:
+                if _code(exc) in ("InvalidGroup.NotFound", "InvalidGroupId.Malformed"):
+                    raise LiveError(
+                        f"security group {group_id} (given for {key}) does not exist in "
+                        f"this account and region ({_code(exc)}); check the id, e.g. with "
+                        "`pulumi stack output securityGroupIds` or the EC2 console"
+                    ) from None
+                raise _failure(exc, f"reading group {group_id}") from None
+            except BotoCoreError as exc:
+                raise _failure(exc, f"reading group {group_id}") from None
+            group = described["SecurityGroups"][0]
+            vpc = group.get("VpcId")
+            if vpc != self.vpc_id:
+                raise LiveError(
+                    f"security group {group_id} (given for {key}) is in {vpc or 'no VPC'}, "
+                    f"not in the stack's VPC {self.vpc_id}: give the id of the {key} group "
+                    "in that VPC, or set the stack's vpcId to the VPC the groups are in"
+                )
+            found.append(self._group(key, group, "given"))
+        wanted = {name: key for key, name in names.items() if key not in given}
+        if wanted:
+            try:
+                paginator = self.ec2.get_paginator("describe_security_groups")
+                pages = paginator.paginate(
+                    Filters=[
+                        {"Name": "vpc-id", "Values": [self.vpc_id]},
+                        {"Name": "group-name", "Values": sorted(wanted)},
+                    ]
+                )
+                by_name = [group for page in pages for group in page["SecurityGroups"]]
+            except (ClientError, BotoCoreError) as exc:
+                raise _failure(exc, f"listing the groups of {self.vpc_id}") from None
+            for group in sorted(by_name, key=lambda g: g["GroupName"]):
+                found.append(self._group(wanted[group["GroupName"]], group, "name"))
+        return found
+
+    def _group(self, key: str, group: SecurityGroupTypeDef, found_by: str) -> LiveGroup:
+        self._described[group["GroupId"]] = group
+        return LiveGroup(
+            key=key,
+            id=group["GroupId"],
+            name=group["GroupName"],
+            found_by=found_by,
+            fields={
+                "name": group["GroupName"],
+                "description": group.get("Description", ""),
+                "tags": tuple(sorted((t["Key"], t["Value"]) for t in group.get("Tags", []))),
+            },
+        )
+
+    def rules(self, groups: list[LiveGroup]) -> list[LiveRule]:
+        """Every rule of `groups`, peers named by group key where they are one of them."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if not groups:
+            return []
+        keys = {group.id: group.key for group in groups}
+        try:
+            paginator = self.ec2.get_paginator("describe_security_group_rules")
+            pages = paginator.paginate(Filters=[{"Name": "group-id", "Values": sorted(keys)}])
+            listed = [rule for page in pages for rule in page["SecurityGroupRules"]]
+        except (ClientError, BotoCoreError) as exc:
+            raise _failure(exc, "listing the groups' rules") from None
+        rules = [self._rule(rule, keys) for rule in listed if rule.get("GroupId") in keys]
+        return sorted(rules, key=lambda rule: (rule.permission, rule.id))
+
+    def _rule(self, rule: SecurityGroupRuleTypeDef, keys: Mapping[str, str]) -> LiveRule:
+        protocol, implied = aws_protocol(str(rule.get("IpProtocol", "-1")))
+        low, high = aws_ports(protocol, rule.get("FromPort"), rule.get("ToPort"))
+        referenced = rule.get("ReferencedGroupInfo", {}).get("GroupId")
+        if rule.get("CidrIpv4"):
+            family, peer = "IPv4", normal_cidr(rule["CidrIpv4"])
+        elif rule.get("CidrIpv6"):
+            family, peer = "IPv6", normal_cidr(rule["CidrIpv6"])
+        elif referenced:
+            family = ANY_FAMILY
+            peer = GROUP_PEER + keys[referenced] if referenced in keys else ID_PEER + referenced
+        else:
+            family, peer = ANY_FAMILY, f"prefix-list:{rule.get('PrefixListId', '?')}"
+        if implied is not None and family == ANY_FAMILY:
+            family = implied  # ICMP from a group: the one family it names
+        elif implied is not None and implied != family:
+            protocol = str(rule.get("IpProtocol"))  # ICMP of the other family: as it is
+        egress = bool(rule.get("IsEgress"))
+        group_id = rule["GroupId"]
+        description = rule.get("Description")
+        if "Description" not in rule:
+            description = self._description(group_id, egress, rule)
+        way = "egress" if egress else "ingress"
+        return LiveRule(
+            id=rule["SecurityGroupRuleId"],
+            group_id=group_id,
+            permission=Permission(
+                group=keys[group_id],
+                direction=way,
+                family=family,
+                protocol=protocol,
+                low=low,
+                high=high,
+                peer=peer,
+            ),
+            description=description or "",
+            fields={"description": description or None},
+            delete_command=(
+                f"aws ec2 revoke-security-group-{way} --group-id {group_id} "
+                f"--security-group-rule-ids {rule['SecurityGroupRuleId']}"
+            ),
+        )
+
+    def _description(
+        self, group_id: str, egress: bool, rule: SecurityGroupRuleTypeDef
+    ) -> str | None:
+        """The rule's description as `DescribeSecurityGroups` lists it on its source.
+
+        `DescribeSecurityGroupRules` leaves it out where none is set, and moto leaves
+        it out of group references even where one is: this reads the group's own list.
+        """
+        group: Any = self._described.get(group_id, {})
+        listed = group.get("IpPermissionsEgress" if egress else "IpPermissions", [])
+        for permission in listed:
+            if str(permission.get("IpProtocol")) != str(rule.get("IpProtocol")):
+                continue
+            if permission.get("IpProtocol") != "-1" and (
+                permission.get("FromPort"),
+                permission.get("ToPort"),
+            ) != (rule.get("FromPort"), rule.get("ToPort")):
+                continue
+            sources = [
+                *((r.get("CidrIp"), r) for r in permission.get("IpRanges", [])),
+                *((r.get("CidrIpv6"), r) for r in permission.get("Ipv6Ranges", [])),
+                *((p.get("GroupId"), p) for p in permission.get("UserIdGroupPairs", [])),
+                *((p.get("PrefixListId"), p) for p in permission.get("PrefixListIds", [])),
+            ]
+            source = (
+                rule.get("CidrIpv4")
+                or rule.get("CidrIpv6")
+                or rule.get("ReferencedGroupInfo", {}).get("GroupId")
+                or rule.get("PrefixListId")
+            )
+            for value, entry in sources:
+                if value == source:
+                    description = entry.get("Description")
+                    return str(description) if description is not None else None
+        return None

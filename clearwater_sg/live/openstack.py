@@ -1,0 +1,223 @@
+"""Read a deployment's security groups and rules from Neutron with openstacksdk.
+
+Credentials are openstacksdk's own: `openstack.connect()` reads OS_* variables or an
+entry of clouds.yaml (OS_CLOUD, the stack's `openstack:cloud`, or --os-cloud). A
+standalone Neutron without Keystone (`auth_strategy = noauth`) is reached with
+`--os-endpoint URL`, or with OS_AUTH_TYPE=none, OS_ENDPOINT and
+OS_NETWORK_ENDPOINT_OVERRIDE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from clearwater_sg.live.model import GROUP_PEER, ID_PEER, LiveError, LiveGroup, LiveRule, Permission
+from clearwater_sg.live.planned import normal_cidr, openstack_protocol
+from clearwater_sg.types import ANY_ADDRESS
+
+if TYPE_CHECKING:
+    from openstack.connection import Connection
+
+CREDENTIALS_HELP = (
+    "openstacksdk found no usable OpenStack credentials ({cause}). Source the project's "
+    "openrc (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ...), or set "
+    "OS_CLOUD (or the stack's openstack:cloud, or --os-cloud) to an entry of clouds.yaml "
+    "(./clouds.yaml, ~/.config/openstack/clouds.yaml or /etc/openstack/clouds.yaml)"
+)
+
+
+@dataclass(frozen=True)
+class OpenStackSettings:
+    cloud: str | None = None  # an entry of clouds.yaml; None: OS_CLOUD or OS_* variables
+    region: str | None = None
+    endpoint: str | None = None  # a keystone-less Neutron (auth_strategy = noauth)
+    project_id: str | None = None  # the project the groups must belong to
+
+    @classmethod
+    def from_stack(cls, config: Mapping[str, str], **overrides: str | None) -> OpenStackSettings:
+        """The stack's `openstack:cloud` and `openstack:region`, with `overrides` on top."""
+        settings = {
+            "cloud": config.get("openstack:cloud"),
+            "region": config.get("openstack:region"),
+        }
+        settings.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**settings)
+
+
+def connect(settings: OpenStackSettings) -> Connection:
+    """A connection, or a LiveError naming what is missing."""
+    try:
+        import keystoneauth1.exceptions
+        import openstack
+        import openstack.exceptions
+    except ImportError:
+        raise LiveError(
+            "reading OpenStack needs openstacksdk: pip install 'clearwater-sg[openstack]' "
+            "(or openstacksdk)"
+        ) from None
+    try:
+        if settings.endpoint is not None:
+            return openstack.connect(
+                auth_type="none",
+                auth={"endpoint": settings.endpoint},
+                network_endpoint_override=settings.endpoint,
+                region_name=settings.region,
+                load_yaml_config=False,
+                load_envvars=False,
+            )
+        return openstack.connect(cloud=settings.cloud, region_name=settings.region)
+    except keystoneauth1.exceptions.ClientException as exc:
+        raise LiveError(CREDENTIALS_HELP.format(cause=exc)) from None
+    except openstack.exceptions.ConfigException as exc:
+        raise LiveError(CREDENTIALS_HELP.format(cause=exc)) from None
+
+
+def _failure(exc: Exception, doing: str) -> LiveError:
+    """A LiveError for a call that failed, naming the cause and the fix."""
+    import keystoneauth1.exceptions
+
+    status = getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
+    if status in (401, 403):
+        return LiveError(
+            f"OpenStack refused the credentials while {doing} ({status}): check them, and "
+            "that the user may read the project's security groups"
+        )
+    if isinstance(exc, keystoneauth1.exceptions.AuthPluginException):
+        return LiveError(CREDENTIALS_HELP.format(cause=exc))
+    return LiveError(f"OpenStack failed while {doing}: {exc}")
+
+
+class OpenStackReader:
+    """The deployment's groups in one project, and every rule in them."""
+
+    cloud = "openstack"
+
+    def __init__(self, conn: Connection, project_id: str | None = None) -> None:
+        self.conn = conn
+        self.project_id = project_id or self._current_project()
+
+    def _current_project(self) -> str | None:
+        try:
+            project = self.conn.current_project_id
+        except Exception:  # no token (noauth): any project
+            return None
+        return str(project) if project else None
+
+    def _call(self, doing: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        import keystoneauth1.exceptions
+        import openstack.exceptions
+
+        try:
+            return call(*args, **kwargs)
+        except openstack.exceptions.NotFoundException:
+            raise
+        except (openstack.exceptions.SDKException, keystoneauth1.exceptions.ClientException) as exc:
+            raise _failure(exc, doing) from None
+
+    def groups(self, given: Mapping[str, str], names: Mapping[str, str]) -> list[LiveGroup]:
+        """The groups of `given` (key -> id), each checked to exist (and to be in the
+        project, when it is known); then for every other key of `names` (key -> planned
+        name) the project's group of that name, if there is exactly one."""
+        import openstack.exceptions
+
+        network = self.conn.network
+        found: list[LiveGroup] = []
+        for key, group_id in given.items():
+            try:
+                group = self._call(
+                    f"reading group {group_id}", network.get_security_group, group_id
+                )
+            except openstack.exceptions.NotFoundException:
+                raise LiveError(
+                    f"security group {group_id} (given for {key}) does not exist, or this "
+                    "user cannot see it; check the id, e.g. with `pulumi stack output "
+                    "securityGroupIds` or `openstack security group list`"
+                ) from None
+            if self.project_id is not None and group.project_id != self.project_id:
+                raise LiveError(
+                    f"security group {group_id} (given for {key}) belongs to project "
+                    f"{group.project_id}, not to {self.project_id}: give the id of the {key} "
+                    "group in this project, or connect to the project it is in"
+                )
+            found.append(_group(key, group, "given"))
+        for key, name in names.items():
+            if key in given:
+                continue
+            query: dict[str, str] = {"name": name}
+            if self.project_id is not None:
+                query["project_id"] = self.project_id
+            named = list(
+                self._call(f"listing groups named {name}", network.security_groups, **query)
+            )
+            if len(named) > 1:
+                where = f"project {self.project_id}" if self.project_id else "every project"
+                raise LiveError(
+                    f"{len(named)} security groups are named {name} in {where} "
+                    f"({', '.join(sorted(g.id for g in named))}); say which is the {key} "
+                    f"group with --group {key}=ID (or --project-id)"
+                )
+            found.extend(_group(key, group, "name") for group in named)
+        return found
+
+    def rules(self, groups: list[LiveGroup]) -> list[LiveRule]:
+        """Every rule of `groups`, peers named by group key where they are one of them."""
+        keys = {group.id: group.key for group in groups}
+        rules: list[LiveRule] = []
+        for group in groups:
+            listed = self._call(
+                f"listing the rules of {group.id}",
+                self.conn.network.security_group_rules,
+                security_group_id=group.id,
+            )
+            rules.extend(_rule(rule, keys) for rule in listed if rule.security_group_id in keys)
+        return sorted(rules, key=lambda rule: (rule.permission, rule.id))
+
+
+def _group(key: str, group: Any, found_by: str) -> LiveGroup:
+    return LiveGroup(
+        key=key,
+        id=str(group.id),
+        name=str(group.name),
+        found_by=found_by,
+        fields={
+            "name": group.name,
+            "description": group.description or "",
+            "tags": tuple(sorted(group.tags or ())),
+        },
+    )
+
+
+def _rule(rule: Any, keys: Mapping[str, str]) -> LiveRule:
+    ethertype = str(rule.ether_type)
+    remote_group = rule.remote_group_id
+    if remote_group:
+        peer = GROUP_PEER + keys[remote_group] if remote_group in keys else ID_PEER + remote_group
+    elif rule.remote_address_group_id:
+        peer = f"address-group:{rule.remote_address_group_id}"
+    elif rule.remote_ip_prefix:
+        peer = normal_cidr(rule.remote_ip_prefix)
+    else:  # no remote: Neutron admits every address of the ethertype
+        peer = ANY_ADDRESS[4 if ethertype == "IPv4" else 6]
+    description = rule.description or ""
+    return LiveRule(
+        id=str(rule.id),
+        group_id=str(rule.security_group_id),
+        permission=Permission(
+            group=keys[rule.security_group_id],
+            direction=str(rule.direction),
+            family=ethertype,
+            protocol=openstack_protocol(rule.protocol),
+            low=rule.port_range_min,
+            high=rule.port_range_max,
+            peer=peer,
+        ),
+        description=description,
+        fields={
+            "description": description,
+            "protocol": rule.protocol or None,
+            "remote_ip_prefix": rule.remote_ip_prefix or None,
+        },
+        delete_command=f"openstack security group rule delete {rule.id}",
+    )
