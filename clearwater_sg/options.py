@@ -46,12 +46,14 @@ from clearwater_sg.types import (
     NamePrefix,
     PortRange,
     PrefixListId,
+    Problem,
     RoleName,
     RuleDescription,
     Source,
     TagKey,
     TagValue,
     Unique,
+    checked_whole,
     cloud_of,
     families_of,
     group_id_or_output,
@@ -78,7 +80,74 @@ class Networks(StrEnum):
 
 # A security group outside the deployment: its id, or (from Python) an Output of one.
 GroupRef = Annotated[str | pulumi.Output[str], PlainValidator(group_id_or_output)]
-LabelledGroups = dict[Label, GroupRef]
+
+
+def _one_group_per_label(value: dict[str, Any], info: ValidationInfo) -> list[Problem]:
+    """No group under two labels (the same port opened twice), and a label names the same
+    group for SSH and for SNMP (ids compare by value, an Output only with itself)."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for label, group in value.items():
+        if isinstance(group, str) and group in seen:
+            problems.append(
+                (
+                    (label,),
+                    f"{group} is already labelled {seen[group]!r}; two labels for one group "
+                    "would open the same port twice (keep one)",
+                    group,
+                )
+            )
+        elif isinstance(group, str):
+            seen[group] = label
+    ssh = info.data.get("ssh_source_groups", {}) if info.field_name == "snmp_source_groups" else {}
+    problems += [
+        (
+            (label,),
+            f"label {label!r} names a different group in sshSourceGroups; a label names one "
+            "group (use another label)",
+            group,
+        )
+        for label, group in value.items()
+        if label in ssh and not _same_group(ssh[label], group)
+    ]
+    return problems
+
+
+LabelledGroups = Annotated[dict[Label, GroupRef], checked_whole(_one_group_per_label, dict)]
+
+
+def _tags_fit_the_cloud(value: dict[str, Any], info: ValidationInfo) -> list[Problem]:
+    cloud = cloud_of(info)
+    # clearwater:network is set only on split networks' groups.
+    own = [k for k in RESERVED_TAG_KEYS if k != "clearwater:network" or _split(info)]
+    limit = AWS_MAX_TAGS if cloud is Cloud.AWS else NEUTRON_MAX_TAGS
+    problems: list[Problem] = []
+    if len(value) > limit - len(own):
+        problems.append(
+            (
+                (),
+                f"{len(value)} tags; a group may carry {limit}, and the component sets "
+                f"{len(own)} ({', '.join(own)}): keep at most {limit - len(own)}",
+                len(value),
+            )
+        )
+    if cloud is Cloud.OPENSTACK:
+        problems += [
+            (
+                (key,),
+                f"Neutron stores this tag as '{key}=…' of {len(key) + 1 + len(text)} "
+                f"characters; a tag may have {NEUTRON_TAG_MAX}: shorten the key or value",
+                text,
+            )
+            for key, text in value.items()
+            if isinstance(key, str)
+            and isinstance(text, str)
+            and len(key) + 1 + len(text) > NEUTRON_TAG_MAX
+        ]
+    return problems
+
+
+Tags = Annotated[dict[TagKey, TagValue], checked_whole(_tags_fit_the_cloud, dict)]
 
 
 class ExtraRule(BaseModel):
@@ -225,9 +294,7 @@ class DeploymentOptions(BaseModel):
     name_prefix: NamePrefix | None = Field(
         None, description="Group name prefix; default <component name>-<stack>."
     )
-    tags: dict[TagKey, TagValue] = Field(
-        default_factory=dict, description="Extra tags on every group."
-    )
+    tags: Tags = Field(default_factory=dict, description="Extra tags on every group.")
     protect: StrictBool = Field(False, description="Pulumi protect on the groups.")
     limits: Limits = Field(
         default_factory=Limits, description="The target's quotas, for the pre-flight."
@@ -304,44 +371,6 @@ class DeploymentOptions(BaseModel):
             return ()  # the labelled groups are the SSH sources
         # The document opens SSH "to the world"; `world_cidrs` is None only when it failed.
         return info.data.get("world_cidrs") or ()
-
-    @field_validator("snmp_source_groups")
-    @classmethod
-    def _one_group_per_label(cls, value: LabelledGroups, info: ValidationInfo) -> LabelledGroups:
-        ssh: LabelledGroups = info.data.get("ssh_source_groups", {})
-        refuse(
-            [
-                (
-                    (label,),
-                    f"label {label!r} names a different group in sshSourceGroups; a label "
-                    "names one group (use another label)",
-                    group,
-                )
-                for label, group in value.items()
-                if label in ssh and not _same_group(ssh[label], group)
-            ]
-        )
-        return value
-
-    @field_validator("ssh_source_groups", "snmp_source_groups")
-    @classmethod
-    def _each_group_once(cls, value: LabelledGroups, info: ValidationInfo) -> LabelledGroups:
-        seen: dict[str, str] = {}
-        problems: list[tuple[Location, str, Any]] = []
-        for label, group in value.items():
-            if isinstance(group, str) and group in seen:
-                problems.append(
-                    (
-                        (label,),
-                        f"{group} is already labelled {seen[group]!r}; two labels for one "
-                        "group would open the same port twice (keep one)",
-                        group,
-                    )
-                )
-            elif isinstance(group, str):
-                seen[group] = label
-        refuse(problems)
-        return value
 
     @field_validator("ssh_sources", "snmp_sources")
     @classmethod
@@ -484,33 +513,6 @@ class DeploymentOptions(BaseModel):
             raise ValueError(
                 "applies to AWS only: Neutron renames a group in place and allows equal "
                 "names, so an OpenStack replacement never waits on a name (remove groupNames)"
-            )
-        return value
-
-    @field_validator("tags")
-    @classmethod
-    def _tags_fit_the_cloud(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        cloud = cloud_of(info)
-        # clearwater:network is set only on split networks' groups.
-        own = [k for k in RESERVED_TAG_KEYS if k != "clearwater:network" or _split(info)]
-        limit = AWS_MAX_TAGS if cloud is Cloud.AWS else NEUTRON_MAX_TAGS
-        if len(value) > limit - len(own):
-            raise ValueError(
-                f"{len(value)} tags; a group may carry {limit}, and the component sets "
-                f"{len(own)} ({', '.join(own)}): keep at most {limit - len(own)}"
-            )
-        if cloud is Cloud.OPENSTACK:
-            refuse(
-                [
-                    (
-                        (key,),
-                        f"Neutron stores this tag as '{key}=…' of {len(key) + 1 + len(text)} "
-                        f"characters; a tag may have {NEUTRON_TAG_MAX}: shorten the key or value",
-                        text,
-                    )
-                    for key, text in value.items()
-                    if len(key) + 1 + len(text) > NEUTRON_TAG_MAX
-                ]
             )
         return value
 

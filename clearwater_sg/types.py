@@ -17,7 +17,14 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pydantic import AfterValidator, BeforeValidator, ValidationError, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from clearwater_sg.roles import DISTRIBUTED_ROLES, Role
@@ -299,36 +306,63 @@ RuleDescription = Annotated[str, BeforeValidator(_text), AfterValidator(_rule_de
 Location = tuple[str | int, ...]
 
 
-def refuse(problems: list[tuple[Location, str, Any]]) -> None:
-    """Report problems found by a validator at their own locations below its field.
+Problem = tuple[Location, str, Any]  # where below the field, what is wrong, the value
+Check = Callable[[Any, ValidationInfo], list[Problem]]
+
+
+def refuse(problems: list[Problem], failed: ValidationError | None = None) -> None:
+    """Report problems found by a validator at their own locations below its field, with
+    the errors of the entries that `failed` their own types, if any.
 
     pydantic merges a ValidationError raised inside a validator into the model's, each
     location prefixed with the field's: `refuse([((2,), "listed twice", "bono")])` in the
     roles validator is reported at `roles[2]`.
     """
-    if problems:
-        raise ValidationError.from_exception_data(
-            "DeploymentOptions",
-            [
-                InitErrorDetails(
-                    type=PydanticCustomError("invalid", "{message}", {"message": message}),
-                    loc=location,
-                    input=value,
-                )
-                for location, message, value in problems
-            ],
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError(str(error["type"]), "{message}", {"message": error["msg"]}),
+            loc=error["loc"],
+            input=error["input"],
         )
+        for error in (failed.errors() if failed else [])
+    ] + [
+        InitErrorDetails(
+            type=PydanticCustomError("invalid", "{message}", {"message": message}),
+            loc=location,
+            input=value,
+        )
+        for location, message, value in problems
+    ]
+    if details:
+        raise ValidationError.from_exception_data("DeploymentOptions", details)
 
 
-def _unique(entries: tuple[Any, ...]) -> tuple[Any, ...]:
+def checked_whole(check: Check, shape: type | tuple[type, ...] = (list, tuple)) -> WrapValidator:
+    """A check of a whole list (or map: `shape=dict`) that runs even when some entries
+    fail their own types (on the entries as written, then): every mistake is reported in
+    one round."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        try:
+            result = handler(value)
+        except ValidationError as failed:
+            if isinstance(value, shape):
+                refuse(check(value, info), failed)
+            raise
+        refuse(check(result, info))
+        return result
+
+    return WrapValidator(validate)
+
+
+def _repeats(entries: Any, info: ValidationInfo) -> list[Problem]:
     seen: set[Any] = set()
-    problems: list[tuple[Location, str, Any]] = []
+    problems: list[Problem] = []
     for index, entry in enumerate(entries):
-        if entry in seen:
+        if isinstance(entry, str) and entry in seen:
             problems.append(((index,), f"{str(entry)!r} is listed twice; list it once", entry))
-        seen.add(entry)
-    refuse(problems)
-    return entries
+        seen.add(entry if isinstance(entry, str) else id(entry))
+    return problems
 
 
-Unique = AfterValidator(_unique)
+Unique = checked_whole(_repeats)
