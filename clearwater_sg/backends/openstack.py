@@ -31,7 +31,11 @@ class OpenStackBackend(Backend):
             # Neutron gives each new group allow-all egress rules that Pulumi would not
             # see; drop them and declare egress in the plan, so every rule is managed.
             delete_default_rules=True,
-            opts=pulumi.ResourceOptions(parent=parent, protect=self.protect),
+            # It acts only when the group is created, and an imported group (adopt) does
+            # not read it back: a difference must not replace a running group.
+            opts=pulumi.ResourceOptions(
+                parent=parent, protect=self.protect, ignore_changes=["deleteDefaultRules"]
+            ),
         )
 
     def refusals(self, plan: Plan) -> list[str]:

@@ -9,8 +9,8 @@ them with what the program registers.
   difference.
 
 Command line: `python -m clearwater_sg.live adopt|drift --help`. AWS is read with boto3
-(`pip install 'clearwater-sg[aws]'`), OpenStack with openstacksdk
-(`pip install 'clearwater-sg[openstack]'`); both are imported only when used.
+(`pip install 'clearwater-sg[live-aws]'`), OpenStack with openstacksdk
+(`pip install 'clearwater-sg[live-openstack]'`); both are imported only when used.
 """
 
 from clearwater_sg.live.compare import Comparison, compare, import_document, read_live

@@ -17,12 +17,18 @@ from clearwater_sg.live.model import (
     ANY_FAMILY,
     GROUP_PEER,
     ID_PEER,
+    PREFIX_LIST_PEER,
     LiveError,
     LiveGroup,
     LiveRule,
     Permission,
 )
-from clearwater_sg.live.planned import aws_ports, aws_protocol, normal_cidr
+from clearwater_sg.live.planned import (
+    aws_ports,
+    aws_protocol,
+    generated_name_prefix,
+    normal_cidr,
+)
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -85,7 +91,7 @@ def ec2_client(settings: AwsSettings) -> EC2Client:
         import botocore.exceptions
     except ImportError:
         raise LiveError(
-            "reading AWS needs boto3: pip install 'clearwater-sg[aws]' (or boto3)"
+            "reading AWS needs boto3: pip install 'clearwater-sg[live-aws]' (or boto3)"
         ) from None
     try:
         session = boto3.Session(
@@ -136,15 +142,17 @@ class AwsReader:
 
     cloud = "aws"
 
-    def __init__(self, ec2: EC2Client, vpc_id: str) -> None:
+    def __init__(self, ec2: EC2Client, vpc_id: str, generated_names: bool = False) -> None:
         self.ec2 = ec2
         self.vpc_id = vpc_id
+        self.generated_names = generated_names  # planned names are prefixes AWS completes
         self._described: dict[str, SecurityGroupTypeDef] = {}
 
     def groups(self, given: Mapping[str, str], names: Mapping[str, str]) -> list[LiveGroup]:
         """The groups of `given` (key -> id), each checked to exist and to be in the
-        stack's VPC, then for every other key of `names` (key -> planned name) the group
-        of that name in the VPC, if there is one."""
+        stack's VPC, then for every other key of `names` (key -> planned name, or with
+        generated names the prefix AWS completed) the group of that name in the VPC, if
+        there is one."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         found: list[LiveGroup] = []
@@ -171,20 +179,28 @@ class AwsReader:
                 )
             found.append(self._group(key, group, "given"))
         wanted = {name: key for key, name in names.items() if key not in given}
-        if wanted:
-            try:
-                paginator = self.ec2.get_paginator("describe_security_groups")
-                pages = paginator.paginate(
-                    Filters=[
-                        {"Name": "vpc-id", "Values": [self.vpc_id]},
-                        {"Name": "group-name", "Values": sorted(wanted)},
-                    ]
+        if not wanted:
+            return found
+        try:
+            paginator = self.ec2.get_paginator("describe_security_groups")
+            pages = paginator.paginate(Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}])
+            in_vpc = [group for page in pages for group in page["SecurityGroups"]]
+        except (ClientError, BotoCoreError) as exc:
+            raise _failure(exc, f"listing the groups of {self.vpc_id}") from None
+        matches: dict[str, list[SecurityGroupTypeDef]] = {}
+        for group in in_vpc:
+            name = group["GroupName"]
+            planned = generated_name_prefix(name) if self.generated_names else name
+            if planned in wanted:
+                matches.setdefault(wanted[planned], []).append(group)
+        for key, groups in sorted(matches.items()):
+            if len(groups) > 1:
+                ids = ", ".join(sorted(g["GroupId"] for g in groups))
+                raise LiveError(
+                    f"{len(groups)} groups in {self.vpc_id} have the {key} group's "
+                    f"generated name ({ids}); say which with --group {key}=ID"
                 )
-                by_name = [group for page in pages for group in page["SecurityGroups"]]
-            except (ClientError, BotoCoreError) as exc:
-                raise _failure(exc, f"listing the groups of {self.vpc_id}") from None
-            for group in sorted(by_name, key=lambda g: g["GroupName"]):
-                found.append(self._group(wanted[group["GroupName"]], group, "name"))
+            found.append(self._group(key, groups[0], "name"))
         return found
 
     def _group(self, key: str, group: SecurityGroupTypeDef, found_by: str) -> LiveGroup:
@@ -196,8 +212,9 @@ class AwsReader:
             found_by=found_by,
             fields={
                 "name": group["GroupName"],
+                "name_prefix": generated_name_prefix(group["GroupName"]),
                 "description": group.get("Description", ""),
-                "tags": tuple(sorted((t["Key"], t["Value"]) for t in group.get("Tags", []))),
+                "tags": tuple(sorted(f"{t['Key']}={t['Value']}" for t in group.get("Tags", []))),
             },
         )
 
@@ -229,7 +246,7 @@ class AwsReader:
             family = ANY_FAMILY
             peer = GROUP_PEER + keys[referenced] if referenced in keys else ID_PEER + referenced
         else:
-            family, peer = ANY_FAMILY, f"prefix-list:{rule.get('PrefixListId', '?')}"
+            family, peer = ANY_FAMILY, PREFIX_LIST_PEER + str(rule.get("PrefixListId"))
         if implied is not None and family == ANY_FAMILY:
             family = implied  # ICMP from a group: the one family it names
         elif implied is not None and implied != family:

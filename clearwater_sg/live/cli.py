@@ -214,7 +214,7 @@ def make_reader(args: argparse.Namespace, deployment: Deployment, plan: Expected
             profile=args.profile,
         )
         assert plan.vpc_id is not None
-        return AwsReader(ec2_client(settings), plan.vpc_id)
+        return AwsReader(ec2_client(settings), plan.vpc_id, plan.generated_names)
     from clearwater_sg.live.openstack import OpenStackReader, OpenStackSettings, connect
 
     os_settings = OpenStackSettings.from_stack(
@@ -282,14 +282,26 @@ def print_adopt(comparison: Comparison, out_file: Path, out: TextIO) -> None:
     print(f"Rules to create, planned and not found ({len(comparison.rules_missing)}):", file=out)
     for rule in comparison.rules_missing:
         print(f"  create  {_rule_line(rule)}", file=out)
+    extras = len(comparison.rules_extra)
     print(
-        f"Rules to delete, found and asked for by no planned rule ({len(comparison.rules_extra)})"
-        ": they are not imported, so `pulumi up` leaves them in place; remove them:",
+        f"Rules to delete, found and asked for by no planned rule ({extras})"
+        + (": not imported, so `pulumi up` leaves them in place; remove them:" if extras else ":"),
         file=out,
     )
     for extra in comparison.rules_extra:
         print(f"  delete  {_live_line(extra)}\n          {extra.delete_command}", file=out)
     _changes(comparison, out, "Changes the first `pulumi up` makes to kept resources")
+    replaced = [
+        k.planned.resource_name for k in comparison.changed if any(c.replaces for c in k.changes)
+    ]
+    if replaced:
+        print(
+            f"Warning: the first `pulumi up` replaces {len(replaced)} of the imported resources "
+            f"({', '.join(replaced)}): a replaced group is deleted and created anew, and a "
+            "replaced rule is gone for a moment; change the cloud or the stack first if "
+            "that must not happen.",
+            file=out,
+        )
     for line in plan.not_created:
         print(f"Not created on this cloud: {line}", file=out)
     imported = len(comparison.groups_kept) + len(comparison.rules_kept)
@@ -316,9 +328,8 @@ def _import_notes(plan: Expected) -> list[str]:
             "it on every group in the state (an update that makes no EC2 call)."
         ]
     return [
-        "deleteDefaultRules is not read back on import, and pulumi-openstack replaces a "
-        "group when it changes: unless the program ignores changes to it, the first "
-        "`pulumi up` would replace every imported group (see docs/adopt-and-drift.md)."
+        "deleteDefaultRules is not read back on import; the component ignores changes to "
+        "it (it acts only when a group is created), so no imported group is replaced."
     ]
 
 

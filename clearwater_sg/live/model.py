@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 ANY_FAMILY = "any"  # an AWS group reference, which matches both address families
 GROUP_PEER = "group:"  # a group of this deployment, by group key
 ID_PEER = "id:"  # a group outside the deployment (a bastion's), by cloud id
+PREFIX_LIST_PEER = "prefix-list:"  # an AWS managed prefix list, by id
 
 
 class LiveError(Exception):
@@ -25,7 +26,7 @@ class Permission:
     """What one cloud rule lets through.
 
     `low`/`high` are the first and last port, or for ICMP the type and the code; None
-    means any. `peer` is a CIDR, `group:<key>` or `id:<cloud id>`.
+    means any. `peer` is a CIDR, `group:<key>`, `id:<cloud id>` or `prefix-list:<id>`.
     """
 
     group: str
@@ -57,6 +58,8 @@ def peer_text(peer: str) -> str:
         return f"group {peer.removeprefix(GROUP_PEER)}"
     if peer.startswith(ID_PEER):
         return f"group {peer.removeprefix(ID_PEER)}"
+    if peer.startswith(PREFIX_LIST_PEER):
+        return f"prefix list {peer.removeprefix(PREFIX_LIST_PEER)}"
     return peer
 
 
@@ -82,7 +85,7 @@ class FieldChange:
 
 def _show(value: object) -> str:
     if isinstance(value, tuple):
-        return "[" + ", ".join(_show(item) for item in value) + "]"
+        return "[" + ", ".join(str(item) for item in value) + "]"  # tags: key=value
     return "(none)" if value is None or value == "" else repr(value)
 
 
@@ -103,7 +106,7 @@ class PlannedGroup:
     key: str  # the plan's group key (the role, or <role>-<network>)
     resource_name: str  # `<component>-<key>`
     type: str
-    name: str  # the group's name in the cloud
+    name: str  # the group's name in the cloud (with generated names: what it starts with)
     fields: Mapping[str, object]
 
 
@@ -149,6 +152,7 @@ class Expected:
     group_fields: tuple[Field, ...]  # what Pulumi compares on a group
     rule_fields: tuple[Field, ...]  # what Pulumi compares on a rule
     vpc_id: str | None = None
+    generated_names: bool = False  # AWS completes each group's name after its prefix
     protect: bool = False
     not_created: tuple[str, ...] = ()  # document lines the cloud cannot express, why
 

@@ -9,7 +9,7 @@ OS_NETWORK_ENDPOINT_OVERRIDE.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,7 @@ def connect(settings: OpenStackSettings) -> Connection:
         import openstack.exceptions
     except ImportError:
         raise LiveError(
-            "reading OpenStack needs openstacksdk: pip install 'clearwater-sg[openstack]' "
+            "reading OpenStack needs openstacksdk: pip install 'clearwater-sg[live-openstack]' "
             "(or openstacksdk)"
         ) from None
     try:
@@ -99,18 +99,26 @@ class OpenStackReader:
         self.project_id = project_id or self._current_project()
 
     def _current_project(self) -> str | None:
-        try:
-            project = self.conn.current_project_id
-        except Exception:  # no token (noauth): any project
-            return None
-        return str(project) if project else None
-
-    def _call(self, doing: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """The token's project; None without a token (noauth), or when authentication
+        fails here (the first read then reports it)."""
         import keystoneauth1.exceptions
         import openstack.exceptions
 
         try:
-            return call(*args, **kwargs)
+            project = self.conn.current_project_id
+        except (keystoneauth1.exceptions.ClientException, openstack.exceptions.SDKException):
+            return None
+        return str(project) if project else None
+
+    def _call(self, doing: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`call(...)`, a listing read whole, its failures as LiveErrors (but NotFound,
+        which callers explain)."""
+        import keystoneauth1.exceptions
+        import openstack.exceptions
+
+        try:
+            result = call(*args, **kwargs)
+            return list(result) if isinstance(result, Iterator) else result
         except openstack.exceptions.NotFoundException:
             raise
         except (openstack.exceptions.SDKException, keystoneauth1.exceptions.ClientException) as exc:
@@ -148,9 +156,7 @@ class OpenStackReader:
             query: dict[str, str] = {"name": name}
             if self.project_id is not None:
                 query["project_id"] = self.project_id
-            named = list(
-                self._call(f"listing groups named {name}", network.security_groups, **query)
-            )
+            named = self._call(f"listing groups named {name}", network.security_groups, **query)
             if len(named) > 1:
                 where = f"project {self.project_id}" if self.project_id else "every project"
                 raise LiveError(

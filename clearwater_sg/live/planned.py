@@ -10,14 +10,14 @@ the real program's registrations under the mock engine.
 from __future__ import annotations
 
 import ipaddress
+import re
 
-from clearwater_sg.backends import aws as aws_backend
-from clearwater_sg.backends import openstack as os_backend
 from clearwater_sg.component import prepare
 from clearwater_sg.live.model import (
     ANY_FAMILY,
     GROUP_PEER,
     ID_PEER,
+    PREFIX_LIST_PEER,
     Expected,
     Field,
     LiveError,
@@ -25,8 +25,16 @@ from clearwater_sg.live.model import (
     PlannedGroup,
     PlannedRule,
 )
-from clearwater_sg.options import DeploymentOptions
-from clearwater_sg.plan import CidrPeer, ExistingGroupPeer, GroupPeer, Plan, PlanError, RuleSpec
+from clearwater_sg.options import DeploymentOptions, GroupNames
+from clearwater_sg.plan import (
+    CidrPeer,
+    ExistingGroupPeer,
+    GroupPeer,
+    Plan,
+    PlanError,
+    PrefixListPeer,
+    RuleSpec,
+)
 from clearwater_sg.quota import QuotaExceededError
 from clearwater_sg.types import Cloud, check_name_prefix
 
@@ -42,6 +50,14 @@ OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 # terraform-provider-openstack `openstack_networking_secgroup_v2` (name, description,
 # tags in place) and `openstack_networking_secgroup_rule_v2` (every field ForceNew).
 AWS_GROUP_FIELDS = (Field("name", True), Field("description", True), Field("tags", False))
+# With `groupNames: generated` the program sets name_prefix (ForceNew) and AWS completes it.
+AWS_GENERATED_GROUP_FIELDS = (
+    Field("name_prefix", True),
+    Field("description", True),
+    Field("tags", False),
+)
+# terraform-provider-aws's generated names: the prefix, then a 26-digit unique id.
+_GENERATED_SUFFIX = re.compile(r"(?s)(.*?)(\d{26})")
 AWS_RULE_FIELDS = (Field("description", False),)
 OPENSTACK_GROUP_FIELDS = (Field("name", False), Field("description", False), Field("tags", False))
 OPENSTACK_RULE_FIELDS = (
@@ -76,13 +92,15 @@ def expected(options: DeploymentOptions, stack: str, component: str = "clearwate
     not_created = tuple(f"{rule.key}: {why}" for rule, why in prepared.not_created)
     if options.cloud is Cloud.AWS:
         assert isinstance(options.vpc_id, str)  # from stack config, always text
+        generated = options.group_names is GroupNames.GENERATED
         return Expected(
             cloud=options.cloud.value,
             stack=stack,
             component=component,
-            groups=_aws_groups(plan, component),
+            groups=_aws_groups(plan, component, generated),
             rules=tuple(_aws_rule(rule, options, component) for rule in plan.rules),
-            group_fields=AWS_GROUP_FIELDS,
+            group_fields=AWS_GENERATED_GROUP_FIELDS if generated else AWS_GROUP_FIELDS,
+            generated_names=generated,
             rule_fields=AWS_RULE_FIELDS,
             vpc_id=options.vpc_id,
             protect=options.protect,
@@ -115,6 +133,8 @@ def _peer(rule: RuleSpec, options: DeploymentOptions) -> str:
         return normal_cidr(peer.cidr)
     if isinstance(peer, GroupPeer):
         return GROUP_PEER + peer.group
+    if isinstance(peer, PrefixListPeer):
+        return PREFIX_LIST_PEER + peer.prefix_list
     assert isinstance(peer, ExistingGroupPeer)
     ref = options.labelled_groups[peer.ref] if peer.labelled else peer.ref
     if not isinstance(ref, str):
@@ -125,17 +145,26 @@ def _peer(rule: RuleSpec, options: DeploymentOptions) -> str:
 # -- AWS ---------------------------------------------------------------------------
 
 
-def _aws_groups(plan: Plan, component: str) -> tuple[PlannedGroup, ...]:
+def generated_name_prefix(name: str) -> str | None:
+    """The name_prefix terraform-provider-aws reads back from a group's name: what
+    precedes a 26-digit unique id it generated, or None for a name it did not generate."""
+    match = _GENERATED_SUFFIX.fullmatch(name)
+    return match.group(1) if match else None
+
+
+def _aws_groups(plan: Plan, component: str, generated: bool) -> tuple[PlannedGroup, ...]:
     return tuple(
         PlannedGroup(
             key=group.key,
             resource_name=f"{component}-{group.key}",
             type=AWS_GROUP,
-            name=group.name,
+            name=f"{group.name}-" if generated else group.name,
             fields={
-                "name": group.name,
+                "name_prefix" if generated else "name": f"{group.name}-"
+                if generated
+                else group.name,
                 "description": group.description,
-                "tags": tuple(sorted(group.tags.items())),
+                "tags": tuple(sorted(f"{key}={value}" for key, value in group.tags.items())),
             },
         )
         for group in plan.groups
@@ -162,6 +191,8 @@ def aws_ports(protocol: str, from_port: int | None, to_port: int | None) -> tupl
 
 
 def _aws_rule(rule: RuleSpec, options: DeploymentOptions, component: str) -> PlannedRule:
+    from clearwater_sg.backends import aws as aws_backend  # pulumi-aws, on AWS only
+
     ip_protocol, from_port, to_port = aws_backend._protocol(rule)
     protocol, implied = aws_protocol(ip_protocol)
     low, high = aws_ports(protocol, from_port, to_port)
@@ -188,6 +219,8 @@ def _aws_rule(rule: RuleSpec, options: DeploymentOptions, component: str) -> Pla
 
 
 def _openstack_groups(plan: Plan, component: str) -> tuple[PlannedGroup, ...]:
+    from clearwater_sg.backends import openstack as os_backend  # pulumi-openstack
+
     return tuple(
         PlannedGroup(
             key=group.key,
@@ -222,6 +255,8 @@ def openstack_protocol(protocol: str | None) -> str:
 def _openstack_rule(
     rule: RuleSpec, family: int, options: DeploymentOptions, component: str
 ) -> PlannedRule:
+    from clearwater_sg.backends import openstack as os_backend  # pulumi-openstack
+
     protocol, port_min, port_max = os_backend._protocol(rule, family)
     peer = rule.peer
     remote_ip_prefix = peer.cidr if isinstance(peer, CidrPeer) else None

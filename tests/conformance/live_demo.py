@@ -1,0 +1,176 @@
+"""The runs shown in docs/adopt-and-drift.md, against moto's EC2 and a live Neutron.
+
+    .venv/bin/python -m tests.conformance.live_demo [aws|openstack] [--keep DIR]
+
+Starts the server on loopback, makes the deployments of `live_scenario` (by hand for
+adopt; as the providers make it for drift), and runs `python -m clearwater_sg.live` as a
+user would, in a scratch project directory, printing each command and its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import yaml
+
+from tests.conformance.live_scenario import (
+    STACK,
+    add_extra_on_ec2,
+    add_extra_on_neutron,
+    config,
+    handmade_on_ec2,
+    handmade_on_neutron,
+    pulumi_made_on_ec2,
+    pulumi_made_on_neutron,
+    remove_missing_on_ec2,
+    remove_missing_on_neutron,
+)
+from tests.conformance.servers import MOTO_REGION, MotoServer, NeutronServer
+from tests.helpers import PROJECT_DIR
+
+
+def show(directory: Path, env: dict[str, str], *argv: str) -> None:
+    """Run `python -m clearwater_sg.live ARGV` in `directory` and print it, as typed."""
+    print(f"$ python -m clearwater_sg.live {shlex.join(argv)}")
+    result = subprocess.run(
+        [sys.executable, "-m", "clearwater_sg.live", *argv],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(result.stdout + result.stderr, end="")
+    print(f"$ echo $?\n{result.returncode}\n")
+
+
+def scratch_project(directory: Path, values: dict[str, object]) -> None:
+    """A project directory: Pulumi.yaml and stacks/Pulumi.<STACK>.yaml."""
+    (directory / "stacks").mkdir(parents=True)
+    (directory / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    stack = {"config": values}
+    (directory / "stacks" / f"Pulumi.{STACK}.yaml").write_text(
+        yaml.safe_dump(stack, sort_keys=False)
+    )
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OS_"))}
+    env["PYTHONPATH"] = str(PROJECT_DIR)  # the repository's offline tools (--stack-file)
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+def demo_aws(directory: Path) -> None:
+    env = base_env() | {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    with MotoServer() as moto:
+        ec2 = moto.ec2_client()
+        vpc_id = moto.create_vpc(ipv6=True)
+        values: dict[str, object] = {
+            f"clearwater-sg:{key}": value for key, value in config("aws", vpc_id).items()
+        }
+        values["aws:region"] = MOTO_REGION
+        values["aws:endpoints"] = [{"ec2": moto.url}]
+        scratch_project(directory, values)
+        stack_file = f"stacks/Pulumi.{STACK}.yaml"
+        print(f"# {stack_file}\n{(directory / stack_file).read_text()}")
+
+        print("## adopt, a deployment made by hand\n")
+        deployed = handmade_on_ec2(ec2, vpc_id)
+        groups = [f"--group={key}={group_id}" for key, group_id in deployed.group_ids.items()]
+        show(directory, env, "adopt", "--stack-file", stack_file, *groups, "-o", "adopt.json")
+        document = json.loads((directory / "adopt.json").read_text())
+        print("$ head -c 600 adopt.json")
+        print(json.dumps(document, indent=2)[:600] + "\n...\n")
+
+        print("## drift, a deployment as pulumi-aws makes it, in another VPC\n")
+        other_vpc = moto.create_vpc(ipv6=True)
+        values["clearwater-sg:vpcId"] = other_vpc
+        (directory / stack_file).write_text(yaml.safe_dump({"config": values}, sort_keys=False))
+        deployed = pulumi_made_on_ec2(ec2, other_vpc)
+        show(directory, env, "drift", "--stack-file", stack_file)
+        add_extra_on_ec2(ec2, deployed)
+        remove_missing_on_ec2(ec2, deployed)
+        print("# a rule added and one revoked behind the program's back\n")
+        show(directory, env, "drift", "--stack-file", stack_file)
+
+        print("## errors\n")
+        show(
+            directory,
+            env,
+            "adopt",
+            "--stack-file",
+            stack_file,
+            "--group=ellis=sg-0123456789abcdef0",
+        )
+        elsewhere = ec2.create_security_group(
+            GroupName="ellis", Description="ellis", VpcId=moto.create_vpc("10.9.0.0/16")
+        )["GroupId"]
+        show(directory, env, "adopt", "--stack-file", stack_file, f"--group=ellis={elsewhere}")
+        nobody = base_env() | {
+            "AWS_CONFIG_FILE": str(directory / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(directory / "none"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        print("# with no AWS credentials anywhere boto3 looks")
+        show(directory, nobody, "drift", "--stack-file", stack_file)
+
+
+def demo_openstack(directory: Path) -> None:
+    env = base_env()
+    directory.mkdir(parents=True)
+    with NeutronServer() as neutron:
+        keys = [
+            f"--config={key}={json.dumps(value) if not isinstance(value, str) else value}"
+            for key, value in config("openstack").items()
+        ]
+        project = uuid.uuid4().hex
+        where = ["--os-endpoint", neutron.url, "--project-id", project]
+        print("## adopt, a deployment made by hand\n")
+        deployed = handmade_on_neutron(neutron.client, project)
+        ids = directory / "ids.json"
+        ids.write_text(json.dumps(deployed.group_ids, indent=2) + "\n")
+        print(f"$ cat ids.json\n{ids.read_text()}")
+        show(directory, env, "adopt", *keys, "--stack", STACK, *where, "--group-ids", "ids.json")
+
+        print("## drift, a deployment as pulumi-openstack makes it, in another project\n")
+        project = uuid.uuid4().hex
+        where = ["--os-endpoint", neutron.url, "--project-id", project]
+        made, applier = pulumi_made_on_neutron(neutron.client, project)
+        show(directory, env, "drift", *keys, "--stack", STACK, *where)
+        add_extra_on_neutron(neutron.client, project, made)
+        remove_missing_on_neutron(neutron.client, applier, made)
+        neutron.client.update_security_group(made.group_ids["homer"], description="homer, by hand")
+        print("# a rule added, one deleted and a description changed behind its back\n")
+        show(directory, env, "drift", *keys, "--stack", STACK, *where)
+
+        print("## errors\n")
+        missing = str(uuid.uuid4())
+        show(directory, env, "adopt", *keys, "--stack", STACK, *where, f"--group=bono={missing}")
+        print("# with no OS_* variable and no clouds.yaml")
+        show(directory, env | {"HOME": str(directory)}, "drift", *keys, "--stack", STACK)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cloud", nargs="?", choices=["aws", "openstack"])
+    parser.add_argument("--keep", type=Path, help="run in this (new) directory and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="clearwater-live-") as scratch:
+        root = args.keep or Path(scratch)
+        if args.cloud in (None, "aws"):
+            demo_aws(root / "aws")
+        if args.cloud in (None, "openstack"):
+            demo_openstack(root / "openstack")
+
+
+if __name__ == "__main__":
+    main()
