@@ -46,6 +46,7 @@ from hypothesis import strategies as st
 
 from offline.runner import Recording, Registered
 from tests.helpers import run_main
+from tests.registered import AWS_EGRESS, AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
 
 # Hypothesis caches what it learns about the code under test (and would keep examples)
 # below its home directory, `.hypothesis` in the working directory by default.
@@ -70,11 +71,6 @@ RAISED_LIMITS: dict[str, int] = {
     "securityGroupRules": 10000,
 }
 
-AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-AWS_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-AWS_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-OPENSTACK_GROUP = "openstack:networking/secGroup:SecGroup"
-OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 GROUP_TYPES = (AWS_GROUP, OPENSTACK_GROUP)
 RULE_TYPES = (AWS_INGRESS, AWS_EGRESS, OPENSTACK_RULE)
 COMPONENT = "clearwater-sg:index:ClearwaterSecurityGroups"
