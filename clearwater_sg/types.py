@@ -288,12 +288,9 @@ def _rule_description(value: str) -> str:
     return value
 
 
-Text = Annotated[str, BeforeValidator(_text)]
 Cidr = Annotated[str, BeforeValidator(_text), AfterValidator(_cidr)]
-GroupId = Annotated[str, BeforeValidator(_text), AfterValidator(_group_id)]
 Source = Annotated[str, BeforeValidator(_text), AfterValidator(_source)]
 PrefixListId = Annotated[str, BeforeValidator(_text), AfterValidator(_prefix_list)]
-VpcId = Annotated[str, BeforeValidator(_text), AfterValidator(_vpc_id)]
 Label = Annotated[str, BeforeValidator(_text), AfterValidator(_label)]
 NamePrefix = Annotated[str, BeforeValidator(_text), AfterValidator(_name_prefix)]
 RoleName = Annotated[Role, BeforeValidator(_role)]
