@@ -291,3 +291,14 @@ def test_split_outputs_give_each_role_its_ids_per_interface() -> None:
         recording.outputs["securityGroupIds"]["sprout-signaling"]
         == ids["clearwater-dev-sprout-signaling"]
     )
+
+
+def test_the_pre_flight_counts_the_split_groups() -> None:
+    # 8 groups become 16: Neutron's default quota of 10 (with the project's default group)
+    # cannot hold them, and the program says so before creating any.
+    recording = Recording()
+    config = {"cloud": "openstack", "roles": ALL, "networks": "split"}
+    with pytest.raises(pulumi.RunError) as raised:
+        run_main(config, recording=recording)
+    assert recording.resources == []
+    assert "OpenStack security groups in the project: 17 needed" in str(raised.value)
