@@ -150,8 +150,35 @@ _STRUCTURED = frozenset(
     {
         *("roles", "memento", "hss"),
         *("worldCidrs", "sshSources", "snmpSources", "sshSourceGroups", "snmpSourceGroups"),
+        *("profiles", "managementSources", "peerSites", "replicateTimersAcrossSites"),
     }
 )
+
+
+def _beyond(
+    section: str, group: str, service: str, lines: str, source: str, when: str
+) -> list[DocPort]:
+    return [DocPort(section, group, service, line, source, when) for line in lines.split()]
+
+
+TRUSTED = "trusted-application-servers"
+PEERING = "sprout-peering"
+# The flows beyond the document, as issue 10 lists them (the sources are in
+# reference/beyond-the-port-doc.md), each under the key that turns it on: a profile's
+# name, "site" for every peer site, "timers" for replicateTimersAcrossSites. Sources:
+# a role, "world", "managers" (managementSources) or "site" (each peer site's entries).
+BEYOND_PORTS: tuple[DocPort, ...] = (
+    *_beyond(f"Profile {PEERING}", "sprout", "SIP", "TCP/5052 TCP/5054", "sprout", PEERING),
+    *_beyond("Profile restund", "dime", "TURN", "TCP/8888", "bono", "restund"),
+    *_beyond("Profile ut", "homer", "Ut", "TCP/7888", "world", "ut"),
+    *_beyond("Profile management-http", "sprout", "API", "TCP/9886", "managers", "management-http"),
+    *_beyond("Profile management-http", "dime", "API", "TCP/8886", "managers", "management-http"),
+    *_beyond(f"Profile {TRUSTED}", "sprout", "SIP", "TCP/5054 UDP/5054", "app-server", TRUSTED),
+    *_beyond(f"Profile {TRUSTED}", "bono", "SIP", "TCP/5058 UDP/5058", "app-server", TRUSTED),
+    *_beyond("Peer sites", "vellum", "GR", "TCP/7000 TCP/11311", "site", "site"),
+    *_beyond("Peer sites", "sprout", "GR", "TCP/5052 TCP/5054", "site", "site"),
+    *_beyond("Peer sites", "vellum", "GR", "TCP/7253", "site", "timers"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -217,6 +244,10 @@ class Deployment:
     world: tuple[str, ...]  # CIDRs
     ssh: tuple[str, ...]  # CIDRs or existing group ids
     snmp: tuple[str, ...]  # CIDRs or existing group ids
+    profiles: frozenset[str] = frozenset()
+    managers: tuple[str, ...] = ()  # managementSources
+    sites: tuple[str, ...] = ()  # every peer site's CIDRs and group ids
+    timers: bool = False  # replicateTimersAcrossSites
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> Deployment:
@@ -255,22 +286,33 @@ class Deployment:
             world=world,
             ssh=(*ssh, *ssh_groups),
             snmp=(*setting("snmpSources", []), *snmp_groups),
+            profiles=frozenset(setting("profiles", [])),
+            managers=tuple(setting("managementSources", [])),
+            sites=tuple(e for site in dict(setting("peerSites", {})).values() for e in site),
+            timers=bool(setting("replicateTimersAcrossSites", False)),
         )
 
     def enabled(self, condition: str | None) -> bool:
-        return (
-            condition is None
-            or {
-                "memento": self.memento,
-                "hss": self.hss,
-                "snmp": bool(self.snmp),
-            }[condition]
-        )
+        if condition in self.profiles:
+            return True
+        return condition is None or {
+            "memento": self.memento,
+            "hss": self.hss,
+            "snmp": bool(self.snmp),
+            "site": bool(self.sites),
+            "timers": self.timers,
+        }.get(condition, False)
 
     def peers(self, source: str) -> list[tuple[str, tuple[str, ...]]]:
         """Who a document source is here, each with the families its rules carry."""
-        if source in ("world", "ssh", "snmp"):
-            entries = {"world": self.world, "ssh": self.ssh, "snmp": self.snmp}[source]
+        if source in ("world", "ssh", "snmp", "managers", "site"):
+            entries = {
+                "world": self.world,
+                "ssh": self.ssh,
+                "snmp": self.snmp,
+                "managers": self.managers,
+                "site": self.sites,
+            }[source]
             return [self._entry(entry) for entry in entries]
         if source not in self.groups:
             return []  # that role has no nodes in this deployment
@@ -298,6 +340,7 @@ def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Co
       IPv4 needs Destination Unreachable (both in ICMP_TYPES); any code of each.
     * On OpenStack, IPv4 Echo Reply (type 0) is not created: pulumi-openstack cannot
       send a 0, and Neutron would store the rule as every ICMP type.
+    * The flows beyond the document a configuration turns on (`BEYOND_PORTS`).
     * Egress: allow-all to anywhere, per address family in use, on all-nodes (the
       document lists inbound ports only; AWS and Neutron both start a group with
       allow-all egress, which the program replaces by its own declared rules).
@@ -305,7 +348,7 @@ def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Co
     deployment = Deployment.from_config(config)
     cloud = deployment.cloud
     rules: Counter[Permission] = Counter()
-    for port in ports:
+    for port in (*ports, *BEYOND_PORTS):
         if port.group not in deployment.groups or not deployment.enabled(port.condition):
             continue
         for peer, families in deployment.peers(port.source):

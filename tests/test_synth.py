@@ -17,22 +17,29 @@ from offline.generated import MarkerError, readme, replace_block
 from offline.inventory import RULE_TYPES
 from offline.runner import run_stack
 from offline.synth import synthesize
-from tests.doc_reader import ICMP_TYPES, PORT_LINE, read_document
+from tests.doc_reader import BEYOND_PORTS, ICMP_TYPES, PORT_LINE, read_document
 from tests.helpers import DOC, PROJECT_DIR
 
 STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
 PROD = PROJECT_DIR / "stacks" / "Pulumi.aws-prod.yaml"
 DOC_PORTS = read_document(DOC)
 RENDERERS = (to_markdown, to_mermaid, to_json)
+# "Profile restund (Metaswitch/sprout restund scripts; Metaswitch/clearwater-heat ...)"
+SOURCED = re.compile(r"(.+) \((Metaswitch/[\w.-]+ [^;()]+(?:; Metaswitch/[\w.-]+ [^;()]+)*)\)")
 
 
 @pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda path: path.name)
 def test_every_rule_names_the_document_line_it_comes_from(stack_file: Path) -> None:
     section_group = {port.section: port.group for port in DOC_PORTS}
     doc_lines = {(port.section, port.line) for port in DOC_PORTS}
+    beyond = {(port.section, port.line, port.group) for port in BEYOND_PORTS}
     for rule in synthesize(stack_file).rules:
         if rule.direction == "egress":
             assert rule.section not in section_group  # egress is not in the document
+            continue
+        sourced = SOURCED.fullmatch(rule.section)
+        if sourced:  # beyond the document: what turns it on, and the files it comes from
+            assert (sourced.group(1), rule.line, rule.group) in beyond, rule
             continue
         assert (rule.section, rule.line) in doc_lines, rule
         assert section_group[rule.section] == rule.group, rule
