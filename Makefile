@@ -59,9 +59,9 @@ snapshots: render-setup
 test: setup conformance-setup
 	$(BIN)/python -m pytest
 
-# Rule counts against the port document's minimum, and render time at 1, 10 and 50 deployments (~2 min).
+# Rule counts against the port document's minimum, and render time at 1, 10 and 50 deployments (~3.5 min).
 bench: setup
-	$(BIN)/python bench/bench.py
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .venv-neutron .pytest_cache .mypy_cache .ruff_cache

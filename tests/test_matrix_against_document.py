@@ -28,7 +28,8 @@ from tests.doc_reader import (
     expected_rules,
     read_document,
 )
-from tests.helpers import ALL_ROLES, DOC, PROJECT, PROJECT_DIR, VPC, run_main
+from tests.helpers import DOC, PROJECT, PROJECT_DIR, VPC, run_main
+from tests.largest import largest
 from tests.registered import (
     AWS_INGRESS,
     OPENSTACK_RULE,
@@ -81,16 +82,20 @@ class Case:
         return config
 
 
-FULL = dict(roles=tuple(ALL_ROLES), memento=True, hss=True)
+def full(cloud: str, ip_version: str) -> Case:
+    """The largest configuration (tests/largest.py), as a case."""
+    return Case(cloud, ip_version, explicit=tuple(largest(cloud, ip_version).items()))
+
+
 BASTION_AWS = "sg-0b1c2d3e4f5a6b7c8"
 BASTION_OPENSTACK = "0d9f2c3e-1111-2222-3333-444455556666"
 CASES = [
     Case("aws", "4"),
     Case("openstack", "4"),
-    Case("aws", "4", **FULL, snmp_sources=("10.20.0.0/24",)),  # type: ignore[arg-type]
-    Case("openstack", "4", **FULL, snmp_sources=("10.20.0.0/24",)),  # type: ignore[arg-type]
-    Case("aws", "dual", **FULL, snmp_sources=("10.20.0.0/24", "fd00:20::/64")),  # type: ignore[arg-type]
-    Case("openstack", "dual", **FULL, snmp_sources=("10.20.0.0/24", "fd00:20::/64")),  # type: ignore[arg-type]
+    full("aws", "4"),
+    full("openstack", "4"),
+    full("aws", "dual"),
+    full("openstack", "dual"),
     Case("aws", "6"),
     Case("openstack", "6", roles=("bono", "sprout", "vellum")),
     Case("aws", "4", roles=("sprout", "vellum", "app-server"), memento=True),

@@ -11,15 +11,9 @@ import pytest
 
 from offline.inventory import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
 from offline.runner import Recording
-from tests.helpers import ALL_ROLES, aws, openstack, run_main
+from tests.helpers import aws, openstack, run_main
+from tests.largest import largest
 
-LARGEST = {
-    "roles": ALL_ROLES,
-    "memento": True,
-    "hss": True,
-    "snmpSources": ["10.20.0.0/24", "fd00:20::/64"],
-    "ipVersion": "dual",
-}
 GENEROUS = {"securityGroups": 1000, "securityGroupRules": 10000}
 
 
@@ -52,29 +46,32 @@ def test_a_group_without_rules_still_needs_room_for_neutrons_default_rules() -> 
 
 
 def test_openstack_plan_that_exactly_fits_is_accepted_and_one_less_is_refused() -> None:
-    groups, rules = neutron_usage(run_main(openstack(**LARGEST, limits=GENEROUS)))
+    groups, rules = neutron_usage(run_main(largest("openstack", "dual", limits=GENEROUS)))
     exact = {"securityGroups": groups, "securityGroupRules": rules}
-    assert run_main(openstack(**LARGEST, limits=exact)).resources
-    message = refused(openstack(**LARGEST, limits={**exact, "securityGroupRules": rules - 1}))
+    assert run_main(largest("openstack", "dual", limits=exact)).resources
+    message = refused(
+        largest("openstack", "dual", limits={**exact, "securityGroupRules": rules - 1})
+    )
     assert f"OpenStack security group rules in the project: {rules} needed" in message
     assert "openstack quota set --secgroup-rules" in message
     assert "clearwater-sg:limits.securityGroupRules" in message
-    message = refused(openstack(**LARGEST, limits={**exact, "securityGroups": groups - 1}))
+    message = refused(largest("openstack", "dual", limits={**exact, "securityGroups": groups - 1}))
     assert f"OpenStack security groups in the project: {groups} needed" in message
 
 
 def test_the_largest_deployment_fits_neutrons_default_quota_with_little_to_spare() -> None:
-    recording = run_main(openstack(**LARGEST))  # no limits set: Neutron's defaults, 10 and 100
+    # No limits set: Neutron's defaults, 10 and 100.
+    recording = run_main(largest("openstack", "dual"))
     groups, rules = neutron_usage(recording)
     assert groups <= 10 and rules <= 100
     # A few more SSH sources are enough to need a raised quota, and the message says so.
     extra = [f"192.0.2.{i * 16}/28" for i in range(12)]
-    message = refused(openstack(**LARGEST, sshSources=["::/0", *extra]))
+    message = refused(largest("openstack", "dual", sshSources=["::/0", *extra]))
     assert "100 allowed" in message and "openstack quota set --secgroup-rules" in message
 
 
 def test_aws_counts_rules_per_group_and_family_with_group_references_in_both() -> None:
-    recording = run_main(aws(**LARGEST))
+    recording = run_main(largest("aws", "dual"))
     role_of = {
         group.id: group.inputs["tags"]["clearwater:role"] for group in recording.of_type(AWS_GROUP)
     }
@@ -88,13 +85,13 @@ def test_aws_counts_rules_per_group_and_family_with_group_references_in_both() -
         for family in families:
             per_group[(role_of[inputs["securityGroupId"]], family)] += 1
     busiest = max(per_group.values())
-    message = refused(aws(**LARGEST, limits={"rulesPerGroup": busiest - 1}))
+    message = refused(largest("aws", "dual", limits={"rulesPerGroup": busiest - 1}))
     assert any(
         f"per family: {busiest} needed ({role}, IPv{family})" in message
         for (role, family), count in per_group.items()
         if count == busiest
     ), message
-    assert run_main(aws(**LARGEST, limits={"rulesPerGroup": busiest})).resources
+    assert run_main(largest("aws", "dual", limits={"rulesPerGroup": busiest})).resources
 
 
 def test_many_world_cidrs_overflow_an_aws_group() -> None:

@@ -55,7 +55,8 @@ from offline.inventory import (
 from offline.runner import Recording, Registered, run_stack
 from offline.stackfile import config_string, load_stack
 from tests.conformance.servers import MotoServer, NeutronClient, NeutronError, NeutronServer
-from tests.helpers import ALL_ROLES, PROJECT_DIR, run_main
+from tests.helpers import PROJECT_DIR, run_main
+from tests.largest import largest
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -76,16 +77,6 @@ JSON = dict[str, Any]
 
 STACKS_DIR: Final = PROJECT_DIR / "stacks"
 PROJECT: Final = "clearwater-sg"
-
-# Every role with app-servers, Memento, HSS, SNMP from both families, dual stack.
-LARGEST: Final[Mapping[str, object]] = {
-    "roles": ALL_ROLES,
-    "memento": True,
-    "hss": True,
-    "snmpSources": ["10.20.0.0/24", "fd00:20::/64"],
-    "ipVersion": "dual",
-}
-LARGEST_VPC: Final = "vpc-0123456789abcdef0"
 
 
 def stack_files(cloud: str) -> list[Path]:
@@ -121,10 +112,8 @@ def case_config(name: str) -> dict[str, str]:
 
 
 def largest_config(name: str) -> dict[str, str]:
-    cloud = name.removeprefix("largest-")
-    config: dict[str, object] = {"cloud": cloud, **LARGEST}
-    if cloud == "aws":
-        config["vpcId"] = LARGEST_VPC
+    """The largest configuration (tests/largest.py), dual stack, as text."""
+    config = largest(name.removeprefix("largest-"), "dual")
     return {key: config_string(value) for key, value in config.items()}
 
 
