@@ -13,8 +13,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "clearwater-sg"
 # The repository's own copy of Clearwater's port document: a user's clone has nothing beside it.
 DOC = PROJECT_DIR / "reference" / "Clearwater_IP_Port_Usage.rst"
-# Where the development machines and CI keep the original, to compare the copy with.
-SHARED_DOC = PROJECT_DIR.parent / "shared" / "reference" / DOC.name
 VPC = "vpc-0123456789abcdef0"
 
 ALL_ROLES = ["ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server"]

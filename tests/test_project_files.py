@@ -10,7 +10,7 @@ import yaml
 from clearwater_sg.options import DeploymentOptions
 from offline.__main__ import main as offline_main
 from offline.stackfile import StackFileError, load_stack
-from tests.helpers import DOC, PROJECT_DIR, SHARED_DOC
+from tests.helpers import DOC, PROJECT_DIR
 
 PROJECT_FILE = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
 STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
@@ -88,6 +88,8 @@ def test_a_declared_type_is_checked_as_the_cli_checks_it(tmp_path: Path) -> None
         load_stack(stack)
 
 
+# Where the development machines and CI keep the original, to compare the copy with.
+SHARED_DOC = PROJECT_DIR.parent / "shared" / "reference" / DOC.name
 if SHARED_DOC.exists():
     # Only where the original lies beside the clone (the development machines and their
     # CI); a user's clone has no ../shared, and there is nothing to compare with.
