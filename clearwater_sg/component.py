@@ -209,6 +209,7 @@ def _backend(options: DeploymentOptions) -> Backend:
             vpc_id=options.vpc_id,
             protect=options.protect,
             generated_names=options.group_names is GroupNames.GENERATED,
+            tag_rules=options.tag_rules,
         )
     from clearwater_sg.backends.openstack import OpenStackBackend
 

@@ -295,6 +295,9 @@ class DeploymentOptions(BaseModel):
         None, description="Group name prefix; default <component name>-<stack>."
     )
     tags: Tags = Field(default_factory=dict, description="Extra tags on every group.")
+    tag_rules: StrictBool = Field(
+        False, description="AWS: tag each rule resource like its group (Name: the rule)."
+    )
     protect: StrictBool = Field(False, description="Pulumi protect on the groups.")
     limits: Limits = Field(
         default_factory=Limits, description="The target's quotas, for the pre-flight."
@@ -504,6 +507,13 @@ class DeploymentOptions(BaseModel):
                 if entry not in used
             ]
         )
+        return value
+
+    @field_validator("tag_rules")
+    @classmethod
+    def _rule_tags_are_for_aws(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and cloud_of(info) is Cloud.OPENSTACK:
+            raise ValueError("applies to AWS only: Neutron rules carry no tags (remove tagRules)")
         return value
 
     @field_validator("group_names")

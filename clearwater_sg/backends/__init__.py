@@ -21,6 +21,7 @@ class RuleTarget:
     peer_group_id: pulumi.Input[str] | None  # the group it admits, unless the peer is a CIDR
     families: tuple[int, ...]  # the families the rule applies to
     parent: pulumi.Resource
+    tags: dict[str, str]  # its group's tags, named for the rule: for clouds that tag rules
 
 
 def stored_texts(plan: Plan) -> list[tuple[str, str]]:
@@ -46,6 +47,7 @@ class Backend(ABC):
         # mutual references (Bono <-> Sprout) cannot form a dependency cycle.
         groups = {g.key: self.group(g, f"{name}-{g.key}", parent) for g in plan.groups}
         ids = {key: group.id for key, group in groups.items()}
+        tags = {group.key: group.tags for group in plan.groups}
         for rule in plan.rules:
             peer = rule.peer
             peer_group_id: pulumi.Input[str] | None = (
@@ -61,6 +63,7 @@ class Backend(ABC):
                 peer_group_id=peer_group_id,
                 families=plan.families_of(rule),
                 parent=parent,
+                tags={**tags[rule.group], "Name": f"{name}-{rule.key}"},
             )
             self.rule(rule, target)
         return groups

@@ -26,6 +26,7 @@ class AwsBackend(Backend):
     # description, another VPC) is created before the old one is deleted, so nodes can
     # move over instead of losing their group.
     generated_names: bool = False
+    tag_rules: bool = False  # tag each rule resource like its group (opt-in: tagRules)
 
     def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.CustomResource:
         return aws.ec2.SecurityGroup(
@@ -76,6 +77,7 @@ class AwsBackend(Backend):
             # One group reference matches the group's members over both families.
             referenced_security_group_id=target.peer_group_id,
             prefix_list_id=peer.prefix_list if isinstance(peer, PrefixListPeer) else None,
+            tags=target.tags if self.tag_rules else None,
             opts=pulumi.ResourceOptions(parent=target.parent),
         )
 
