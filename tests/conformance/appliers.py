@@ -772,28 +772,50 @@ _NEUTRON_APPLIED: dict[tuple[str, str], tuple[NeutronApplier, list[str]]] = {}
 _EC2_APPLIED: dict[tuple[str, str], tuple[Ec2Applier, list[str]]] = {}
 
 
-def applied_to_neutron(server: NeutronServer, name: str) -> tuple[NeutronApplier, list[str]]:
-    """Case `name` applied to `server` in a project of its own (once per session), and
+def sent_neutron_rules(recording: Recording) -> Counter[NeutronRuleRow]:
+    """The recording's rules as gophercloud sends them: what Neutron should hold."""
+    sent: Counter[NeutronRuleRow] = Counter()
+    for row, count in registered_neutron_rules(recording).items():
+        sent[row.as_sent()] += count
+    return sent
+
+
+def apply_to_neutron(
+    server: NeutronServer, recording: Recording, quotas: tuple[int, int] | None = None
+) -> tuple[NeutronApplier, list[str]]:
+    """`recording` applied to a project of its own (with `quotas`: groups, rules), and
     the names of the stand-in external groups. Raises ApplyError on a refusal."""
+    project_id = uuid.uuid4().hex
+    if quotas is not None:
+        groups, rules = quotas
+        server.client.update_quota(project_id, security_group=groups, security_group_rule=rules)
+    applier = NeutronApplier(server.client, project_id)
+    externals = applier.stand_in_external_groups(recording)
+    applier.apply(recording)
+    return applier, externals
+
+
+def apply_to_ec2(server: MotoServer, recording: Recording) -> tuple[Ec2Applier, list[str]]:
+    """`recording` applied to a fresh dual-stack VPC, and the stand-in external groups."""
+    vpc_id = server.create_vpc(ipv6=True)
+    applier = Ec2Applier(server.ec2_client())
+    applier.use_vpc(recording, vpc_id)
+    externals = applier.stand_in_external_groups(recording, vpc_id)
+    applier.apply(recording)
+    return applier, externals
+
+
+def applied_to_neutron(server: NeutronServer, name: str) -> tuple[NeutronApplier, list[str]]:
+    """Case `name` applied by `apply_to_neutron`, once per session."""
     key = (server.url, name)
     if key not in _NEUTRON_APPLIED:
-        recording = recording_of(name)
-        applier = NeutronApplier(server.client, uuid.uuid4().hex)
-        externals = applier.stand_in_external_groups(recording)
-        applier.apply(recording)
-        _NEUTRON_APPLIED[key] = applier, externals
+        _NEUTRON_APPLIED[key] = apply_to_neutron(server, recording_of(name))
     return _NEUTRON_APPLIED[key]
 
 
 def applied_to_ec2(server: MotoServer, name: str) -> tuple[Ec2Applier, list[str]]:
-    """Case `name` applied to `server` in a fresh dual-stack VPC (once per session)."""
+    """Case `name` applied by `apply_to_ec2`, once per session."""
     key = (server.url, name)
     if key not in _EC2_APPLIED:
-        recording = recording_of(name)
-        vpc_id = server.create_vpc(ipv6=True)
-        applier = Ec2Applier(server.ec2_client())
-        applier.use_vpc(recording, vpc_id)
-        externals = applier.stand_in_external_groups(recording, vpc_id)
-        applier.apply(recording)
-        _EC2_APPLIED[key] = applier, externals
+        _EC2_APPLIED[key] = apply_to_ec2(server, recording_of(name))
     return _EC2_APPLIED[key]

@@ -12,18 +12,14 @@ and the appliers send group and CIDR sources only.
 
 from __future__ import annotations
 
-import uuid
-from collections import Counter
-
 import pytest
 
 from offline.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
 from tests.conformance.appliers import (
-    Ec2Applier,
-    NeutronApplier,
-    NeutronRuleRow,
+    apply_to_ec2,
+    apply_to_neutron,
     registered_ec2_rules,
-    registered_neutron_rules,
+    sent_neutron_rules,
 )
 from tests.conformance.servers import MotoServer, NeutronServer
 from tests.helpers import VPC, run_main
@@ -72,27 +68,16 @@ def test_neutron_accepts_and_stores_every_shape_beyond_the_document(
 ) -> None:
     recording = run_main(everything("openstack"))
     assert len(recording.of_type(OPENSTACK_GROUP)) == 16  # 8 groups x 2 networks
-    project_id = uuid.uuid4().hex
-    neutron.client.update_quota(project_id, security_group=100, security_group_rule=1000)
-    applier = NeutronApplier(neutron.client, project_id)
-    applier.stand_in_external_groups(recording)
-    applier.apply(recording)  # raises ApplyError on any refusal
+    applier, _ = apply_to_neutron(neutron, recording, (100, 1000))  # ApplyError on a refusal
     stored = applier.stored_rules(recording)
-    sent: Counter[NeutronRuleRow] = Counter()
-    for row, count in registered_neutron_rules(recording).items():
-        sent[row.as_sent()] += count
     assert sum(stored.values()) == len(recording.of_type(OPENSTACK_RULE))
-    assert stored == sent
+    assert stored == sent_neutron_rules(recording)
 
 
 def test_ec2_accepts_and_stores_every_shape_beyond_the_document(moto_ec2: MotoServer) -> None:
     recording = run_main(everything("aws"))
     assert len(recording.of_type(AWS_GROUP)) == 16
-    vpc_id = moto_ec2.create_vpc(ipv6=True)
-    applier = Ec2Applier(moto_ec2.ec2_client())
-    applier.use_vpc(recording, vpc_id)
-    applier.stand_in_external_groups(recording, vpc_id)
-    applier.apply(recording)  # raises ApplyError on any refusal
+    applier, _ = apply_to_ec2(moto_ec2, recording)  # ApplyError on any refusal
     rules = [r for r in recording.resources if r.type in (AWS_INGRESS, AWS_EGRESS)]
     stored = applier.stored_rules(recording)
     assert sum(stored.values()) == len(rules)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import uuid
 from collections import Counter
 
 import pytest
@@ -34,11 +33,11 @@ from offline.inventory import (
     OPENSTACK_RULE,
 )
 from tests.conformance.appliers import (
-    Ec2Applier,
-    NeutronApplier,
     NeutronRuleRow,
+    apply_to_ec2,
+    apply_to_neutron,
     registered_ec2_rules,
-    registered_neutron_rules,
+    sent_neutron_rules,
 )
 from tests.conformance.servers import MotoServer, NeutronServer
 from tests.helpers import run_main
@@ -69,25 +68,15 @@ def test_neutron_applies_a_sample_of_accepted_configurations(
     neutron: NeutronServer, config: Config
 ) -> None:
     recording = run_main(config)
-    project_id = uuid.uuid4().hex
-    neutron.client.update_quota(
-        project_id,
-        security_group=RAISED_LIMITS["securityGroups"],
-        security_group_rule=RAISED_LIMITS["securityGroupRules"],
-    )
-    applier = NeutronApplier(neutron.client, project_id)
-    applier.stand_in_external_groups(recording)
-    applier.apply(recording)  # raises ApplyError on any refusal
+    quotas = (RAISED_LIMITS["securityGroups"], RAISED_LIMITS["securityGroupRules"])
+    applier, _ = apply_to_neutron(neutron, recording, quotas)  # ApplyError on a refusal
 
     rules = recording.of_type(OPENSTACK_RULE)
     assert applier.created_groups == [g.name for g in recording.of_type(OPENSTACK_GROUP)]
     assert applier.created_rules == [r.name for r in rules]
     stored = applier.stored_rules(recording)
     assert sum(stored.values()) == len(rules)
-    sent: Counter[NeutronRuleRow] = Counter()
-    for row, count in registered_neutron_rules(recording).items():
-        sent[row.as_sent()] += count
-    assert _by_network(stored) == _by_network(sent)
+    assert _by_network(stored) == _by_network(sent_neutron_rules(recording))
 
 
 def _by_network(rows: Counter[NeutronRuleRow]) -> Counter[NeutronRuleRow]:
@@ -110,11 +99,7 @@ def test_ec2_applies_a_sample_of_accepted_configurations(
     recording = run_main(config)
     ingress = Counter(str(r.inputs["securityGroupId"]) for r in recording.of_type(AWS_INGRESS))
     assume(max(ingress.values(), default=0) <= MOTO_RULES_PER_GROUP)
-    vpc_id = moto_ec2.create_vpc(ipv6=True)
-    applier = Ec2Applier(moto_ec2.ec2_client())
-    applier.use_vpc(recording, vpc_id)
-    applier.stand_in_external_groups(recording, vpc_id)
-    applier.apply(recording)  # raises ApplyError on any refusal
+    applier, _ = apply_to_ec2(moto_ec2, recording)  # ApplyError on any refusal
 
     rules = [r for r in recording.resources if r.type in (AWS_INGRESS, AWS_EGRESS)]
     assert applier.created_groups == [g.name for g in recording.of_type(AWS_GROUP)]

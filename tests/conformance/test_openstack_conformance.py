@@ -15,7 +15,6 @@ port_range_max.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 
 import pytest
 
@@ -24,14 +23,13 @@ from offline.runner import Recording, Registered
 from tests.conformance.appliers import (
     ApplyError,
     NeutronApplier,
-    NeutronRuleRow,
     applied_to_neutron,
     case_names,
     neutron_rule_body,
     openstack_schema_errors,
     recording_of,
     registered_neutron_groups,
-    registered_neutron_rules,
+    sent_neutron_rules,
 )
 from tests.conformance.servers import NeutronError, NeutronServer
 from tests.helpers import openstack, run_main
@@ -39,13 +37,6 @@ from tests.helpers import openstack, run_main
 pytestmark = pytest.mark.conformance
 
 CASES = case_names("openstack")
-
-
-def _sent(rows: Counter[NeutronRuleRow]) -> Counter[NeutronRuleRow]:
-    sent: Counter[NeutronRuleRow] = Counter()
-    for row, count in rows.items():
-        sent[row.as_sent()] += count
-    return sent
 
 
 def test_the_cases_cover_a_bundled_stack_and_the_largest_configuration() -> None:
@@ -77,7 +68,7 @@ def test_neutron_stores_exactly_what_the_provider_sends(neutron: NeutronServer, 
     recording = recording_of(case)
     applier, _ = applied_to_neutron(neutron, case)
     stored = applier.stored_rules(recording)
-    expected = _sent(registered_neutron_rules(recording))
+    expected = sent_neutron_rules(recording)
     assert sorted((stored - expected).elements()) == [], "rules Neutron holds beyond the plan"
     assert sorted((expected - stored).elements()) == [], "registered rules Neutron lacks"
     assert stored == expected
@@ -210,7 +201,7 @@ def test_the_read_back_sees_a_rule_removed_or_added_behind_the_programs_back(
 ) -> None:
     applier = NeutronApplier(neutron.client, project_id)
     applier.apply(small)
-    expected = _sent(registered_neutron_rules(small))
+    expected = sent_neutron_rules(small)
     assert applier.stored_rules(small) == expected
     client = neutron.client
     all_nodes = applier.ids[_group_named(small, "all-nodes").id]
