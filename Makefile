@@ -6,7 +6,7 @@ NEUTRON_PYTHON := .venv-neutron/bin/python
 STACK ?= stacks/Pulumi.aws-prod.yaml
 FORMAT ?= markdown
 
-.PHONY: setup render-setup render test lint typecheck conformance-setup bench synth snapshots clean
+.PHONY: setup render-setup render test lint typecheck conformance-setup engine bench synth snapshots clean
 
 # Two steps, so the main job does not wait for the test tools: the component with the
 # offline renderer first, then the development and test tools.
@@ -25,12 +25,18 @@ $(BIN)/.installed: $(BIN)/.offline
 render-setup: $(BIN)/.offline
 setup: $(BIN)/.installed
 
-# A real OpenStack Neutron API for the conformance tests, in its own virtualenv.
+# Real OpenStack services (Neutron, Keystone) for the conformance and engine tests, in
+# their own virtualenv.
 $(NEUTRON_PYTHON): scripts/neutron-venv.sh
 	PYTHON=$(PYTHON) scripts/neutron-venv.sh
 	touch $@
 
 conformance-setup: $(NEUTRON_PYTHON)
+
+# The real Pulumi engine in .engine/bin: an installed pulumi CLI, or the CLI, the Python
+# language host and pulumi-resource-openstack built from Go modules (scripts/engine.sh).
+engine:
+	scripts/engine.sh
 
 # The main job: render what the stack program would create, offline (no Pulumi CLI).
 render: render-setup
@@ -55,8 +61,9 @@ synth: render-setup
 snapshots: render-setup
 	$(BIN)/python -m offline --update-snapshots --update-readme
 
-# Everything, including the conformance tests against live Neutron and moto servers.
-test: setup conformance-setup
+# Everything: the conformance tests against live Neutron and moto servers, and the engine
+# tests (the real CLI and provider against a live Keystone and Neutron).
+test: setup conformance-setup engine
 	$(BIN)/python -m pytest
 
 # Rule counts against the port document's minimum, and render time at 1, 10 and 50 deployments (~3.5 min).
@@ -64,4 +71,4 @@ bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .venv-neutron .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-neutron .engine .pytest_cache .mypy_cache .ruff_cache

@@ -379,3 +379,25 @@ def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Co
             )
         ] += 1
     return rules
+
+
+def without_network(permission: Permission) -> Permission:
+    """A split permission as the single network would hold it: groups by role only."""
+
+    def role(key: str) -> str:
+        return key.removesuffix("-management").removesuffix("-signaling")
+
+    peer = (
+        f"group:{role(permission.peer[6:])}"
+        if permission.peer.startswith("group:")
+        else permission.peer
+    )
+    return Permission(
+        role(permission.group),
+        permission.direction,
+        permission.family,
+        permission.protocol,
+        permission.low,
+        permission.high,
+        peer,
+    )

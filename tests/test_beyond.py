@@ -16,7 +16,7 @@ import pulumi
 import pytest
 
 from offline.runner import Recording
-from tests.doc_reader import ANY_FAMILY, ANYWHERE, Permission
+from tests.doc_reader import ANY_FAMILY, ANYWHERE, Permission, without_network
 from tests.helpers import VPC, run_main
 from tests.registered import (
     AWS_GROUP,
@@ -219,28 +219,6 @@ def split_config(cloud: str, ip: str, networks: str) -> dict[str, object]:
         limits={"securityGroups": 100, "securityGroupRules": 1000}
         if cloud == "openstack"
         else {"rulesPerGroup": 100, "groupsPerInterface": 5},
-    )
-
-
-def without_network(permission: Permission) -> Permission:
-    """A split permission as the single network would hold it: groups by role only."""
-
-    def role(key: str) -> str:
-        return key.removesuffix("-management").removesuffix("-signaling")
-
-    peer = (
-        f"group:{role(permission.peer[6:])}"
-        if permission.peer.startswith("group:")
-        else permission.peer
-    )
-    return Permission(
-        role(permission.group),
-        permission.direction,
-        permission.family,
-        permission.protocol,
-        permission.low,
-        permission.high,
-        peer,
     )
 
 

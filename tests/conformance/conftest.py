@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # boto3 stubs are needed by mypy only
 NeutronFactory = Callable[..., NeutronServer]
 
 
-def _require_neutron_python() -> None:
+def require_openstack_python() -> None:
     """FAIL (never skip) when the Neutron venv is missing."""
     try:
         neutron_python()
@@ -53,7 +53,7 @@ def _require_neutron_python() -> None:
 def _start_neutron(
     stack: ExitStack, security_group: int, security_group_rule: int
 ) -> NeutronServer:
-    _require_neutron_python()
+    require_openstack_python()
     server = NeutronServer(
         quota_security_group=security_group,
         quota_security_group_rule=security_group_rule,
@@ -80,7 +80,7 @@ def neutron_with_quota(
         security_group: int = NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP,
         security_group_rule: int = NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE,
     ) -> NeutronServer:
-        _require_neutron_python()
+        require_openstack_python()
         key = (security_group, security_group_rule)
         if key in failures:  # do not pay a failing startup once per test
             raise failures[key]

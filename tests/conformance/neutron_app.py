@@ -1,4 +1,5 @@
-"""Serve a real OpenStack Neutron API (no agents, noauth, sqlite) on loopback.
+"""Serve a real OpenStack Neutron API (no agents, sqlite) on loopback: noauth, or
+behind a Keystone (``--keystone-url``, ``keystone_app.py``).
 
 Run with the isolated Neutron venv made by ``scripts/neutron-venv.sh``::
 
@@ -104,6 +105,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE,
     )
     parser.add_argument("--debug", action="store_true", help="Neutron debug logging")
+    parser.add_argument(
+        "--keystone-url",
+        help="authenticate every request with this Keystone (identity v3); default: noauth",
+    )
+    parser.add_argument("--keystone-password", help="the Keystone admin user's password")
     return parser.parse_args(argv)
 
 
@@ -128,7 +134,7 @@ def write_config(args: argparse.Namespace, state_dir: str) -> str:
         [DEFAULT]
         core_plugin = ml2
         service_plugins =
-        auth_strategy = noauth
+        auth_strategy = {"keystone" if args.keystone_url else "noauth"}
         transport_url = fake:/
         state_path = {state_dir}
         api_paste_config = {find_api_paste_ini()}
@@ -157,6 +163,23 @@ def write_config(args: argparse.Namespace, state_dir: str) -> str:
         quota_security_group_rule = {args.quota_security_group_rule}
         """
     )
+    if args.keystone_url:
+        # keystonemiddleware's authtoken, as a deployment configures it.
+        conf += textwrap.dedent(
+            f"""
+            [keystone_authtoken]
+            www_authenticate_uri = {args.keystone_url}
+            auth_url = {args.keystone_url}
+            auth_type = password
+            username = admin
+            password = {args.keystone_password}
+            project_name = admin
+            user_domain_id = default
+            project_domain_id = default
+            # The catalog has public endpoints only, as keystone_app.py registers them.
+            interface = public
+            """
+        )
     path = os.path.join(state_dir, "neutron.conf")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(conf)

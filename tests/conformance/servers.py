@@ -2,11 +2,13 @@
 
 * :class:`NeutronServer` runs a real OpenStack Neutron API (``neutron_app.py``
   under the isolated ``.venv-neutron`` interpreter) and :class:`NeutronClient`
-  talks to it over HTTP (stdlib only).
+  talks to it over HTTP (stdlib only). :class:`KeystoneServer` runs a real Keystone
+  (``keystone_app.py``, same venv) whose catalog points at a Neutron that
+  authenticates through it: the identity service pulumi-openstack logs in to.
 * :class:`MotoServer` runs moto's EC2 emulator in a thread of this process and
   hands out boto3 EC2 clients pointed at it.
 
-Both bind to 127.0.0.1 only.
+All bind to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -36,6 +39,7 @@ JSON = dict[str, Any]
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 NEUTRON_APP: Final = Path(__file__).resolve().with_name("neutron_app.py")
+KEYSTONE_APP: Final = Path(__file__).resolve().with_name("keystone_app.py")
 DEFAULT_NEUTRON_PYTHON: Final = REPO_ROOT / ".venv-neutron" / "bin" / "python"
 NEUTRON_VENV_SCRIPT: Final = "scripts/neutron-venv.sh"
 
@@ -323,49 +327,31 @@ class NeutronClient:
 # Neutron server
 
 
-class NeutronServer:
-    """A live Neutron API on 127.0.0.1 for the duration of a ``with`` block.
+class _AppServer:
+    """One of the OpenStack services (``*_app.py``) as a process on 127.0.0.1 for the
+    duration of a ``with`` block: its own temporary state dir, its own process group
+    (terminated with SIGTERM, then SIGKILL), ready once it prints ``<NAME> READY``."""
 
-    >>> with NeutronServer(quota_security_group_rule=8) as neutron:
-    ...     neutron.client.create_security_group("sg", project_id="p1")
-
-    Each server has its own temporary state dir (sqlite database, config,
-    log). On exit the process group is terminated (SIGTERM, then SIGKILL) and
-    the state dir removed.
-    """
+    app: Path
+    ready: str
 
     def __init__(
-        self,
-        quota_security_group: int = NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP,
-        quota_security_group_rule: int = NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE,
-        *,
-        python: str | os.PathLike[str] | None = None,
-        startup_timeout: float = 60.0,
-        debug: bool = False,
+        self, *, python: str | os.PathLike[str] | None, startup_timeout: float, port: int = 0
     ) -> None:
-        self.quota_security_group = quota_security_group
-        self.quota_security_group_rule = quota_security_group_rule
         self._python = Path(python) if python is not None else None
         self.startup_timeout = startup_timeout
-        self.debug = debug
+        self._given_port = port
         self.port: int = 0
         self.state_dir: Path | None = None
         self.log_path: Path | None = None
         self.startup_seconds: float = 0.0
         self._proc: subprocess.Popen[bytes] | None = None
-        self._client: NeutronClient | None = None
 
     @property
     def url(self) -> str:
         if not self.port:
-            raise RuntimeError("NeutronServer is not running")
+            raise RuntimeError(f"{type(self).__name__} is not running")
         return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def client(self) -> NeutronClient:
-        if self._client is None:
-            raise RuntimeError("NeutronServer is not running")
-        return self._client
 
     def log_tail(self, lines: int = 40) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -373,22 +359,33 @@ class NeutronServer:
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
+    def arguments(self) -> list[str]:
+        """The app's arguments besides ``--port`` and ``--state-dir``."""
+        return []
+
+    def is_serving(self) -> bool:
+        """Whether the app answers (called once it has printed that it is ready)."""
+        return True
+
+    def on_ready(self) -> None:
+        """Work to do once the app answers, before it counts as started."""
+
     # -- lifecycle ---------------------------------------------------------
 
     def start(self) -> Self:
         python = self._python if self._python is not None else neutron_python()
         if not python.exists():
             raise NeutronVenvMissingError(
-                f"Neutron interpreter not found: {python}. Run `{NEUTRON_VENV_SCRIPT}`."
+                f"OpenStack interpreter not found: {python}. Run `{NEUTRON_VENV_SCRIPT}`."
             )
-        self.state_dir = Path(tempfile.mkdtemp(prefix="neutron-conformance-"))
-        self.log_path = self.state_dir / "neutron.log"
+        self.state_dir = Path(tempfile.mkdtemp(prefix=f"{self.app.stem}-"))
+        self.log_path = self.state_dir / "app.log"
         try:
             # The port is probed then handed over, so another process could
             # grab it in between: retry on that (rare) race.
             for attempt in range(3):
-                self.port = free_loopback_port()
-                if self._launch(python) or attempt == 2:
+                self.port = self._given_port or free_loopback_port()
+                if self._launch(python) or attempt == 2 or self._given_port:
                     break
                 self._stop_process()
         except BaseException:
@@ -399,20 +396,8 @@ class NeutronServer:
     def _launch(self, python: Path) -> bool:
         """Start the process and wait for it; False if the port was taken."""
         assert self.state_dir is not None and self.log_path is not None
-        cmd = [
-            str(python),
-            str(NEUTRON_APP),
-            "--port",
-            str(self.port),
-            "--state-dir",
-            str(self.state_dir / "state"),
-            "--quota-security-group",
-            str(self.quota_security_group),
-            "--quota-security-group-rule",
-            str(self.quota_security_group_rule),
-        ]
-        if self.debug:
-            cmd.append("--debug")
+        cmd = [str(python), str(self.app), "--port", str(self.port)]
+        cmd += ["--state-dir", str(self.state_dir / "state"), *self.arguments()]
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         env["PYTHONUNBUFFERED"] = "1"
         started = time.monotonic()
@@ -426,7 +411,6 @@ class NeutronServer:
                 cwd=self.state_dir,
                 start_new_session=True,  # own process group: kill it whole
             )
-        probe = NeutronClient(f"http://127.0.0.1:{self.port}", timeout=5.0)
         deadline = started + self.startup_timeout
         while True:
             code = self._proc.poll()
@@ -434,27 +418,19 @@ class NeutronServer:
                 if "Address already in use" in self.log_tail(400):
                     return False
                 raise RuntimeError(
-                    f"Neutron server exited with code {code} during startup; "
+                    f"{self.app.name} exited with code {code} during startup; "
                     f"last lines of its log:\n{self.log_tail()}"
                 )
-            if "NEUTRON READY" in self.log_tail(400):
-                try:
-                    probe.request("GET", "/")  # version list: no side effects
-                except (NeutronError, OSError):
-                    pass
-                else:
-                    break
+            if self.ready in self.log_tail(400) and self.is_serving():
+                break
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"Neutron server not ready on {self.url} after "
+                    f"{self.app.name} not ready on {self.url} after "
                     f"{self.startup_timeout:.1f} s; last lines of its log:\n{self.log_tail()}"
                 )
             time.sleep(0.1)
-        # The first API request pays ~1 s of lazy initialisation (policy,
-        # extensions); take it here, with a query that creates nothing.
-        NeutronClient(self.url).list_rules(id="warm-up")
+        self.on_ready()
         self.startup_seconds = time.monotonic() - started
-        self._client = NeutronClient(self.url)
         return True
 
     def _stop_process(self) -> None:
@@ -473,7 +449,6 @@ class NeutronServer:
 
     def stop(self) -> None:
         self._stop_process()
-        self._client = None
         self.port = 0
         if self.state_dir is not None:
             shutil.rmtree(self.state_dir, ignore_errors=True)
@@ -490,6 +465,97 @@ class NeutronServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class NeutronServer(_AppServer):
+    """A live Neutron API on 127.0.0.1 for the duration of a ``with`` block.
+
+    >>> with NeutronServer(quota_security_group_rule=8) as neutron:
+    ...     neutron.client.create_security_group("sg", project_id="p1")
+
+    With ``keystone`` it authenticates every request with that Keystone (and
+    ``client``, which speaks noauth, is not for it); otherwise it runs noauth.
+    """
+
+    app = NEUTRON_APP
+    ready = "NEUTRON READY"
+
+    def __init__(
+        self,
+        quota_security_group: int = NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP,
+        quota_security_group_rule: int = NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE,
+        *,
+        python: str | os.PathLike[str] | None = None,
+        startup_timeout: float = 60.0,
+        debug: bool = False,
+        port: int = 0,
+        keystone: KeystoneServer | None = None,
+    ) -> None:
+        super().__init__(python=python, startup_timeout=startup_timeout, port=port)
+        self.quota_security_group = quota_security_group
+        self.quota_security_group_rule = quota_security_group_rule
+        self.debug = debug
+        self.keystone = keystone
+        self._client: NeutronClient | None = None
+
+    @property
+    def client(self) -> NeutronClient:
+        if self._client is None:
+            raise RuntimeError("NeutronServer is not running")
+        return self._client
+
+    def arguments(self) -> list[str]:
+        args = ["--quota-security-group", str(self.quota_security_group)]
+        args += ["--quota-security-group-rule", str(self.quota_security_group_rule)]
+        if self.keystone is not None:
+            args += ["--keystone-url", self.keystone.identity_url]
+            args += ["--keystone-password", self.keystone.password]
+        return args + (["--debug"] if self.debug else [])
+
+    def is_serving(self) -> bool:
+        try:
+            NeutronClient(self.url, timeout=5.0).request("GET", "/")  # the version list
+        except (NeutronError, OSError):
+            return False
+        return True
+
+    def on_ready(self) -> None:
+        if self.keystone is None:
+            # The first API request pays ~1 s of lazy initialisation (policy,
+            # extensions); take it here, with a query that creates nothing.
+            NeutronClient(self.url).list_rules(id="warm-up")
+            self._client = NeutronClient(self.url)
+
+    def requests_logged(self) -> list[str]:
+        """Every API request served so far, as ``METHOD /path`` (from the request log)."""
+        if self.log_path is None or not self.log_path.exists():
+            return []
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return re.findall(r'^neutron_app: \S+ "(\S+ \S+) HTTP', text, flags=re.MULTILINE)
+
+    def stop(self) -> None:
+        super().stop()
+        self._client = None
+
+
+class KeystoneServer(_AppServer):
+    """A live Keystone (identity v3) whose catalog's ``network`` endpoint is
+    ``network_url``, with the ``admin`` user, project and role of its bootstrap."""
+
+    app = KEYSTONE_APP
+    ready = "KEYSTONE READY"
+    password = "clearwater-engine-tests"
+
+    def __init__(self, network_url: str, *, python: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(python=python, startup_timeout=120.0)
+        self.network_url = network_url
+
+    @property
+    def identity_url(self) -> str:
+        return f"{self.url}/v3"
+
+    def arguments(self) -> list[str]:
+        return ["--password", self.password, "--network-url", self.network_url]
 
 
 # --------------------------------------------------------------------------

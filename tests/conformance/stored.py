@@ -11,7 +11,7 @@ recording or the program: only the server's answers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tests.conformance.servers import NeutronClient
@@ -41,15 +41,24 @@ def _peer_labels(groups: Mapping[str, tuple[str, object]]) -> tuple[dict[str, st
 
 
 def neutron_permissions(client: NeutronClient, project_id: str) -> Counter[Permission]:
-    """Every rule Neutron holds in the project's deployment groups (those with a role
-    tag; Neutron's own ``default`` group and the stand-ins are not the deployment's)."""
-    groups = {
-        str(group["id"]): (str(group["name"]), list(group.get("tags") or ()))
-        for group in client.list_groups(project_id=project_id)
+    """Every rule Neutron holds in the project's deployment groups, read without auth."""
+    return neutron_listing_permissions(
+        client.list_groups(project_id=project_id), client.list_rules(project_id=project_id)
+    )
+
+
+def neutron_listing_permissions(
+    groups: Iterable[Mapping[str, Any]], rules: Iterable[Mapping[str, Any]]
+) -> Counter[Permission]:
+    """Every rule of a Neutron listing in the deployment's groups (those with a role tag;
+    Neutron's own ``default`` group and the stand-ins are not the deployment's). The
+    listing is Neutron's JSON as any client receives it."""
+    named = {
+        str(group["id"]): (str(group["name"]), list(group.get("tags") or ())) for group in groups
     }
-    roles, peers = _peer_labels(groups)
+    roles, peers = _peer_labels(named)
     found: Counter[Permission] = Counter()
-    for rule in client.list_rules(project_id=project_id):
+    for rule in rules:
         group = rule["security_group_id"]
         if group not in roles:
             continue

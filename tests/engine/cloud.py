@@ -1,0 +1,121 @@
+"""A local OpenStack for the engine tests: a real Keystone and a Neutron that
+authenticates every request through it, on loopback, and a fresh Keystone project per
+test, reached the way an operator reaches a cloud (OS_* variables, a password login, the
+catalog's network endpoint)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tests.conformance.servers import KeystoneServer, NeutronServer, free_loopback_port
+from tests.conformance.stored import neutron_listing_permissions
+from tests.doc_reader import Permission
+
+if TYPE_CHECKING:
+    from openstack.connection import Connection
+
+REGION = "RegionOne"
+# Raised, as an operator raises a project's quota for a large deployment: the stack with
+# every key beyond the document needs 16 groups and 134 rules.
+QUOTA_SECURITY_GROUPS = 50
+QUOTA_RULES = 1000
+
+
+@dataclass
+class Project:
+    """One Keystone project, with the credentials of the admin user scoped to it."""
+
+    name: str
+    id: str
+    env: dict[str, str]  # the OS_* variables of an openrc file for this project
+    _conn: Connection | None = field(default=None, repr=False)
+
+    def connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = _connect(self.env)
+        return self._conn
+
+    def listing(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every security group and rule of the project, as Neutron's JSON."""
+        net = self.connection().network
+        query = {"project_id": self.id}
+        groups = net.get("/security-groups", params=query).json()["security_groups"]
+        rules = net.get("/security-group-rules", params=query).json()["security_group_rules"]
+        return groups, rules
+
+    def permissions(self) -> Counter[Permission]:
+        """What the deployment's groups in Neutron let through, read from Neutron alone."""
+        return neutron_listing_permissions(*self.listing())
+
+    def snapshot(self) -> set[tuple[str, ...]]:
+        """Every group (id, name) and rule id in the project: to tell whether a run left
+        the project as it found it."""
+        groups, rules = self.listing()
+        return {("group", g["id"], g["name"]) for g in groups} | {("rule", r["id"]) for r in rules}
+
+
+def _connect(env: dict[str, str]) -> Connection:
+    import openstack
+
+    return openstack.connect(
+        auth_url=env["OS_AUTH_URL"],
+        username=env["OS_USERNAME"],
+        password=env["OS_PASSWORD"],
+        project_name=env["OS_PROJECT_NAME"],
+        user_domain_id=env["OS_USER_DOMAIN_ID"],
+        project_domain_id=env["OS_PROJECT_DOMAIN_ID"],
+        region_name=env["OS_REGION_NAME"],
+        load_yaml_config=False,
+        load_envvars=False,
+    )
+
+
+class LocalOpenStack:
+    """Keystone and Neutron, started together: each needs the other's address."""
+
+    def __init__(self) -> None:
+        neutron_port = free_loopback_port()
+        self.keystone = KeystoneServer(network_url=f"http://127.0.0.1:{neutron_port}")
+        self.neutron = NeutronServer(
+            QUOTA_SECURITY_GROUPS, QUOTA_RULES, port=neutron_port, keystone=self.keystone
+        )
+        self._admin: Connection | None = None
+
+    def start(self) -> LocalOpenStack:
+        self.keystone.start()
+        try:
+            self.neutron.start()
+        except BaseException:
+            self.keystone.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self.neutron.stop()
+        self.keystone.stop()
+
+    def credentials(self, project: str) -> dict[str, str]:
+        return {
+            "OS_AUTH_URL": self.keystone.identity_url,
+            "OS_USERNAME": "admin",
+            "OS_PASSWORD": self.keystone.password,
+            "OS_PROJECT_NAME": project,
+            "OS_USER_DOMAIN_ID": "default",
+            "OS_PROJECT_DOMAIN_ID": "default",
+            "OS_REGION_NAME": REGION,
+        }
+
+    def new_project(self) -> Project:
+        """A project no other test uses, where the admin user is admin."""
+        if self._admin is None:
+            self._admin = _connect(self.credentials("admin"))
+        identity: Any = self._admin.identity  # identity v3, whatever the stubs allow
+        name = f"engine-{uuid.uuid4().hex[:12]}"
+        created = identity.create_project(name=name, domain_id="default")
+        user = identity.find_user("admin", ignore_missing=False)
+        role = identity.find_role("admin", ignore_missing=False)
+        identity.assign_project_role_to_user(created, user, role)
+        return Project(name=name, id=str(created.id), env=self.credentials(name))

@@ -1,0 +1,60 @@
+"""Fixtures for the engine tests: the real Pulumi CLI, language host and
+pulumi-resource-openstack (`make engine`), against a live Keystone and Neutron.
+
+* ``local_openstack``: Keystone and a Neutron that authenticates through it, for the
+  session (:class:`tests.engine.cloud.LocalOpenStack`).
+* ``os_project``: a fresh Keystone project per test.
+* ``engine_stack``: factory ``(name, config) -> EngineStack`` in the test's temporary
+  directory, deploying to ``os_project``; whatever it deployed is destroyed afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conformance.conftest import require_openstack_python
+from tests.engine.cloud import LocalOpenStack, Project
+from tests.engine.workspace import EngineStack, engine_command
+
+StackFactory = Callable[[str, Mapping[str, Any]], EngineStack]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/engine/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.engine)
+
+
+@pytest.fixture(scope="session")
+def local_openstack() -> Iterator[LocalOpenStack]:
+    require_openstack_python()
+    engine_command()  # fail at once, before a cloud is started, without an engine
+    cloud = LocalOpenStack().start()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+@pytest.fixture
+def os_project(local_openstack: LocalOpenStack) -> Project:
+    return local_openstack.new_project()
+
+
+@pytest.fixture
+def engine_stack(tmp_path: Path, os_project: Project) -> Iterator[StackFactory]:
+    made: list[EngineStack] = []
+
+    def make(name: str, config: Mapping[str, Any]) -> EngineStack:
+        stack = EngineStack(tmp_path / f"stack-{len(made)}", name, config, os_project)
+        made.append(stack)
+        return stack
+
+    yield make
+    for stack in made:
+        if stack.state_urns():
+            stack.destroy()

@@ -1,0 +1,91 @@
+"""One-line changes to a running stack, as the real engine previews and applies them.
+
+For each change the document reader says which permissions appear and which go; the
+real preview must plan exactly that many creates and deletes (one Neutron rule per
+permission, one group per added or dropped role) and replace nothing, `up` must apply
+it, Neutron must then hold exactly the reader's expectation for the new configuration,
+and a preview right after must show nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pulumi.automation.events import OpType
+
+from tests.doc_reader import expected_rules, read_document
+from tests.engine.cloud import Project
+from tests.engine.conftest import StackFactory
+from tests.engine.workspace import settings
+from tests.helpers import DOC, PROJECT
+
+DOC_PORTS = read_document(DOC)
+CORE = ["ellis", "bono", "sprout", "dime", "homer", "vellum"]
+BASE = settings(cloud="openstack", ipVersion="dual", roles=CORE, sshSources=["192.0.2.0/24"])
+Change = Callable[[dict[str, Any]], None]
+
+
+def _set(key: str, value: object) -> Change:
+    def change(config: dict[str, Any]) -> None:
+        config[f"{PROJECT}:{key}"] = value
+
+    return change
+
+
+def _drop_role(role: str) -> Change:
+    return _set("roles", [r for r in CORE if r != role])
+
+
+CHANGES: dict[str, Change] = {
+    "enable hss": _set("hss", True),
+    "add app-server": _set("roles", [*CORE, "app-server"]),
+    "drop homer": _drop_role("homer"),
+    "restrict sshSources": _set("sshSources", ["192.0.2.0/26"]),
+    "reorder roles": _set("roles", list(reversed(CORE))),
+    "turn on a profile": _set("profiles", ["sprout-peering"]),
+    "turn on a peer site": _set("peerSites", {"site-b": ["10.70.0.0/16"]}),
+}
+# Started from the changed configuration, the change is undone: the profile and the peer
+# site are also turned off.
+UNDONE = {"turn off a profile": "turn on a profile", "turn off a peer site": "turn on a peer site"}
+
+
+def _expected(config: dict[str, Any]) -> Counter[Any]:
+    return expected_rules({k.removeprefix(f"{PROJECT}:"): v for k, v in config.items()}, DOC_PORTS)
+
+
+def _groups(config: dict[str, Any]) -> set[str]:
+    roles = config.get(f"{PROJECT}:roles", CORE)
+    return {"all-nodes", *roles}
+
+
+@pytest.mark.parametrize("change", [*CHANGES, *UNDONE])
+def test_a_one_line_change_is_exactly_its_creates_and_deletes(
+    engine_stack: StackFactory, os_project: Project, change: str
+) -> None:
+    before, after = dict(BASE), dict(BASE)
+    CHANGES[UNDONE.get(change, change)](after)
+    if change in UNDONE:
+        before, after = after, before
+    stack = engine_stack("changes", before)
+    stack.up()
+
+    stack.write_config(after)
+    planned = stack.preview().changes()
+    old, new = _expected(before), _expected(after)
+    ops = Counter(step.op for step in planned)
+    assert not {OpType.REPLACE, OpType.CREATE_REPLACEMENT, OpType.UPDATE} & set(ops), planned
+    groups_added, groups_dropped = (
+        _groups(after) - _groups(before),
+        _groups(before) - _groups(after),
+    )
+    assert ops[OpType.CREATE] == (new - old).total() + len(groups_added), planned
+    assert ops[OpType.DELETE] == (old - new).total() + len(groups_dropped), planned
+
+    applied = stack.up().changes()
+    assert Counter(step.op for step in applied) == ops
+    assert os_project.permissions() == new
+    assert stack.preview(expect_no_changes=True).changes() == []

@@ -1,0 +1,165 @@
+"""The bundled program as a Pulumi project in a temporary directory, run by the real
+engine (.engine/bin: the CLI, the Python language host, pulumi-resource-openstack)
+through the Automation API, against a local OpenStack project.
+
+The project directory holds a copy of the repository's Pulumi.yaml, the repository's
+own __main__.py (linked, not copied) and one stack file; nothing in the repository is
+written. The state lives in a local file backend and PULUMI_HOME in the test's temporary
+directory, and automatic plugin downloads are off: a missing plugin fails at once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pulumi import automation as auto
+from pulumi.automation.events import EngineEvent, OpType
+
+from tests.engine.cloud import Project
+from tests.helpers import PROJECT, PROJECT_DIR
+
+ENGINE_ROOT = PROJECT_DIR / ".engine"
+PASSPHRASE = "clearwater-engine-tests"
+
+
+def engine_command() -> auto.PulumiCommand:
+    """The engine `make engine` provides; a test fails (never skips) without it."""
+    if not (ENGINE_ROOT / "bin" / "pulumi").exists():
+        pytest.fail(
+            f"no Pulumi engine in {ENGINE_ROOT / 'bin'}: run `make engine` (it builds the CLI, "
+            "the Python language host and pulumi-resource-openstack from Go modules)",
+            pytrace=False,
+        )
+    return auto.PulumiCommand(root=str(ENGINE_ROOT))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an engine operation, as its events report it."""
+
+    op: OpType
+    type: str
+    name: str
+    diffs: tuple[str, ...] = ()
+    replace_keys: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.op.value} {self.name}"
+
+
+@dataclass
+class Steps:
+    """Collects the resource steps of one operation from its engine events."""
+
+    steps: list[Step] = field(default_factory=list)
+
+    def __call__(self, event: EngineEvent) -> None:
+        pre = event.resource_pre_event
+        if pre is None or pre.metadata.type == "pulumi:pulumi:Stack":
+            return
+        meta = pre.metadata
+        self.steps.append(
+            Step(
+                op=meta.op,
+                type=meta.type,
+                name=meta.urn.rsplit("::", 1)[-1],
+                diffs=tuple(meta.diffs or ()),
+                replace_keys=tuple(meta.keys or ()),
+            )
+        )
+
+    def changes(self) -> list[Step]:
+        """Every step that changes something (not `same`, not a refresh's read)."""
+        return [s for s in self.steps if s.op not in (OpType.SAME, OpType.REFRESH, OpType.READ)]
+
+    def named(self, *ops: OpType) -> set[str]:
+        return {s.name for s in self.steps if s.op in ops}
+
+
+def stack_file_config(path: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config: dict[str, Any] = loaded["config"]
+    return config
+
+
+def settings(**config: object) -> dict[str, Any]:
+    """Stack configuration in the project's namespace, from key=value."""
+    return {f"{PROJECT}:{key}": value for key, value in config.items()}
+
+
+class EngineStack:
+    """One stack of the bundled program in its own directory, state and PULUMI_HOME."""
+
+    def __init__(self, where: Path, name: str, config: Mapping[str, Any], project: Project) -> None:
+        self.dir = where / "program"
+        self.home = where / "pulumi-home"
+        (self.dir / "stacks").mkdir(parents=True)
+        (where / "state").mkdir()
+        self.home.mkdir()
+        shutil.copy(PROJECT_DIR / "Pulumi.yaml", self.dir / "Pulumi.yaml")
+        (self.dir / "__main__.py").symlink_to(PROJECT_DIR / "__main__.py")
+        self.name = name
+        self.project = project
+        self.write_config(config)
+        self.env = {
+            # The host runs the program with this interpreter: the test's own virtualenv,
+            # which has the package and the provider SDKs installed.
+            "PULUMI_PYTHON_CMD": sys.executable,
+            "PATH": f"{ENGINE_ROOT / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PULUMI_BACKEND_URL": (where / "state").as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            **project.env,
+        }
+        self.stack = auto.create_or_select_stack(
+            name,
+            work_dir=str(self.dir),
+            opts=auto.LocalWorkspaceOptions(
+                work_dir=str(self.dir),
+                pulumi_home=str(self.home),
+                env_vars=self.env,
+                pulumi_command=engine_command(),
+            ),
+        )
+
+    @property
+    def stack_file(self) -> Path:
+        return self.dir / "stacks" / f"Pulumi.{self.name}.yaml"
+
+    def write_config(self, config: Mapping[str, Any]) -> None:
+        """Replace the stack's configuration, as editing the stack file does."""
+        text = yaml.safe_dump({"config": dict(config)}, sort_keys=True)
+        self.stack_file.write_text(text, encoding="utf-8")
+
+    def up(self) -> Steps:
+        steps = Steps()
+        self.stack.up(on_event=steps, color="never")
+        return steps
+
+    def preview(self, **kwargs: Any) -> Steps:
+        steps = Steps()
+        self.stack.preview(on_event=steps, color="never", diff=True, **kwargs)
+        return steps
+
+    def refresh(self) -> Steps:
+        steps = Steps()
+        self.stack.refresh(on_event=steps, color="never")
+        return steps
+
+    def destroy(self) -> Steps:
+        steps = Steps()
+        self.stack.destroy(on_event=steps, color="never")
+        return steps
+
+    def state_urns(self) -> list[str]:
+        deployment = self.stack.export_stack().deployment
+        return [str(r["urn"]) for r in (deployment or {}).get("resources", [])]
