@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for command in (adopt, drift):
         _deployment_arguments(command)
+        command.add_argument(
+            "--format",
+            choices=("text", "json"),
+            default="text",
+            help="text for people (default), or one JSON document for a CI job: "
+            "groups and rules kept, missing and extra, and every field change",
+        )
     adopt.add_argument(
         "--out",
         "-o",
@@ -362,6 +369,60 @@ def print_drift(comparison: Comparison, out: TextIO) -> int:
     return EXIT_DRIFT
 
 
+def report(comparison: Comparison) -> dict[str, object]:
+    """The comparison as JSON: what each command prints in text, for programs."""
+    plan = comparison.expected
+    kept_groups = {k.planned.key: k for k in comparison.groups_kept}
+    return {
+        "stack": plan.stack,
+        "cloud": plan.cloud,
+        "component": plan.component,
+        "inSync": comparison.in_sync,
+        "groups": [
+            {"key": g.key, "resource": g.resource_name, "name": g.name}
+            | (
+                {"action": "keep", "id": kept_groups[g.key].live.id}
+                if g.key in kept_groups
+                else {"action": "create"}
+            )
+            for g in plan.groups
+        ],
+        "rulesKept": [
+            {"resource": k.planned.resource_name, "id": k.live.id, "permits": _permits(k.live)}
+            for k in comparison.rules_kept
+        ],
+        "rulesMissing": [
+            {"resource": r.resource_name, "permits": r.permission.describe()}
+            for r in comparison.rules_missing
+        ],
+        "rulesExtra": [
+            {"id": r.id, "permits": _permits(r), "description": r.description}
+            for r in comparison.rules_extra
+        ],
+        "changes": [
+            {
+                "resource": k.planned.resource_name,
+                "id": k.live.id,
+                "field": c.field,
+                "live": _json_value(c.live),
+                "planned": _json_value(c.planned),
+                "replaces": c.replaces,
+            }
+            for k in comparison.changed
+            for c in k.changes
+        ],
+        "notCreated": list(plan.not_created),
+    }
+
+
+def _permits(rule: LiveRule) -> str:
+    return rule.permission.describe()
+
+
+def _json_value(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
 # -- the commands --------------------------------------------------------------------
 
 
@@ -375,7 +436,11 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         plan = expected(deployment.options, deployment.stack, args.component)
         reader = make_reader(args, deployment, plan)
         comparison = compare(plan, read_live(plan, reader, ids))
+        as_json = args.format == "json"
         if args.command == "drift":
+            if as_json:
+                print(json.dumps(report(comparison), indent=2), file=out)
+                return EXIT_OK if comparison.in_sync else EXIT_DRIFT
             return print_drift(comparison, out)
         out_file = args.out or Path(f"adopt-{deployment.stack}.json")
         document = import_document(comparison, args.component_urn)
@@ -383,7 +448,11 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             out_file.write_text(json.dumps(document, indent=2) + "\n")
         except OSError as exc:
             raise LiveError(f"cannot write {out_file}: {exc}") from None
-        print_adopt(comparison, out_file, out)
+        if as_json:
+            written = report(comparison) | {"importFile": str(out_file)}
+            print(json.dumps(written, indent=2), file=out)
+        else:
+            print_adopt(comparison, out_file, out)
         return EXIT_OK
     except LiveError as exc:
         print(f"error: {exc}", file=sys.stderr)

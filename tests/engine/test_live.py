@@ -1,0 +1,182 @@
+"""The live tools beside the real engine: `live adopt` then `pulumi import --file`, and
+`live drift` beside `pulumi refresh`, against groups in a Keystone-authenticated Neutron.
+
+The deployment made by hand is built from the document reader's expectation (never
+from the program's plan), the way an operator who read the port document would: one
+group per role under the README's names, one rule per permission.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.automation.events import OpType
+
+from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_OK, run
+from tests.doc_reader import Permission, expected_rules, read_document
+from tests.engine.cloud import Project
+from tests.engine.conftest import StackFactory
+from tests.engine.workspace import EngineStack, settings
+from tests.helpers import DOC, PROJECT
+
+DOC_PORTS = read_document(DOC)
+STACK = "adopted"
+ROLES = ["sprout", "dime", "vellum"]
+CONFIG = settings(cloud="openstack", roles=ROLES, sshSources=["192.0.2.0/24"])
+# A rule nobody planned, made by hand beside the deployment's; and one the document
+# asks for (Cassandra between Vellum nodes) that goes missing.
+STRAY = Permission("sprout", "ingress", "IPv4", "tcp", 8080, 8080, "0.0.0.0/0")
+CASSANDRA = Permission("vellum", "ingress", "IPv4", "tcp", 7000, 7000, "group:vellum")
+CASSANDRA_TEXT = "vellum ingress IPv4 tcp/7000 from group vellum"
+
+
+def _expected() -> Counter[Permission]:
+    return expected_rules({k.removeprefix(f"{PROJECT}:"): v for k, v in CONFIG.items()}, DOC_PORTS)
+
+
+GROUPS = ["all-nodes", *ROLES]
+# The egress rules Neutron gives every new group: a group made by hand keeps them.
+NEUTRON_DEFAULTS = Counter(
+    Permission(group, "egress", family, None, None, None, anywhere)
+    for group in GROUPS
+    for family, anywhere in (("IPv4", "0.0.0.0/0"), ("IPv6", "::/0"))
+)
+
+
+def _by_hand(project: Project, permissions: list[Permission]) -> dict[str, str]:
+    """Groups named as the README says (`clearwater-<stack>-<role>`), untagged, with
+    Neutron's default egress rules, and one rule per permission those do not already
+    grant; role -> group id."""
+    net = project.connection().network
+    ids = {
+        role: net.create_security_group(
+            name=f"clearwater-{STACK}-{role}", description="made by hand"
+        ).id
+        for role in GROUPS
+    }
+    for p in permissions:
+        if p in NEUTRON_DEFAULTS:
+            continue
+        peer = p.peer.removeprefix("group:")
+        net.create_security_group_rule(
+            security_group_id=ids[p.group],
+            direction=p.direction,
+            ether_type=p.family,
+            protocol=p.protocol,
+            port_range_min=p.low,
+            port_range_max=p.high,
+            remote_group_id=ids[peer] if p.peer.startswith("group:") else None,
+            remote_ip_prefix=None if p.peer.startswith("group:") else p.peer,
+        )
+    return {role: str(group_id) for role, group_id in ids.items()}
+
+
+def _kind(op: OpType) -> str:
+    """A step as adopt reports it: a replacement's three steps are one replace."""
+    replacing = (OpType.REPLACE, OpType.CREATE_REPLACEMENT, OpType.DELETE_REPLACED)
+    return "replace" if op in replacing else op.value
+
+
+def _live(
+    command: str, stack: EngineStack, monkeypatch: pytest.MonkeyPatch, *extra: str
+) -> tuple[int, dict[str, Any]]:
+    """`python -m clearwater_sg.live COMMAND --format json`, with the project's openrc."""
+    for key, value in stack.project.env.items():
+        monkeypatch.setenv(key, value)
+    out = io.StringIO()
+    argv = [command, "--stack-file", str(stack.stack_file), "--format", "json", *extra]
+    status = run(argv, out)
+    return status, json.loads(out.getvalue())
+
+
+def test_adopt_then_import_then_preview_shows_what_adopt_reported(
+    engine_stack: StackFactory, os_project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    wanted = sorted(_expected().elements(), key=Permission.key)
+    assert CASSANDRA in wanted
+    _by_hand(os_project, [p for p in wanted if p != CASSANDRA] + [STRAY])
+    stack = engine_stack(STACK, CONFIG)
+
+    document = tmp_path / "adopt.json"
+    status, adopted = _live("adopt", stack, monkeypatch, "--out", str(document))
+    assert status == EXIT_OK
+    assert [r["permits"] for r in adopted["rulesMissing"]] == [CASSANDRA_TEXT]
+    assert any("tcp/8080" in r["permits"] for r in adopted["rulesExtra"])
+    assert all(g["action"] == "keep" for g in adopted["groups"])
+
+    imported = json.loads(document.read_text())
+    stack.stack.import_resources(
+        resources=imported["resources"],
+        name_table=imported.get("nameTable"),
+        protect=False,  # as adopt says: the stack does not protect its resources
+        generate_code=False,
+    )
+
+    # A rule made by hand has no description, and Neutron cannot change a rule's
+    # description: adopt says which kept rules the first `up` replaces, and the engine
+    # must plan exactly those, the updates and the creates.
+    planned = {(_kind(step.op), step.name) for step in stack.preview().changes()}
+    replaced = {c["resource"] for c in adopted["changes"] if c["replaces"]}
+    assert replaced, "the hand-made rules' missing descriptions were not reported"
+    assert planned == (
+        {("create", r["resource"]) for r in adopted["rulesMissing"]}
+        | {("replace", name) for name in replaced}
+        | {("update", c["resource"]) for c in adopted["changes"] if c["resource"] not in replaced}
+    )
+
+    stack.up()
+    assert stack.preview(expect_no_changes=True).changes() == []
+    # The rules nobody planned are left alone: `pulumi up` manages only what it imported.
+    assert os_project.permissions() == (_expected() | NEUTRON_DEFAULTS) + Counter([STRAY])
+
+
+def test_drift_reports_what_was_changed_behind_pulumis_back(
+    engine_stack: StackFactory, os_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = engine_stack(STACK, CONFIG)
+    stack.up()
+    status, report = _live("drift", stack, monkeypatch)
+    assert (status, report["inSync"]) == (EXIT_OK, True)
+
+    net = os_project.connection().network
+    groups = {g.name: g.id for g in net.security_groups(project_id=os_project.id)}
+    added = net.create_security_group_rule(
+        security_group_id=groups[f"clearwater-{STACK}-sprout"],
+        direction="ingress",
+        ether_type="IPv4",
+        protocol="tcp",
+        port_range_min=8080,
+        port_range_max=8080,
+        remote_ip_prefix="0.0.0.0/0",
+    )
+    vellum = groups[f"clearwater-{STACK}-vellum"]
+    [removed] = [
+        r for r in net.security_group_rules(security_group_id=vellum) if r.port_range_min == 7000
+    ]
+    net.delete_security_group_rule(removed)
+
+    status, report = _live("drift", stack, monkeypatch)
+    assert status == EXIT_DRIFT
+    assert [r["id"] for r in report["rulesExtra"]] == [added.id]
+    assert [r["permits"] for r in report["rulesMissing"]] == [CASSANDRA_TEXT]
+
+    # What the engine sees: refresh notices the deleted rule (it drops it from the state,
+    # so the next up creates it again) and cannot see the added one, which no resource
+    # in the state owns.
+    before = set(stack.state_urns())
+    assert stack.refresh().changes() == []  # a refresh reads: its steps change nothing
+    dropped = [urn.rsplit("::", 1)[-1] for urn in before - set(stack.state_urns())]
+    assert dropped == [r["resource"] for r in report["rulesMissing"]]
+    repaired = stack.up().changes()
+    assert [(s.op, s.name) for s in repaired] == [
+        (OpType.CREATE, r["resource"]) for r in report["rulesMissing"]
+    ]
+    status, report = _live("drift", stack, monkeypatch)
+    assert status == EXIT_DRIFT
+    assert [r["id"] for r in report["rulesExtra"]] == [added.id]
+    assert report["rulesMissing"] == []
