@@ -10,9 +10,9 @@ pulumi-resource-openstack (`make engine`), against a live Keystone and Neutron.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -20,7 +20,11 @@ from tests.conformance.conftest import require_openstack_python
 from tests.engine.cloud import LocalOpenStack, Project
 from tests.engine.workspace import EngineStack, engine_command
 
-StackFactory = Callable[[str, Mapping[str, Any]], EngineStack]
+
+class StackFactory(Protocol):
+    def __call__(
+        self, name: str, config: Mapping[str, Any], *, inline: bool = False
+    ) -> EngineStack: ...
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,8 +53,9 @@ def os_project(local_openstack: LocalOpenStack) -> Project:
 def engine_stack(tmp_path: Path, os_project: Project) -> Iterator[StackFactory]:
     made: list[EngineStack] = []
 
-    def make(name: str, config: Mapping[str, Any]) -> EngineStack:
-        stack = EngineStack(tmp_path / f"stack-{len(made)}", name, config, os_project)
+    def make(name: str, config: Mapping[str, Any], *, inline: bool = False) -> EngineStack:
+        where = tmp_path / f"stack-{len(made)}"
+        stack = EngineStack(where, name, config, os_project, inline=inline)
         made.append(stack)
         return stack
 

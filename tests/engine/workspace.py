@@ -11,6 +11,7 @@ directory, and automatic plugin downloads are off: a missing plugin fails at onc
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import sys
 from collections.abc import Mapping
@@ -39,6 +40,11 @@ def engine_command() -> auto.PulumiCommand:
             pytrace=False,
         )
     return auto.PulumiCommand(root=str(ENGINE_ROOT))
+
+
+def bundled_program() -> None:
+    """The repository's __main__.py, as an inline program of the Automation API."""
+    runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
 
 
 @dataclass(frozen=True)
@@ -96,9 +102,21 @@ def settings(**config: object) -> dict[str, Any]:
 
 
 class EngineStack:
-    """One stack of the bundled program in its own directory, state and PULUMI_HOME."""
+    """One stack of the bundled program in its own directory, state and PULUMI_HOME.
 
-    def __init__(self, where: Path, name: str, config: Mapping[str, Any], project: Project) -> None:
+    By default the CLI runs the program with its Python language host, as `pulumi up`
+    does; `inline` runs it in this process, as an Automation API inline program.
+    """
+
+    def __init__(
+        self,
+        where: Path,
+        name: str,
+        config: Mapping[str, Any],
+        project: Project,
+        *,
+        inline: bool = False,
+    ) -> None:
         self.dir = where / "program"
         self.home = where / "pulumi-home"
         (self.dir / "stacks").mkdir(parents=True)
@@ -120,16 +138,18 @@ class EngineStack:
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             **project.env,
         }
-        self.stack = auto.create_or_select_stack(
-            name,
+        options = auto.LocalWorkspaceOptions(
             work_dir=str(self.dir),
-            opts=auto.LocalWorkspaceOptions(
-                work_dir=str(self.dir),
-                pulumi_home=str(self.home),
-                env_vars=self.env,
-                pulumi_command=engine_command(),
-            ),
+            pulumi_home=str(self.home),
+            env_vars=self.env,
+            pulumi_command=engine_command(),
         )
+        if inline:
+            self.stack = auto.create_or_select_stack(
+                name, project_name=PROJECT, program=bundled_program, opts=options
+            )
+        else:
+            self.stack = auto.create_or_select_stack(name, work_dir=str(self.dir), opts=options)
 
     @property
     def stack_file(self) -> Path:

@@ -1,0 +1,100 @@
+"""What stops a bad change before it reaches the cloud, run by the real engine: the
+policy pack through `pulumi preview --policy-pack`, and a bad stack configuration."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from pulumi.automation.errors import CommandError
+
+from tests.engine.cloud import Project
+from tests.engine.conftest import StackFactory
+from tests.engine.workspace import settings, stack_file_config
+from tests.helpers import PROJECT_DIR
+
+PACK_FILES = ("PulumiPolicy.yaml", "__main__.py")
+BUNDLED = PROJECT_DIR / "stacks" / "Pulumi.openstack-staging.yaml"
+# The README's example of a bad configuration (Configuration), on OpenStack.
+README_BAD = settings(
+    cloud="openstack", roles=["sprot"], hss="maybe", vpcId="vpc-0123456789abcdef0"
+)
+README_ERRORS = [
+    "clearwater-sg:vpcId: ",
+    "clearwater-sg:roles[0]: 'sprot' is not a Clearwater role; did you mean 'sprout'?",
+    "clearwater-sg:hss: must be true or false, got 'maybe'",
+]
+
+
+# The pack as the CLI starts an executable analyzer plugin: a Python pack is otherwise
+# started through the language host, and the host `make engine` builds (v3.79.0) does not
+# read the newer CLI's request for it. The pack's own code runs unchanged.
+LAUNCHER = """#!/bin/sh
+exec "{python}" -u -m pulumi.policy "$1" "{pack}"
+"""
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> str:
+    """The repository's policy pack, copied so that nothing is written beside it, and
+    its launcher: the path to give `--policy-pack`."""
+    target = tmp_path / "policy"
+    target.mkdir()
+    for name in PACK_FILES:
+        shutil.copy(PROJECT_DIR / "policy" / name, target / name)
+    for module in (PROJECT_DIR / "policy").glob("clearwater_*.py"):
+        shutil.copy(module, target / module.name)
+    launcher = target / "pulumi-analyzer-clearwater"
+    launcher.write_text(LAUNCHER.format(python=sys.executable, pack=target))
+    launcher.chmod(0o755)
+    return str(launcher)
+
+
+def test_the_policy_pack_passes_the_bundled_openstack_stack(
+    engine_stack: StackFactory, os_project: Project, pack: str
+) -> None:
+    before = os_project.snapshot()
+    stack = engine_stack("openstack-staging", stack_file_config(BUNDLED))
+    result = stack.stack.preview(policy_packs=[pack], color="never")
+    assert "✅ clearwater-sg@v0.1.0" in result.stdout, "the pack did not run, or did not pass"
+    assert "violation" not in result.stdout.lower()
+    assert os_project.snapshot() == before
+
+
+def test_the_policy_pack_stops_an_internal_port_opened_to_the_world(
+    engine_stack: StackFactory, os_project: Project, pack: str
+) -> None:
+    cassandra_to_the_world = {
+        "protocol": "tcp",
+        "ports": "9160",
+        "sources": ["0.0.0.0/0"],
+        "description": "Cassandra for the analytics team",
+        "reason": "OPS-1: a shortcut nobody reviewed",
+    }
+    config = settings(cloud="openstack", extraRules={"vellum": [cassandra_to_the_world]})
+    stack = engine_stack("policy", config)
+    with pytest.raises(CommandError) as failed:
+        stack.stack.preview(policy_packs=[pack], color="never")
+    output = str(failed.value)
+    assert "mandatory" in output and "clearwater-internal-port-not-world-open" in output
+    assert "9160" in output
+    assert stack.state_urns() == []
+
+
+def test_a_bad_configuration_fails_the_preview_with_every_error_once(
+    engine_stack: StackFactory, os_project: Project
+) -> None:
+    before = os_project.snapshot()
+    stack = engine_stack("bad", README_BAD)
+    with pytest.raises(CommandError) as failed:
+        stack.stack.preview(color="never")
+    output = str(failed.value)
+    for error in README_ERRORS:
+        assert output.count(error) == 1, (error, output)
+    assert "Traceback" not in output
+    assert not re.search(r'File ".*\.py", line \d+', output)
+    assert stack.state_urns() == []
+    assert os_project.snapshot() == before
