@@ -9,6 +9,7 @@ offline render and the tests feed the program exactly what `pulumi up` would.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,13 @@ def load_stack(stack_file: Path) -> StackConfig:
     project_doc = _load_yaml(project_dir / "Pulumi.yaml")
     project = str(project_doc["name"])
     stack_doc = _load_yaml(stack_file)
+    if stack_doc.get("environment"):
+        raise StackFileError(
+            f"{stack_file}: imports the Pulumi ESC environment(s) "
+            f"{json.dumps(stack_doc['environment'])}, whose values only the Pulumi Cloud "
+            "backend knows, so the offline tools cannot render this stack as `pulumi up` "
+            "sees it; preview it with the Pulumi CLI, or render a copy without `environment:`"
+        )
     values, problems = _stack_values(stack_file, project, stack_doc.get("config"))
     if problems:
         raise StackFileError(f"{stack_file}:\n  " + "\n  ".join(problems))
@@ -96,14 +104,26 @@ def _stack_values(path: Path, project: str, config: Any) -> tuple[dict[str, Any]
                 f"{_full_key(project, key)}: has no value (YAML null); give it a value or "
                 "remove the key to take the default"
             )
-        elif isinstance(value, dict) and set(value) == {"secure"}:
-            problems.append(
-                f"{_full_key(project, key)}: is encrypted (secure), which cannot be read "
-                "offline; render with a plain value, or preview with the Pulumi CLI"
-            )
+        elif encrypted := _encrypted(_full_key(project, key), value):
+            problems += [
+                f"{where}: is encrypted (secure), which cannot be read offline; render with "
+                "a plain value, or preview with the Pulumi CLI"
+                for where in encrypted
+            ]
         else:
             values[_full_key(project, key)] = value
     return values, problems
+
+
+def _encrypted(where: str, value: Any) -> list[str]:
+    """Where in a value a `secure:` value stands (the key, `key.a` or `key[0]`)."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return [where]
+        return [found for k, v in value.items() for found in _encrypted(f"{where}.{k}", v)]
+    if isinstance(value, list):
+        return [found for i, v in enumerate(value) for found in _encrypted(f"{where}[{i}]", v)]
+    return []
 
 
 def _full_key(project: str, key: str) -> str:
@@ -138,8 +158,11 @@ def config_string(value: Any) -> str:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """YAML as the Pulumi CLI reads it: a key written twice in one map is an error, not
-    a silent last-one-wins."""
+    """YAML as the Pulumi CLI reads it (YAML 1.2's core schema, as Go's yaml.v3): `yes`,
+    `on` and `no` are text, not booleans, and a date is text; a key written twice in one
+    map is an error, not a silent last-one-wins."""
+
+    yaml_implicit_resolvers = {}  # noqa: RUF012  (PyYAML's own class attribute, emptied)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
@@ -151,6 +174,50 @@ class _StrictLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+# The core schema's implicit types; everything else is text.
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("null", r"^(?:~|null|Null|NULL|)$", "~nN"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    # yaml.v3 resolves dates too; the CLI then hands the program Go's text of the time.
+    ("timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?$", "0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+):
+    _first_chars = [*_first, ""] if _tag == "null" else list(_first)
+    _StrictLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first_chars
+    )
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """An integer as yaml.v3 reads it: 0x hex, 0o octal, and a leading 0 octal too."""
+    text = str(loader.construct_scalar(node))
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
+    if digits.startswith(("0x", "0o")):
+        return sign * int(digits[2:], 16 if digits[1] == "x" else 8)
+    return sign * int(digits, 8 if len(digits) > 1 and digits.startswith("0") else 10)
+
+
+def _refuse_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = loader.construct_scalar(node)
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"{text!r} is a date to YAML, which the Pulumi CLI hands the program in Go's "
+        "format ('2026-12-02 00:00:00 +0000 UTC'); quote it to keep it as written",
+        node.start_mark,
+    )
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _refuse_timestamp)
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
