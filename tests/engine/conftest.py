@@ -10,7 +10,7 @@ pulumi-resource-openstack (`make engine`), against a live Keystone and Neutron.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ from tests.engine.workspace import EngineStack, engine_command
 
 class StackFactory(Protocol):
     def __call__(
-        self, name: str, config: Mapping[str, Any], *, inline: bool = False
+        self, name: str, config: Mapping[str, Any], *, program: Callable[[], None] | None = None
     ) -> EngineStack: ...
 
 
@@ -53,9 +53,11 @@ def os_project(local_openstack: LocalOpenStack) -> Project:
 def engine_stack(tmp_path: Path, os_project: Project) -> Iterator[StackFactory]:
     made: list[EngineStack] = []
 
-    def make(name: str, config: Mapping[str, Any], *, inline: bool = False) -> EngineStack:
+    def make(
+        name: str, config: Mapping[str, Any], *, program: Callable[[], None] | None = None
+    ) -> EngineStack:
         where = tmp_path / f"stack-{len(made)}"
-        stack = EngineStack(where, name, config, os_project, inline=inline)
+        stack = EngineStack(where, name, config, os_project, program=program)
         made.append(stack)
         return stack
 

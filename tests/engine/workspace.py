@@ -11,10 +11,9 @@ directory, and automatic plugin downloads are off: a missing plugin fails at onc
 from __future__ import annotations
 
 import os
-import runpy
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,11 +39,6 @@ def engine_command() -> auto.PulumiCommand:
             pytrace=False,
         )
     return auto.PulumiCommand(root=str(ENGINE_ROOT))
-
-
-def bundled_program() -> None:
-    """The repository's __main__.py, as an inline program of the Automation API."""
-    runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
 
 
 @dataclass(frozen=True)
@@ -104,8 +98,9 @@ def settings(**config: object) -> dict[str, Any]:
 class EngineStack:
     """One stack of the bundled program in its own directory, state and PULUMI_HOME.
 
-    By default the CLI runs the program with its Python language host, as `pulumi up`
-    does; `inline` runs it in this process, as an Automation API inline program.
+    By default the CLI runs the bundled program with its Python language host, as
+    `pulumi up` does; a `program` given here runs instead, in this process, as an
+    Automation API inline program.
     """
 
     def __init__(
@@ -115,7 +110,7 @@ class EngineStack:
         config: Mapping[str, Any],
         project: Project,
         *,
-        inline: bool = False,
+        program: Callable[[], None] | None = None,
     ) -> None:
         self.dir = where / "program"
         self.home = where / "pulumi-home"
@@ -144,9 +139,9 @@ class EngineStack:
             env_vars=self.env,
             pulumi_command=engine_command(),
         )
-        if inline:
+        if program is not None:
             self.stack = auto.create_or_select_stack(
-                name, project_name=PROJECT, program=bundled_program, opts=options
+                name, project_name=PROJECT, program=program, opts=options
             )
         else:
             self.stack = auto.create_or_select_stack(name, work_dir=str(self.dir), opts=options)
@@ -181,5 +176,7 @@ class EngineStack:
         return steps
 
     def state_urns(self) -> list[str]:
+        """Every resource in the stack's state but the stack itself."""
         deployment = self.stack.export_stack().deployment
-        return [str(r["urn"]) for r in (deployment or {}).get("resources", [])]
+        resources = (deployment or {}).get("resources", [])
+        return [str(r["urn"]) for r in resources if r["type"] != "pulumi:pulumi:Stack"]

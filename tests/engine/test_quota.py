@@ -1,0 +1,80 @@
+"""The quota pre-flight and Neutron agree at the boundary, under the real engine.
+
+The project's quota is set to 4 groups and 20 rules (its `default` group takes one group
+and 4 rules of that). A plan needing exactly that is deployed; one rule more, or one
+group more, is refused by the program before anything exists. Told a higher limit than
+the project has, the program lets the same plan through, and Neutron then refuses it
+half-way through `pulumi up`: the failure the pre-flight exists to prevent.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pulumi.automation.errors import CommandError
+
+from tests.engine.cloud import Project
+from tests.engine.conftest import StackFactory
+from tests.engine.workspace import settings
+
+QUOTA_GROUPS, QUOTA_RULES = 4, 20
+LIMITS = {"securityGroups": QUOTA_GROUPS, "securityGroupRules": QUOTA_RULES}
+GENEROUS = {"securityGroups": 1000, "securityGroupRules": 10000}
+FITS = {"roles": ["bono", "sprout"]}  # all-nodes 6 rules, bono 8, sprout 2: 4 groups, 20
+ONE_RULE_MORE = {**FITS, "sshSources": ["0.0.0.0/0", "192.0.2.0/24"]}  # SSH from one more
+ONE_GROUP_MORE = {"roles": ["ellis", "sprout", "dime"]}  # 5 groups, 18 rules
+GROUPS = "OpenStack security groups in the project"
+RULES = "OpenStack security group rules in the project"
+
+
+@pytest.fixture
+def small_project(os_project: Project) -> Project:
+    """The test's project with the small quota, set as an administrator sets it."""
+    os_project.connection().network.update_quota(
+        os_project.id, security_groups=QUOTA_GROUPS, security_group_rules=QUOTA_RULES
+    )
+    return os_project
+
+
+def _usage(project: Project) -> tuple[int, int]:
+    groups, rules = project.listing()
+    return len(groups), len(rules)
+
+
+def _config(shape: dict[str, object], limits: dict[str, int]) -> dict[str, object]:
+    return settings(cloud="openstack", limits=limits, **shape)
+
+
+def test_a_plan_needing_exactly_the_quota_is_deployed(
+    engine_stack: StackFactory, small_project: Project
+) -> None:
+    engine_stack("quota", _config(FITS, LIMITS)).up()
+    assert _usage(small_project) == (QUOTA_GROUPS, QUOTA_RULES)  # the project is full
+
+
+@pytest.mark.parametrize(
+    ("shape", "over", "within"),
+    [
+        (ONE_RULE_MORE, f"{RULES}: {QUOTA_RULES + 1} needed", GROUPS),
+        (ONE_GROUP_MORE, f"{GROUPS}: {QUOTA_GROUPS + 1} needed", RULES),
+    ],
+    ids=["one rule more", "one group more"],
+)
+def test_one_more_is_refused_by_the_program_and_by_neutron(
+    engine_stack: StackFactory,
+    small_project: Project,
+    shape: dict[str, object],
+    over: str,
+    within: str,
+) -> None:
+    before = small_project.snapshot()
+    told_the_truth = engine_stack("quota", _config(shape, LIMITS))
+    with pytest.raises(CommandError) as refused:
+        told_the_truth.up()
+    assert over in str(refused.value) and f"{within}:" not in str(refused.value)
+    assert told_the_truth.state_urns() == [] and small_project.snapshot() == before
+
+    told_too_much = engine_stack("quota-unchecked", _config(shape, GENEROUS))
+    with pytest.raises(CommandError) as half_way:
+        told_too_much.up()
+    assert "Quota exceeded" in str(half_way.value) or "OverQuota" in str(half_way.value)
+    assert told_too_much.state_urns() != [], "Neutron refused only part of the plan"
