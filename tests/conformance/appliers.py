@@ -1,42 +1,31 @@
-"""Apply what the program registered to a live cloud API, request by request, the way
-the Pulumi providers would, and read back what the cloud stored.
+"""Apply what the program registered to moto's EC2, request by request, the way
+pulumi-aws would, and read back what EC2 stored: a model of pulumi-aws, for AWS only.
 
-The source of truth is a :class:`~offline.runner.Recording` of the real program
-(`__main__.py` under the SDK's mock engine): every resource exactly as the engine
-received it. Each registration becomes the API calls its provider makes on create:
+pulumi-aws cannot be built here (it needs a patched local source tree of
+terraform-provider-aws), so the real engine cannot ask it. These are the questions only
+this model answers, each with what the model assumes of terraform-provider-aws:
 
-* pulumi-openstack (terraform-provider-openstack on gophercloud v2):
-  ``openstack:networking/secGroup:SecGroup`` -> ``POST /v2.0/security-groups`` (name,
-  description); with ``deleteDefaultRules``, ``GET`` the group and ``DELETE`` each of
-  its rules; then ``PUT .../tags`` with all tags.
-  ``openstack:networking/secGroupRule:SecGroupRule`` -> ``POST /v2.0/security-group-rules``.
-  gophercloud's ``rules.CreateOpts`` encodes ``port_range_min``/``port_range_max`` as
-  ``int`` with ``omitempty`` and the strings with ``omitempty``: a 0 port or an empty
-  string is *not sent* (so ICMP type 0 reaches Neutron as "no type", i.e. every type).
-  :func:`neutron_rule_body` does the same.
-* pulumi-aws (terraform-provider-aws): ``aws:ec2/securityGroup:SecurityGroup`` ->
+* which EC2 calls a registration becomes: ``aws:ec2/securityGroup:SecurityGroup`` ->
   ``CreateSecurityGroup`` (GroupName, Description, VpcId, TagSpecifications), then
   ``RevokeSecurityGroupEgress`` of AWS's default allow-all egress, IPv4 then IPv6 (the
-  IPv6 revoke may find nothing). ``aws:vpc/securityGroup{Ingress,Egress}Rule`` ->
-  ``AuthorizeSecurityGroup{Ingress,Egress}`` with one IpPermission; the description
-  rides on the one IpRange / Ipv6Range / UserIdGroupPair.
+  IPv6 revoke may find nothing); ``aws:vpc/securityGroup{Ingress,Egress}Rule`` ->
+  ``Authorize...`` with one IpPermission, the description on its one source;
+* whether EC2 (moto) accepts each of those calls and stores what was sent;
+* the read-back the AWS conformance tests judge against the document.
 
-Under Neutron's ``noauth`` the request context's project is not the caller's, so every
-body carries ``project_id`` (what a token scoped to the project supplies for real).
+The OpenStack side is not modelled any more: pulumi-resource-openstack is built and run
+by the engine tests (tests/engine), which ask the real provider what it sends.
 
-Fake ids from the mock run (groups, the VPC, existing groups a stack references) are
-mapped to the ids the server returns; an id with no mapping is an error, never sent.
-Groups are created before rules (the engine's dependency order); the single steps are
-public so a test can choose another order that the engine may also take.
-
-An input key this module does not know how to translate is an error: a backend that
-starts sending a new field must be taught here, not silently dropped.
+The source of truth is a :class:`~offline.runner.Recording` of the real program
+(`__main__.py` under the SDK's mock engine). Fake ids from the mock run (groups, the
+VPC, existing groups a stack references) are mapped to the ids the server returns; an id
+with no mapping is an error, never sent. An input key this module does not know how to
+translate is an error: a backend that starts sending a new field must be taught here.
 """
 
 from __future__ import annotations
 
 import functools
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,12 +38,10 @@ from offline.inventory import (
     AWS_EGRESS,
     AWS_GROUP,
     AWS_INGRESS,
-    OPENSTACK_GROUP,
-    OPENSTACK_RULE,
 )
 from offline.runner import Recording, Registered, run_stack
 from offline.stackfile import config_string, load_stack
-from tests.conformance.servers import MotoServer, NeutronClient, NeutronError, NeutronServer
+from tests.conformance.servers import MotoServer
 from tests.helpers import PROJECT_DIR, run_main
 from tests.largest import largest
 
@@ -183,282 +170,6 @@ def _label(ids: Mapping[str, str], recording: Recording) -> dict[str, str]:
     """real id -> a readable label: the registered name of a group, or external:<id>."""
     names = {resource.id: resource.name for resource in recording.resources}
     return {real: names.get(fake, f"external:{fake}") for fake, real in ids.items()}
-
-
-# ==========================================================================
-# OpenStack (Neutron), as pulumi-openstack sends it
-
-GROUPS: Final = "/v2.0/security-groups"
-RULES: Final = "/v2.0/security-group-rules"
-_SECGROUP_INPUTS: Final = ("name", "description", "tags", "deleteDefaultRules")
-_RULE_INPUTS: Final = (
-    "securityGroupId",
-    "direction",
-    "ethertype",
-    "protocol",
-    "portRangeMin",
-    "portRangeMax",
-    "remoteIpPrefix",
-    "remoteGroupId",
-    "description",
-)
-
-
-def openstack_schema_errors(resource: Registered) -> list[str]:
-    """What terraform-provider-openstack's schema (which the Pulumi bridge checks before
-    any request) says about a SecGroupRule's inputs.
-
-    `openstack_networking_secgroup_rule_v2`: port_range_min and port_range_max are each
-    `RequiredWith` the other and `protocol`, and `IntBetween(0, 65535)`; remote_group_id
-    and remote_ip_prefix conflict.
-    """
-    inputs = resource.inputs
-    errors = []
-    for key in ("portRangeMin", "portRangeMax"):
-        if inputs.get(key) is None:
-            continue
-        missing = [
-            other
-            for other in ("protocol", "portRangeMin", "portRangeMax")
-            if inputs.get(other) is None
-        ]
-        if missing:
-            errors.append(
-                f"{key}: all of `port_range_max,port_range_min,protocol` must be specified"
-                f" (missing {', '.join(missing)})"
-            )
-        port = _int(inputs[key])
-        if port is None or not 0 <= port <= 65535:
-            errors.append(f"{key}: expected to be in the range (0 - 65535), got {port}")
-    if inputs.get("remoteGroupId") is not None and inputs.get("remoteIpPrefix") is not None:
-        errors.append("remoteGroupId: conflicts with remoteIpPrefix")
-    return errors
-
-
-def neutron_rule_body(inputs: Mapping[str, Any], ids: Mapping[str, str], project_id: str) -> JSON:
-    """The `security_group_rule` body gophercloud builds from the rule's inputs.
-
-    `direction`, `ethertype`, `security_group_id` are always sent; every other field is
-    `omitempty`: an empty string or a 0 port is left out of the request.
-    """
-    body: JSON = {
-        "direction": _str(inputs["direction"]),
-        "ethertype": _str(inputs["ethertype"]),
-        "security_group_id": ids[str(inputs["securityGroupId"])],
-        "project_id": project_id,
-    }
-    optional: dict[str, object] = {
-        "description": _str(inputs.get("description")),
-        "protocol": _str(inputs.get("protocol")),
-        "port_range_min": _int(inputs.get("portRangeMin")),
-        "port_range_max": _int(inputs.get("portRangeMax")),
-        "remote_ip_prefix": _str(inputs.get("remoteIpPrefix")),
-        "remote_group_id": (
-            ids[str(inputs["remoteGroupId"])] if inputs.get("remoteGroupId") else None
-        ),
-    }
-    body.update({key: value for key, value in optional.items() if value not in (None, "", 0)})
-    return body
-
-
-@dataclass(frozen=True, order=True)
-class NeutronRuleRow:
-    """One Neutron rule, normalised: groups by label, absent and null alike as None."""
-
-    group: str
-    direction: str
-    ethertype: str
-    protocol: str | None
-    port_range_min: int | None
-    port_range_max: int | None
-    remote_ip_prefix: str | None
-    remote_group: str | None
-    description: str
-
-    def as_sent(self) -> NeutronRuleRow:
-        """This rule after gophercloud's omitempty: a 0 port and "" are not sent."""
-        return NeutronRuleRow(
-            group=self.group,
-            direction=self.direction,
-            ethertype=self.ethertype,
-            protocol=self.protocol or None,
-            port_range_min=self.port_range_min or None,
-            port_range_max=self.port_range_max or None,
-            remote_ip_prefix=self.remote_ip_prefix or None,
-            remote_group=self.remote_group,
-            description=self.description,
-        )
-
-
-@dataclass(frozen=True)
-class NeutronGroupRow:
-    name: str
-    description: str
-    tags: tuple[str, ...]  # sorted
-
-
-def registered_neutron_rules(recording: Recording) -> Counter[NeutronRuleRow]:
-    """The rules the program registered, as Neutron fields (what it asks for)."""
-    names = {resource.id: resource.name for resource in recording.resources}
-
-    def group(fake: object) -> str | None:
-        if not fake:
-            return None
-        return names.get(str(fake), f"external:{fake}")
-
-    rows: Counter[NeutronRuleRow] = Counter()
-    for rule in recording.of_type(OPENSTACK_RULE):
-        inputs = rule.inputs
-        rows[
-            NeutronRuleRow(
-                group=names[str(inputs["securityGroupId"])],
-                direction=str(inputs["direction"]),
-                ethertype=str(inputs["ethertype"]),
-                protocol=_str(inputs.get("protocol")),
-                port_range_min=_int(inputs.get("portRangeMin")),
-                port_range_max=_int(inputs.get("portRangeMax")),
-                remote_ip_prefix=_str(inputs.get("remoteIpPrefix")),
-                remote_group=group(inputs.get("remoteGroupId")),
-                description=str(inputs.get("description") or ""),
-            )
-        ] += 1
-    return rows
-
-
-def registered_neutron_groups(recording: Recording) -> dict[str, NeutronGroupRow]:
-    return {
-        group.name: NeutronGroupRow(
-            name=str(group.inputs["name"]),
-            description=str(group.inputs.get("description") or ""),
-            tags=tuple(sorted(group.inputs.get("tags") or ())),
-        )
-        for group in recording.of_type(OPENSTACK_GROUP)
-    }
-
-
-@dataclass
-class NeutronApplier:
-    """Creates a recording's groups and rules in one Neutron project."""
-
-    client: NeutronClient
-    project_id: str
-    # fake id (from the mock run, or an existing group's id in the stack) -> real id
-    ids: dict[str, str] = field(default_factory=dict)
-    created_groups: list[str] = field(default_factory=list)  # resource names, in order
-    created_rules: list[str] = field(default_factory=list)
-    rule_ids: dict[str, str] = field(default_factory=dict)  # resource name -> Neutron id
-
-    def apply(self, recording: Recording) -> None:
-        """Every group, then every rule, in registration order; stops at a refusal."""
-        for group in recording.of_type(OPENSTACK_GROUP):
-            self.create_group(group)
-        for rule in recording.of_type(OPENSTACK_RULE):
-            self.create_rule(rule)
-
-    def stand_in_external_groups(self, recording: Recording) -> list[str]:
-        """Create a group for each existing group the stack references (a bastion's),
-        so that its rules can be applied; return their names."""
-        names = []
-        for fake in external_group_ids(recording, OPENSTACK_RULE, "remoteGroupId"):
-            name = f"external-{fake}"
-            self.ids[fake] = self.client.create_security_group(name, project_id=self.project_id)[
-                "id"
-            ]
-            names.append(name)
-        return names
-
-    def _request(
-        self, resource: Registered, method: str, path: str, body: JSON | None = None
-    ) -> JSON:
-        try:
-            return self.client.request(method, path, body)
-        except NeutronError as exc:
-            raise ApplyError(resource, f"{method} {path}", exc) from exc
-
-    def create_group(self, resource: Registered) -> str:
-        if resource.type != OPENSTACK_GROUP:
-            raise ApplyError(resource, "translate", TypeError("not a SecGroup"))
-        _check_keys(resource, _SECGROUP_INPUTS)
-        inputs = resource.inputs
-        body: JSON = {"name": _str(inputs["name"]), "project_id": self.project_id}
-        if inputs.get("description"):  # gophercloud: `omitempty`
-            body["description"] = _str(inputs["description"])
-        created = self._request(resource, "POST", GROUPS, {"security_group": body})
-        group_id = str(created["security_group"]["id"])
-        self.ids[resource.id] = group_id
-        if inputs.get("deleteDefaultRules"):
-            fetched = self._request(resource, "GET", f"{GROUPS}/{group_id}")
-            for rule in fetched["security_group"]["security_group_rules"]:
-                self._request(resource, "DELETE", f"{RULES}/{rule['id']}")
-        if inputs.get("tags"):
-            tags = list(inputs["tags"])
-            self._request(resource, "PUT", f"{GROUPS}/{group_id}/tags", {"tags": tags})
-        self.created_groups.append(resource.name)
-        return group_id
-
-    def create_rule(self, resource: Registered) -> str:
-        if resource.type != OPENSTACK_RULE:
-            raise ApplyError(resource, "translate", TypeError("not a SecGroupRule"))
-        _check_keys(resource, _RULE_INPUTS)
-        try:
-            body = neutron_rule_body(resource.inputs, self.ids, self.project_id)
-        except (KeyError, TypeError) as exc:
-            raise ApplyError(resource, "translate", exc) from exc
-        created = self._request(resource, "POST", RULES, {"security_group_rule": body})
-        self.created_rules.append(resource.name)
-        self.rule_ids[resource.name] = str(created["security_group_rule"]["id"])
-        return self.rule_ids[resource.name]
-
-    # -- read back ---------------------------------------------------------
-
-    def stored_rules(self, recording: Recording) -> Counter[NeutronRuleRow]:
-        """Every rule Neutron holds in the applied groups, normalised like the
-        registration (group ids as labels)."""
-        label = _label(self.ids, recording)
-        mine = {real for fake, real in self.ids.items() if fake in recording.by_id()}
-        rows: Counter[NeutronRuleRow] = Counter()
-        for rule in self.client.list_rules(project_id=self.project_id):
-            if rule["security_group_id"] not in mine:
-                continue
-            remote = rule.get("remote_group_id")
-            rows[
-                NeutronRuleRow(
-                    group=label[rule["security_group_id"]],
-                    direction=rule["direction"],
-                    ethertype=rule["ethertype"],
-                    protocol=rule.get("protocol"),
-                    port_range_min=rule.get("port_range_min"),
-                    port_range_max=rule.get("port_range_max"),
-                    remote_ip_prefix=rule.get("remote_ip_prefix"),
-                    remote_group=label.get(remote, f"unknown:{remote}") if remote else None,
-                    description=rule.get("description") or "",
-                )
-            ] += 1
-        return rows
-
-    def stored_groups(self, recording: Recording) -> dict[str, NeutronGroupRow]:
-        """The applied groups as Neutron stores them, by registered resource name."""
-        label = _label(self.ids, recording)
-        return {
-            label[group["id"]]: NeutronGroupRow(
-                name=group["name"],
-                description=group.get("description") or "",
-                tags=tuple(sorted(group.get("tags") or ())),
-            )
-            for group in self.client.list_groups(project_id=self.project_id)
-            if group["id"] in label
-        }
-
-    def project_group_names(self) -> list[str]:
-        return sorted(group["name"] for group in self.client.list_groups(self.project_id))
-
-    def usage(self) -> tuple[int, int]:
-        """(groups, rules) the project uses now, as Neutron's quota engine counts them."""
-        details = self.client.get_quota_details(self.project_id)
-        return (
-            int(details["security_group"]["used"]),
-            int(details["security_group_rule"]["used"]),
-        )
 
 
 # ==========================================================================
@@ -768,31 +479,7 @@ class Ec2Applier:
 # ==========================================================================
 # Applied once per server and case, shared by the test modules
 
-_NEUTRON_APPLIED: dict[tuple[str, str], tuple[NeutronApplier, list[str]]] = {}
 _EC2_APPLIED: dict[tuple[str, str], tuple[Ec2Applier, list[str]]] = {}
-
-
-def sent_neutron_rules(recording: Recording) -> Counter[NeutronRuleRow]:
-    """The recording's rules as gophercloud sends them: what Neutron should hold."""
-    sent: Counter[NeutronRuleRow] = Counter()
-    for row, count in registered_neutron_rules(recording).items():
-        sent[row.as_sent()] += count
-    return sent
-
-
-def apply_to_neutron(
-    server: NeutronServer, recording: Recording, quotas: tuple[int, int] | None = None
-) -> tuple[NeutronApplier, list[str]]:
-    """`recording` applied to a project of its own (with `quotas`: groups, rules), and
-    the names of the stand-in external groups. Raises ApplyError on a refusal."""
-    project_id = uuid.uuid4().hex
-    if quotas is not None:
-        groups, rules = quotas
-        server.client.update_quota(project_id, security_group=groups, security_group_rule=rules)
-    applier = NeutronApplier(server.client, project_id)
-    externals = applier.stand_in_external_groups(recording)
-    applier.apply(recording)
-    return applier, externals
 
 
 def apply_to_ec2(server: MotoServer, recording: Recording) -> tuple[Ec2Applier, list[str]]:
@@ -803,14 +490,6 @@ def apply_to_ec2(server: MotoServer, recording: Recording) -> tuple[Ec2Applier, 
     externals = applier.stand_in_external_groups(recording, vpc_id)
     applier.apply(recording)
     return applier, externals
-
-
-def applied_to_neutron(server: NeutronServer, name: str) -> tuple[NeutronApplier, list[str]]:
-    """Case `name` applied by `apply_to_neutron`, once per session."""
-    key = (server.url, name)
-    if key not in _NEUTRON_APPLIED:
-        _NEUTRON_APPLIED[key] = apply_to_neutron(server, recording_of(name))
-    return _NEUTRON_APPLIED[key]
 
 
 def applied_to_ec2(server: MotoServer, name: str) -> tuple[Ec2Applier, list[str]]:

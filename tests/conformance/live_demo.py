@@ -16,7 +16,6 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import yaml
@@ -24,16 +23,12 @@ import yaml
 from tests.conformance.live_scenario import (
     STACK,
     add_extra_on_ec2,
-    add_extra_on_neutron,
     config,
     handmade_on_ec2,
-    handmade_on_neutron,
     pulumi_made_on_ec2,
-    pulumi_made_on_neutron,
     remove_missing_on_ec2,
-    remove_missing_on_neutron,
 )
-from tests.conformance.servers import MOTO_REGION, MotoServer, NeutronServer
+from tests.conformance.servers import MOTO_REGION, MotoServer
 from tests.helpers import PROJECT_DIR
 
 
@@ -124,52 +119,14 @@ def demo_aws(directory: Path) -> None:
         show(directory, nobody, "drift", "--stack-file", stack_file)
 
 
-def demo_openstack(directory: Path) -> None:
-    env = base_env()
-    directory.mkdir(parents=True)
-    with NeutronServer() as neutron:
-        keys = [
-            f"--config={key}={json.dumps(value) if not isinstance(value, str) else value}"
-            for key, value in config("openstack").items()
-        ]
-        project = uuid.uuid4().hex
-        where = ["--os-endpoint", neutron.url, "--project-id", project]
-        print("## adopt, a deployment made by hand\n")
-        deployed = handmade_on_neutron(neutron.client, project)
-        ids = directory / "ids.json"
-        ids.write_text(json.dumps(deployed.group_ids, indent=2) + "\n")
-        print(f"$ cat ids.json\n{ids.read_text()}")
-        show(directory, env, "adopt", *keys, "--stack", STACK, *where, "--group-ids", "ids.json")
-
-        print("## drift, a deployment as pulumi-openstack makes it, in another project\n")
-        project = uuid.uuid4().hex
-        where = ["--os-endpoint", neutron.url, "--project-id", project]
-        made, applier = pulumi_made_on_neutron(neutron.client, project)
-        show(directory, env, "drift", *keys, "--stack", STACK, *where)
-        add_extra_on_neutron(neutron.client, project, made)
-        remove_missing_on_neutron(neutron.client, applier, made)
-        neutron.client.update_security_group(made.group_ids["homer"], description="homer, by hand")
-        print("# a rule added, one deleted and a description changed behind its back\n")
-        show(directory, env, "drift", *keys, "--stack", STACK, *where)
-
-        print("## errors\n")
-        missing = str(uuid.uuid4())
-        show(directory, env, "adopt", *keys, "--stack", STACK, *where, f"--group=bono={missing}")
-        print("# with no OS_* variable and no clouds.yaml")
-        show(directory, env | {"HOME": str(directory)}, "drift", *keys, "--stack", STACK)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cloud", nargs="?", choices=["aws", "openstack"])
+    parser.add_argument("cloud", nargs="?", choices=["aws"])
     parser.add_argument("--keep", type=Path, help="run in this (new) directory and keep it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="clearwater-live-") as scratch:
         root = args.keep or Path(scratch)
-        if args.cloud in (None, "aws"):
-            demo_aws(root / "aws")
-        if args.cloud in (None, "openstack"):
-            demo_openstack(root / "openstack")
+        demo_aws(root / "aws")
 
 
 if __name__ == "__main__":

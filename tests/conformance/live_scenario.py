@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
-from offline.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
+from offline.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
 from offline.runner import Recording
-from tests.conformance.appliers import Ec2Applier, NeutronApplier, ip_permission
-from tests.conformance.servers import NeutronClient
+from tests.conformance.appliers import Ec2Applier, ip_permission
 from tests.helpers import PROJECT_DIR, run_main
 
 if TYPE_CHECKING:
@@ -206,62 +205,3 @@ def remove_missing_on_ec2(ec2: EC2Client, deployed: Deployed) -> None:
         GroupId=ellis, SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]]
     )
     deployed.removed = rule["SecurityGroupRuleId"]
-
-
-# -- Neutron ---------------------------------------------------------------------------
-
-
-def add_extra_on_neutron(client: NeutronClient, project_id: str, deployed: Deployed) -> None:
-    deployed.extra = client.create_rule(
-        security_group_id=deployed.group_ids["ellis"],
-        direction="ingress",
-        ethertype="IPv4",
-        protocol="tcp",
-        port_range_min=8080,
-        port_range_max=8080,
-        remote_ip_prefix="0.0.0.0/0",
-        description=EXTRA_DESCRIPTION,
-        project_id=project_id,
-    )["id"]
-
-
-def handmade_on_neutron(client: NeutronClient, project_id: str) -> Deployed:
-    """Groups created as an operator would (no tags; Neutron adds its egress rules),
-    every planned ingress rule but MISSING, and the extra rule."""
-    rec = recording("openstack")
-    applier = NeutronApplier(client, project_id)
-    deployed = Deployed()
-    for group in rec.of_type(OPENSTACK_GROUP):
-        created = client.create_security_group(
-            str(group.inputs["name"]), str(group.inputs["description"]), project_id=project_id
-        )
-        applier.ids[group.id] = created["id"]
-        deployed.group_ids[key_of(group.name)] = created["id"]
-        deployed.defaults[key_of(group.name)] = sorted(
-            rule["id"] for rule in client.list_rules(security_group_id=created["id"])
-        )
-    for rule in rec.of_type(OPENSTACK_RULE):
-        if rule.name != MISSING["openstack"] and rule.inputs["direction"] == "ingress":
-            applier.create_rule(rule)
-    add_extra_on_neutron(client, project_id, deployed)
-    return deployed
-
-
-def pulumi_made_on_neutron(
-    client: NeutronClient, project_id: str
-) -> tuple[Deployed, NeutronApplier]:
-    """The deployment as pulumi-openstack creates it."""
-    rec = recording("openstack")
-    applier = NeutronApplier(client, project_id)
-    applier.apply(rec)
-    deployed = Deployed()
-    for group in rec.of_type(OPENSTACK_GROUP):
-        deployed.group_ids[key_of(group.name)] = applier.ids[group.id]
-    return deployed, applier
-
-
-def remove_missing_on_neutron(
-    client: NeutronClient, applier: NeutronApplier, deployed: Deployed
-) -> None:
-    deployed.removed = applier.rule_ids[MISSING["openstack"]]
-    client.delete_rule(deployed.removed)

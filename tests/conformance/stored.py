@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tests.conformance.servers import NeutronClient
 from tests.doc_reader import ANY_FAMILY, ANYWHERE, Permission
 from tests.registered import AWS_ICMP, role_of_tags
 
@@ -38,13 +37,6 @@ def _peer_labels(groups: Mapping[str, tuple[str, object]]) -> tuple[dict[str, st
         elif name.startswith(EXTERNAL_PREFIX):
             peers[group_id] = f"external:{name.removeprefix(EXTERNAL_PREFIX)}"
     return roles, peers
-
-
-def neutron_permissions(client: NeutronClient, project_id: str) -> Counter[Permission]:
-    """Every rule Neutron holds in the project's deployment groups, read without auth."""
-    return neutron_listing_permissions(
-        client.list_groups(project_id=project_id), client.list_rules(project_id=project_id)
-    )
 
 
 def neutron_listing_permissions(

@@ -1,5 +1,7 @@
-"""`python -m clearwater_sg.live adopt|drift` against real APIs: moto's EC2 server and a
-live Neutron, through boto3 and openstacksdk as a user would run them (no mocks).
+"""`python -m clearwater_sg.live adopt|drift` against real APIs: moto's EC2 server (and
+a live Neutron for OpenStack's errors), through boto3 and openstacksdk as a user would run
+them (no mocks). On OpenStack, adopt and drift beside `pulumi import` and `pulumi
+refresh` are the engine tests' (tests/engine/test_live.py).
 
 Adopt: a deployment made by hand (groups without tags, the clouds' own default egress
 rules, one planned rule missing, one rule nobody planned) is read back; the import
@@ -26,10 +28,9 @@ import pytest
 
 from clearwater_sg.component import COMPONENT_TYPE
 from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_ERROR, EXIT_OK, run
-from offline.inventory import AWS_EGRESS, AWS_GROUP, OPENSTACK_GROUP
+from offline.inventory import AWS_EGRESS, AWS_GROUP
 from offline.runner import Recording, Registered, run_project
 from offline.stackfile import load_stack
-from tests.conformance.appliers import neutron_rule_body
 from tests.conformance.live_scenario import (
     COMPONENT,
     EXTRA_DESCRIPTION,
@@ -37,17 +38,12 @@ from tests.conformance.live_scenario import (
     STACK,
     Deployed,
     add_extra_on_ec2,
-    add_extra_on_neutron,
     config,
     handmade_on_ec2,
-    handmade_on_neutron,
     key_of,
     made_with_generated_names_on_ec2,
     pulumi_made_on_ec2,
-    pulumi_made_on_neutron,
-    recording,
     remove_missing_on_ec2,
-    remove_missing_on_neutron,
     write_stack_file,
 )
 from tests.conformance.servers import MOTO_REGION, MotoServer, NeutronServer
@@ -210,24 +206,6 @@ def ec2_holds(rule: Any) -> tuple[object, ...]:
     )
 
 
-def neutron_permits(rule: dict[str, Any]) -> tuple[object, ...]:
-    """What a Neutron rule (stored, or a request body) permits; no remote is anywhere."""
-    remote_group = rule.get("remote_group_id")
-    prefix = rule.get("remote_ip_prefix") or (
-        None if remote_group else ANY_ADDRESS[rule["ethertype"]]
-    )
-    return (
-        rule["security_group_id"],
-        rule["direction"],
-        rule["ethertype"],
-        rule.get("protocol"),
-        rule.get("port_range_min"),
-        rule.get("port_range_max"),
-        remote_group,
-        prefix,
-    )
-
-
 # -- adopt -------------------------------------------------------------------------
 
 
@@ -297,75 +275,6 @@ def test_adopt_a_handmade_aws_deployment(
     assert f"pulumi import --file {out_file} --protect=false --generate-code=false" in report
 
 
-def test_adopt_a_handmade_openstack_deployment(
-    neutron: NeutronServer,
-    project_id: str,
-    tmp_path: Path,
-    os_env: None,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    deployed = handmade_on_neutron(neutron.client, project_id)
-    # openstacksdk's own configuration, from the environment, for a keystone-less Neutron.
-    monkeypatch.setenv("OS_AUTH_TYPE", "none")
-    monkeypatch.setenv("OS_ENDPOINT", neutron.url)
-    monkeypatch.setenv("OS_NETWORK_ENDPOINT_OVERRIDE", neutron.url)
-    ids_file = tmp_path / "ids.json"
-    ids_file.write_text(json.dumps(deployed.group_ids))  # `pulumi stack output ... --json`
-    out_file = tmp_path / "adopt.json"
-    code, report, err = cli(
-        capsys,
-        "adopt",
-        *openstack_config_args(),
-        "--group-ids",
-        str(ids_file),
-        "--project-id",
-        project_id,
-        "-o",
-        str(out_file),
-    )
-    assert (code, err) == (EXIT_OK, "")
-
-    document = json.loads(out_file.read_text())
-    registered = recording("openstack")
-    by_name = check_against_registrations(document, registered, MISSING["openstack"])
-    ids = real_ids(registered, deployed, OPENSTACK_GROUP)
-    imported_rules = {}
-    for entry in document["resources"][1:]:
-        resource = by_name[entry["name"]]
-        if resource.type == OPENSTACK_GROUP:
-            assert entry["id"] == deployed.group_ids[key_of(resource.name)]
-        else:
-            held = neutron.client.get_rule(entry["id"])
-            asked = neutron_rule_body(resource.inputs, ids, project_id)
-            assert neutron_permits(held) == neutron_permits(asked), entry["name"]
-            imported_rules[entry["id"]] = entry["name"]
-
-    found = sections(report)
-    assert sorted(found["groups"]) == sorted(f"keep {key}" for key in deployed.group_ids)
-    assert sorted(found["keep"]) == sorted(f"keep {rule_id}" for rule_id in imported_rules)
-    assert found["create"] == [f"create {MISSING['openstack']}"]
-    defaults = deployed.defaults
-    assert len(defaults["all-nodes"]) == 2
-    deleted = {deployed.extra} | {
-        rule for key, rules in defaults.items() if key != "all-nodes" for rule in rules
-    }
-    assert sorted(found["delete"]) == sorted(f"delete {rule}" for rule in deleted)
-    egress = {name for name in by_name if "-out-all-all-" in name}
-    assert {imported_rules[rule] for rule in defaults["all-nodes"]} == egress
-    # Neutron's default egress has no remote and no description: pulumi-openstack
-    # replaces a rule on any change, and says so.
-    group_names = {name for name in by_name if by_name[name].type == OPENSTACK_GROUP}
-    assert sorted(found["changes"]) == sorted(group_names | egress)
-    assert report.count("remote_ip_prefix: (none) -> ") == 2
-    assert report.count("(replaces the resource)") == 4
-    assert "deleteDefaultRules is not read back" in report
-    assert f"openstack security group rule delete {deployed.extra}" in report
-
-
-# -- drift -------------------------------------------------------------------------
-
-
 def drift_lines(report: str) -> list[str]:
     return sorted(
         " ".join(line.split()[:2]) for line in report.splitlines() if line.startswith("  ")
@@ -393,35 +302,6 @@ def test_drift_on_aws(
     assert (code, err) == (EXIT_DRIFT, "")
     assert "2 differences" in report
     assert drift_lines(report) == sorted([f"extra {deployed.extra}", f"missing {MISSING['aws']}"])
-
-
-def test_drift_on_openstack(
-    neutron: NeutronServer,
-    project_id: str,
-    tmp_path: Path,
-    os_env: None,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    deployed, applier = pulumi_made_on_neutron(neutron.client, project_id)
-    where = ["--os-endpoint", neutron.url, "--project-id", project_id]
-    code, report, err = cli(capsys, "drift", *openstack_config_args(), *where)
-    assert (code, err) == (EXIT_OK, ""), report
-
-    add_extra_on_neutron(neutron.client, project_id, deployed)
-    remove_missing_on_neutron(neutron.client, applier, deployed)
-    code, report, err = cli(capsys, "drift", *openstack_config_args(), *where)
-    assert (code, err) == (EXIT_DRIFT, "")
-    assert "2 differences" in report
-    assert drift_lines(report) == sorted(
-        [f"extra {deployed.extra}", f"missing {MISSING['openstack']}"]
-    )
-
-    # A group changed behind the program's back is drift too.
-    neutron.client.update_security_group(deployed.group_ids["homer"], description="homer, by hand")
-    code, report, err = cli(capsys, "drift", *openstack_config_args(), *where)
-    assert code == EXIT_DRIFT
-    assert "changed  clearwater-homer" in report
-    assert "description: 'homer, by hand' -> 'Project Clearwater - homer nodes'" in report
 
 
 def test_generated_names_prefix_lists_and_extra_rules_on_aws(

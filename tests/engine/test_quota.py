@@ -9,6 +9,8 @@ half-way through `pulumi up`: the failure the pre-flight exists to prevent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from pulumi.automation.errors import CommandError
 
@@ -40,7 +42,7 @@ def _usage(project: Project) -> tuple[int, int]:
     return len(groups), len(rules)
 
 
-def _config(shape: dict[str, object], limits: dict[str, int]) -> dict[str, object]:
+def _config(shape: Mapping[str, object], limits: dict[str, int]) -> dict[str, object]:
     return settings(cloud="openstack", limits=limits, **shape)
 
 
