@@ -5,6 +5,7 @@ minimum, and the CPU time of N deployments in one program, with and without
     python -m bench                       # everything, about 3.5 minutes on 2 cores
     python -m bench --counts              # the rule counts only, a few seconds
     python -m bench --time openstack dual [--no-spare]   # one timing series, as JSON
+    python -m bench --engine              # the real engine's requests and time, ~1 minute
 
 Run it from the repository root: it imports `offline` and `tests`. Counts are read from
 what the real program registers under the Pulumi SDK's mock engine (`offline.runner`,
@@ -29,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from bench.engine import engine_report
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions, spare_registered_resources
 from offline.formats import table
 from offline.generated import stack_files
@@ -198,6 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--counts", action="store_true", help="rule counts only, no timing")
     parser.add_argument(
+        "--engine",
+        action="store_true",
+        help="only the real engine against Keystone and Neutron (needs `make engine`)",
+    )
+    parser.add_argument(
         "--time", nargs=2, metavar=("CLOUD", "IP_VERSION"), help="one timing series, as JSON"
     )
     parser.add_argument(
@@ -209,9 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(time_series(cloud, ip_version, spare=not args.no_spare)))
         return 0
     print(machine(), end="\n\n")
+    if args.engine:
+        print(engine_report())
+        return 0
     print(counts_report())
     if not args.counts:
-        print("\n" + timing_report())
+        print("\n" + timing_report() + "\n\n" + engine_report())
     return 0
 
 
