@@ -92,6 +92,7 @@ def test_a_bad_configuration_fails_the_preview_with_every_error_once(
     with pytest.raises(CommandError) as failed:
         stack.stack.preview(color="never")
     output = str(failed.value)
+    assert len(README_ERRORS) == 3
     for error in README_ERRORS:
         assert output.count(error) == 1, (error, output)
     assert "Traceback" not in output
