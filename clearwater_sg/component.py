@@ -4,6 +4,7 @@ Pulumi component any program can import."""
 from __future__ import annotations
 
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,7 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         self.component_name, self.options = name, options
         self.plan, self.quota = prepared.plan, prepared.quota
         _in_this_program().append(self)
+        _in_this_run().append(self)
         self.not_created = prepared.not_created
         for rule, why in self.not_created:
             pulumi.log.info(f"not creating {rule.key} ({rule.description}): {why}", self)
@@ -168,6 +170,23 @@ def _in_this_program() -> list[ClearwaterSecurityGroups]:
     return [] if root is None else _COMPONENTS.setdefault(root, [])
 
 
+# The components of the program run in progress. A program runs in one asyncio task,
+# whose context is its own: a unit test under `@pulumi.runtime.test` and each run of an
+# Automation API inline program start empty, even where they share a root Stack resource
+# (`set_mocks` once per module) or a process.
+_RUN: ContextVar[list[ClearwaterSecurityGroups] | None] = ContextVar(
+    "clearwater_sg_components", default=None
+)
+
+
+def _in_this_run() -> list[ClearwaterSecurityGroups]:
+    components = _RUN.get()
+    if components is None:
+        components = []
+        _RUN.set(components)
+    return components
+
+
 def components_of(root: pulumi.Resource) -> list[ClearwaterSecurityGroups]:
     """The components a program created, in order: how offline tools read their plans."""
     return list(_COMPONENTS.get(root, []))
@@ -179,7 +198,7 @@ def _refuse_names_taken(name: str, options: DeploymentOptions, plan: Plan) -> No
     Names are unique per VPC on AWS; Neutron allows equal names, but two deployments
     whose groups share names cannot be told apart, so they are refused there too.
     """
-    for other in _in_this_program():
+    for other in _in_this_run():
         same_place = other.options.cloud is options.cloud and (
             options.cloud is Cloud.OPENSTACK or _same_vpc(other.options.vpc_id, options.vpc_id)
         )
