@@ -10,8 +10,9 @@ Fields are declared in the order those rules read them.
 from __future__ import annotations
 
 import inspect
+from contextvars import ContextVar
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pulumi
 from pydantic import (
@@ -23,12 +24,14 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     TypeAdapter,
+    ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
 
+from clearwater_sg.errors import ConfigurationError
 from clearwater_sg.matrix import Profile
 from clearwater_sg.roles import DEFAULT_DISTRIBUTED_ROLES, DISTRIBUTED_ROLES, Role
 from clearwater_sg.types import (
@@ -201,12 +204,38 @@ class Limits(BaseModel):
     )
 
 
+# Set while model_validate runs: pydantic calls a model's own __init__ from it, and its
+# errors must reach model_validate's caller as pydantic raised them.
+_VALIDATING: ContextVar[bool] = ContextVar("clearwater_sg_validating", default=False)
+
+
 class DeploymentOptions(BaseModel):
     """Everything that decides which security groups and rules a deployment gets.
 
     Source settings (`world_cidrs`, `ssh_sources`, `snmp_sources`): absent takes the
-    document's default; an explicit empty list means nobody.
+    document's default; an explicit empty list means nobody. Options that are not valid
+    raise `clearwater_sg.ConfigurationError` (a ValueError) listing every problem.
     """
+
+    if not TYPE_CHECKING:  # type checkers and help() keep the fields' own signature
+
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                if _VALIDATING.get():
+                    raise  # model_validate runs __init__ too, and reports by itself
+                from clearwater_sg.stack_config import describe_error  # reads this model
+
+                raise ConfigurationError.from_validation_error(exc, describe_error) from exc
+
+        @classmethod
+        def model_validate(cls, obj: Any, **kwargs: Any) -> DeploymentOptions:
+            running = _VALIDATING.set(True)
+            try:
+                return super().model_validate(obj, **kwargs)
+            finally:
+                _VALIDATING.reset(running)
 
     model_config = ConfigDict(
         alias_generator=to_camel,

@@ -19,6 +19,7 @@ import pulumi.runtime.config as runtime_config
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from clearwater_sg.errors import ConfigurationError
 from clearwater_sg.options import DeploymentOptions, Limits
 
 
@@ -92,12 +93,16 @@ def _decode(key: str, raw: str) -> Any:
 
 def describe_errors(exc: ValidationError, namespace: str) -> str:
     """One line per problem, each starting with the config key it is about."""
-    return "invalid stack configuration:\n  " + "\n  ".join(
-        f"{namespace}:{_describe(error)}" for error in exc.errors()
-    )
+    problems = [describe_error(error) for error in exc.errors()]
+    return str(ConfigurationError([(f"{namespace}:{k}", m) for k, m in problems], HEADING))
 
 
-def _describe(error: ErrorDetails) -> str:
+HEADING = "invalid stack configuration"
+
+
+def describe_error(error: ErrorDetails) -> tuple[str, str]:
+    """The config key a validation error is about (as a stack file writes it), and what
+    is wrong, in words that say what is allowed."""
     # "[key]" marks an error in a map's key rather than its value; the key names it anyway.
     location = [part for part in error["loc"] if part != "[key]"]
     if location and location[0] in DeploymentOptions.model_fields:
@@ -125,4 +130,4 @@ def _describe(error: ErrorDetails) -> str:
         message = f"must be true or false, got {error['input']!r}"
     elif error["type"] == "enum":
         message = f"{message}, got {error['input']!r}"
-    return f"{key}: {message}"
+    return key, message

@@ -87,3 +87,21 @@ def test_aws_rules_carry_their_groups_tags_when_asked() -> None:
 def test_rule_tags_are_refused_on_openstack() -> None:
     with pytest.raises(pulumi.RunError, match="clearwater-sg:tagRules: applies to AWS only"):
         run_main({"cloud": "openstack", "tagRules": True})
+
+
+def test_bad_options_raise_the_projects_own_error_with_every_problem() -> None:
+    """Callers catch a ValueError of this package, never pydantic's; pydantic's error
+    stays the cause, and each problem names its setting."""
+    from pydantic import ValidationError
+
+    from clearwater_sg import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as raised:
+        DeploymentOptions(cloud="aws", roles=["sprot"], hss="maybe")
+    error = raised.value
+    assert isinstance(error, ValueError)
+    assert [key for key, _ in error.problems] == ["vpcId", "roles[0]", "hss"]
+    assert "did you mean 'sprout'?" in str(error) and "https://errors.pydantic.dev" not in str(
+        error
+    )
+    assert isinstance(error.__cause__, ValidationError)
