@@ -144,7 +144,7 @@ def prepare(options: DeploymentOptions, name: str) -> Prepared:
                 f"{exc}. Set name_prefix (namePrefix)"
             ) from None
     planned = plan_security_groups(options, prefix)
-    refusals = backend.refusals(planned)
+    refusals = backend.refusals(planned, name)
     if refusals:
         raise PlanError("the cloud would refuse this plan:\n  " + "\n  ".join(refusals))
     plan, not_created = backend.fit(planned)

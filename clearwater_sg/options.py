@@ -20,8 +20,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
-    PositiveInt,
     StrictBool,
+    StrictInt,
     StringConstraints,
     TypeAdapter,
     ValidationError,
@@ -43,10 +43,12 @@ from clearwater_sg.types import (
     Cidr,
     Cloud,
     Family,
+    FreeText,
     IpVersion,
     Label,
     Location,
     NamePrefix,
+    OwnSource,
     PortRange,
     PrefixListId,
     Problem,
@@ -167,7 +169,7 @@ class ExtraRule(BaseModel):
         min_length=1, description="CIDRs or existing group ids it admits."
     )
     description: RuleDescription = Field(description="What the cloud console shows.")
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+    reason: Annotated[FreeText, StringConstraints(min_length=1, max_length=200)] = Field(
         description="Why it exists (a ticket, a vendor requirement): synth shows it."
     )
     network: Literal["management", "signaling"] | None = Field(
@@ -177,6 +179,10 @@ class ExtraRule(BaseModel):
 
 ExtraRules = dict[str, tuple[ExtraRule, ...]]
 _EXTRA_RULES: TypeAdapter[ExtraRules] = TypeAdapter(ExtraRules)
+
+
+# A number written as a number: `true` is not 1, "20" is not 20.
+Count = Annotated[StrictInt, Field(gt=0)]
 
 
 class Limits(BaseModel):
@@ -190,18 +196,36 @@ class Limits(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
 
-    rules_per_group: PositiveInt = Field(
+    rules_per_group: Count = Field(
         60, description="AWS: inbound, and separately outbound, rules per group and family."
     )
-    groups_per_interface: PositiveInt = Field(
+    groups_per_interface: Count = Field(
         5, description="AWS: security groups per network interface."
     )
-    security_groups: PositiveInt = Field(
+    security_groups: Count = Field(
         10, description="OpenStack: security groups in the project (Neutron quota)."
     )
-    security_group_rules: PositiveInt = Field(
+    security_group_rules: Count = Field(
         100, description="OpenStack: security group rules in the project (Neutron quota)."
     )
+
+
+def _sites_fit(sites: dict[Any, Any], info: ValidationInfo) -> list[Problem]:
+    """Peer sites belong to a distributed deployment, and each lists its nodes."""
+    if sites and info.data.get("deployment") is Deployment.ALL_IN_ONE:
+        return [
+            (
+                (),
+                "peer sites are other sites of a distributed deployment (Vellum, Sprout and "
+                "Bono flows between sites); an all-in-one node has none: remove peerSites",
+                sites,
+            )
+        ]
+    return [
+        ((label,), "lists no sources; give the CIDRs or group ids of its nodes", ())
+        for label, sources in sites.items()
+        if not sources
+    ]
 
 
 # Set while model_validate runs: pydantic calls a model's own __init__ from it, and its
@@ -289,12 +313,15 @@ class DeploymentOptions(BaseModel):
     profiles: Annotated[tuple[Profile, ...], Unique] = Field(
         (), description="Flows beyond the port document, each from a named source."
     )
-    management_sources: Annotated[tuple[Source, ...], Unique] | None = Field(
+    management_sources: Annotated[tuple[OwnSource, ...], Unique] | None = Field(
         None,
         validate_default=True,
         description="CIDRs or group ids of management hosts; required by management-http.",
     )
-    peer_sites: dict[Label, Annotated[tuple[Source, ...], Unique]] = Field(
+    peer_sites: Annotated[
+        dict[Label, Annotated[tuple[OwnSource, ...], Unique]],
+        checked_whole(_sites_fit, shape=dict),
+    ] = Field(
         default_factory=dict,
         description="Other sites of this deployment, label -> CIDRs or group ids of its nodes.",
     )
@@ -314,7 +341,7 @@ class DeploymentOptions(BaseModel):
         description="fixed, or generated (AWS): names AWS completes, so that a replaced "
         "group is created before the old one is deleted.",
     )
-    prefix_lists: dict[PrefixListId, PositiveInt] = Field(
+    prefix_lists: dict[PrefixListId, Count] = Field(
         default_factory=dict,
         validate_default=True,
         description="AWS: each managed prefix list a source names -> its max entries, "
@@ -445,23 +472,14 @@ class DeploymentOptions(BaseModel):
             )
         return value
 
-    @field_validator("peer_sites")
-    @classmethod
-    def _each_site_lists_its_nodes(
-        cls, value: dict[str, tuple[str, ...]]
-    ) -> dict[str, tuple[str, ...]]:
-        refuse(
-            [
-                ((label,), "lists no sources; give the CIDRs or group ids of its nodes", ())
-                for label, sources in value.items()
-                if not sources
-            ]
-        )
-        return value
-
     @field_validator("replicate_timers_across_sites")
     @classmethod
     def _replication_needs_a_site(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("deployment") is Deployment.ALL_IN_ONE:
+            raise ValueError(
+                "an all-in-one node has no peer sites to replicate timers to: remove "
+                "replicateTimersAcrossSites"
+            )
         if value and not info.data.get("peer_sites"):
             raise ValueError("replicates timers to peer sites: set peerSites, or remove this")
         return value

@@ -139,6 +139,7 @@ class RuleSpec(_Frozen):
     description: str
     section: str  # the document section the rule traces to, or the source beyond it
     line: str  # the document line, e.g. "TCP/5058"
+    setting: str = ""  # the stack setting whose entry made this rule: what to narrow
 
 
 class Plan(_Frozen):
@@ -264,6 +265,7 @@ def _flow_rules(
             description=description,
             section=flow.traced_to,
             line=flow.line,
+            setting=_setting(source, site),
         )
 
     if flow.protocol is Protocol.ICMP:
@@ -284,6 +286,21 @@ def _flow_rules(
     ports = str(first) if first == last else f"{first}-{last}"
     description = flow.description(source, site=site)
     return [rule(flow.protocol.value, ports, first, last, peer_family, description)]
+
+
+# The setting whose entries each kind of matrix source turns into peers.
+_SETTINGS = {
+    Audience.WORLD: "worldCidrs",
+    Audience.SSH_SOURCES: "sshSources/sshSourceGroups",
+    Audience.SNMP_SOURCES: "snmpSources/snmpSourceGroups",
+    Audience.MANAGEMENT_SOURCES: "managementSources",
+}
+
+
+def _setting(source: Source, site: str | None) -> str:
+    if isinstance(source, Role):
+        return "roles (flows between the deployment's own groups)"
+    return f"peerSites.{site}" if source is Audience.PEER_SITE else _SETTINGS[source]
 
 
 def _egress_rules(group: str, families: tuple[Family, ...]) -> list[RuleSpec]:
@@ -310,6 +327,7 @@ def _egress_rules(group: str, families: tuple[Family, ...]) -> list[RuleSpec]:
                 description=f"All outbound IPv{family} traffic",
                 section="(not in the document: outbound traffic)",
                 line="all",
+                setting="egress",
             )
         )
     return rules
@@ -372,6 +390,7 @@ def _extra_rule(group: str, extra: ExtraRule, peer: Peer) -> RuleSpec:
         description=f"{extra.description} ({EXTRA.lower()})",
         section=f"{EXTRA}: {extra.reason}",
         line=f"{extra.protocol.upper()}/{extra.ports}",
+        setting="extraRules",
     )
 
 

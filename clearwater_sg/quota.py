@@ -18,7 +18,7 @@ What counts, per cloud:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from clearwater_sg.options import Limits
@@ -39,6 +39,16 @@ class RuleUse:
     direction: str  # "ingress" / "egress"
     families: tuple[int, ...]
     weight: int = 1  # an AWS managed prefix list counts as its max entries
+    setting: str = ""  # the stack setting the rule comes from
+
+
+def _costliest(rules: Iterable[RuleUse], count: Callable[[RuleUse], int]) -> str:
+    """The settings that cost the most rules, most first: what to narrow."""
+    cost: Counter[str] = Counter()
+    for rule in rules:
+        cost[rule.setting or "the plan"] += count(rule)
+    ranked = [f"{setting} ({n})" for setting, n in cost.most_common(3) if n]
+    return "Most rules come from " + ", then ".join(ranked) if ranked else ""
 
 
 @dataclass(frozen=True)
@@ -96,14 +106,16 @@ def _aws_checks(limits: Limits, rules: list[RuleUse]) -> list[QuotaCheck]:
         (group, family), used = max(
             per_group.items(), key=lambda item: item[1], default=(("", 4), 0)
         )
+        there = [r for r in rules if (r.group, r.direction) == (group, direction)]
+        costliest = _costliest([r for r in there if family in r.families], lambda rule: rule.weight)
         checks.append(
             QuotaCheck(
                 limit=f"AWS {word} rules per security group, per family",
                 used=used,
                 allowed=limits.rules_per_group,
                 where=f"{group}, IPv{family}" if group else "",
-                fix="Narrow worldCidrs/sshSources/snmpSources, or have AWS raise 'Inbound or "
-                "outbound rules per security group' and set clearwater-sg:limits.rulesPerGroup.",
+                fix=f"{costliest}: narrow those, or have AWS raise 'Inbound or outbound rules "
+                "per security group' and set clearwater-sg:limits.rulesPerGroup.",
             )
         )
     checks.append(
@@ -152,8 +164,9 @@ def _openstack_checks(limits: Limits, groups: list[str], rules: list[RuleUse]) -
             allowed=limits.security_group_rules,
             where=f"{sum(own.values())} + {NEUTRON_DEFAULT_GROUP_RULES} of the default group"
             + (f" + {transient} default rules of groups created with fewer" if transient else ""),
-            fix="Raise it (openstack quota set --secgroup-rules N <project>) and set "
-            "clearwater-sg:limits.securityGroupRules to N, or use fewer sources or ipVersion 4.",
+            fix=f"{_costliest(rules, lambda rule: len(rule.families))}: narrow those, or "
+            "raise the quota (openstack quota set --secgroup-rules N <project>) and set "
+            "clearwater-sg:limits.securityGroupRules to N.",
         ),
     ]
 
@@ -173,7 +186,10 @@ def plan_uses(plan: Plan, cloud: Cloud, prefix_lists: Mapping[str, int]) -> list
                 weight = prefix_lists[rule.peer.prefix_list]
         else:
             families = plan.families_of(rule)  # one Neutron rule per ethertype in use
-        uses.append(RuleUse(rule.group, rule.direction.value, families, weight))
+        setting = rule.setting
+        if isinstance(rule.peer, PrefixListPeer):
+            setting = f"{setting}: prefix list {rule.peer.prefix_list} (its prefixLists size)"
+        uses.append(RuleUse(rule.group, rule.direction.value, families, weight, setting))
     return uses
 
 

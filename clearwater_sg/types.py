@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -28,6 +29,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from clearwater_sg.roles import DISTRIBUTED_ROLES, Role
+from clearwater_sg.world import internet_block
 
 
 class Cloud(StrEnum):
@@ -115,6 +117,12 @@ def _cidr(entry: str, info: ValidationInfo) -> str:
         raise ValueError(f"{entry!r} has host bits set; did you mean {loose}?") from None
     if "/" not in entry:
         raise ValueError(f"{entry!r} has no prefix length; write it as {network}")
+    if isinstance(network, ipaddress.IPv6Network) and _embeds_ipv4(network):
+        raise ValueError(
+            f"{entry!r} is an IPv6 prefix that embeds IPv4 addresses (::ffff:0:0/96 or "
+            "::/96): it never matches IPv4 traffic, and clouds store it in other text "
+            "than they were sent, a change on every run: use the IPv4 CIDR"
+        )
     allowed = families_of(info)
     if network.version not in allowed:
         raise ValueError(
@@ -123,6 +131,18 @@ def _cidr(entry: str, info: ValidationInfo) -> str:
             "CIDRs (set ipVersion to dual to use both families)"
         )
     return str(network)
+
+
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embeds_ipv4(network: ipaddress.IPv6Network) -> bool:
+    """An IPv4-mapped prefix, or an IPv4-compatible one written in dotted form by the C
+    library Neutron formats addresses with (96 zero bits, then a word that is not:
+    `::16:0` is stored as `::0.22.0.0`; `::`, `::1` and `::/n` are not)."""
+    address = int(network.network_address)
+    return network.subnet_of(_MAPPED) or (network.subnet_of(_COMPATIBLE) and address >= 1 << 16)
 
 
 def _group_id(entry: str, info: ValidationInfo) -> str:
@@ -156,6 +176,22 @@ def _source(entry: str, info: ValidationInfo) -> str:
             + (", or a managed prefix list pl-…)" if cloud is not Cloud.OPENSTACK else ")")
         )
     return _cidr(entry, info)
+
+
+def _own_source(entry: str, info: ValidationInfo) -> str:
+    """A source that names our own hosts (a peer site's nodes, management hosts): a CIDR
+    that holds even one globally reachable address would open internal ports to the
+    internet under a name that says otherwise."""
+    source = _source(entry, info)
+    network = ipaddress.ip_network(source) if is_cidr(source) else None
+    block = internet_block(network) if network is not None else None
+    if block is not None:
+        raise ValueError(
+            f"{entry!r} includes globally reachable addresses ({block}): this setting names "
+            "your own hosts, never the internet; write their own prefixes (private, or your "
+            "public block narrowed to those hosts), or a security group id"
+        )
+    return source
 
 
 def is_prefix_list(entry: str) -> bool:
@@ -276,7 +312,8 @@ def _port_range(value: str) -> str:
     first, last = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
     if not match or not 1 <= first <= last <= 65535:
         raise ValueError(f"{value!r} is not a port or a range such as 5053 or 32768-65535")
-    return value
+    # As the rule's name and the cloud have it: 00080 and 80-80 are 80.
+    return str(first) if first == last else f"{first}-{last}"
 
 
 def _rule_description(value: str) -> str:
@@ -288,8 +325,21 @@ def _rule_description(value: str) -> str:
     return value
 
 
+def _one_line(value: str) -> str:
+    """Free text shows in consoles, tables and reviews: no control or format characters
+    (newlines, escapes, bidirectional overrides) that could break or hide what follows."""
+    hidden = sorted({repr(c) for c in value if unicodedata.category(c) in ("Cc", "Cf")})
+    if hidden:
+        raise ValueError(
+            f"contains control characters ({', '.join(hidden)}); write one line of printable text"
+        )
+    return value
+
+
 Cidr = Annotated[str, BeforeValidator(_text), AfterValidator(_cidr)]
+FreeText = Annotated[str, BeforeValidator(_text), AfterValidator(_one_line)]
 Source = Annotated[str, BeforeValidator(_text), AfterValidator(_source)]
+OwnSource = Annotated[str, BeforeValidator(_text), AfterValidator(_own_source)]
 PrefixListId = Annotated[str, BeforeValidator(_text), AfterValidator(_prefix_list)]
 Label = Annotated[str, BeforeValidator(_text), AfterValidator(_label)]
 NamePrefix = Annotated[str, BeforeValidator(_text), AfterValidator(_name_prefix)]

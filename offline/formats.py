@@ -96,12 +96,18 @@ def _peer_label(peer: str) -> str:
     return f"{peer.removeprefix(_GROUP_PEER)} (group)" if peer.startswith(_GROUP_PEER) else peer
 
 
+def markdown_cell(text: str) -> str:
+    """Text as one table cell: a '|' or a line break would end the cell or the table,
+    and markup would render instead of showing."""
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], markdown: bool = True) -> str:
     """Rows under headers: a Markdown table, or columns aligned for a terminal."""
     rows = [list(map(str, row)) for row in rows]
     if markdown:
-        # A literal '|' would end the cell early.
-        cells = [[cell.replace("|", "\\|") for cell in row] for row in rows]
+        cells = [[markdown_cell(cell) for cell in row] for row in rows]
         lines = [headers, ["---"] * len(headers), *cells]
         return "\n".join("| " + " | ".join(line) + " |" for line in lines)
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]

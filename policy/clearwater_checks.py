@@ -10,7 +10,7 @@ when they must, through `_read`.
 
 The internal ports are derived from Clearwater's port matrix, never written down here.
 The pack depends on that matrix (`clearwater_sg.matrix`) only: the resource types it reads
-are Pulumi type tokens, written below. What counts as "the world" is `clearwater_world`'s
+are Pulumi type tokens, written below. What counts as "the world" is `clearwater_sg.world`'s
 answer: any CIDR that includes a globally reachable address, whatever its prefix length.
 """
 
@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from clearwater_world import internet_block, read_cidr
 from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
 
 from clearwater_sg.matrix import BEYOND, MATRIX, Audience, Flow, Profile
+from clearwater_sg.world import internet_block, read_cidr
 
 Props = Mapping[str, Any]
 
@@ -234,7 +234,7 @@ def _list(value: object) -> list[Any]:
 
 def world_openings(resource_type: str, props: Props) -> list[Opening]:
     """The ingress permissions a resource grants to the world: to any source CIDR that
-    includes a globally reachable address (`clearwater_world`), or to anyone."""
+    includes a globally reachable address (`clearwater_sg.world`), or to anyone."""
     if resource_type == AWS_INGRESS:
         cidrs = _world([_read(props, "cidrIpv4"), _read(props, "cidrIpv6")])
         return _openings(

@@ -181,7 +181,7 @@ def test_aws_descriptions_and_names_are_checked_against_ec2s_characters() -> Non
         ),
         rules=(),
     )
-    (problem,) = AwsBackend(vpc_id=VPC).refusals(plan)
+    (problem,) = AwsBackend(vpc_id=VPC).refusals(plan, "clearwater")
     assert "description of group 'cw-ellis'" in problem and "255" in problem
 
 
@@ -196,7 +196,7 @@ def test_neutron_names_are_checked_against_its_column_size() -> None:
         ),
         rules=(),
     )
-    assert OpenStackBackend().refusals(plan) == [
+    assert OpenStackBackend().refusals(plan, "clearwater") == [
         f"group name {long_name!r}: Neutron allows at most 255 characters"
     ]
 

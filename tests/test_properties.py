@@ -121,8 +121,17 @@ def vpc_ids() -> st.SearchStrategy[str]:
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def embeds_ipv4(network: Network) -> bool:
+    """The README: an IPv6 CIDR in ::ffff:0:0/96 (IPv4-mapped), or in ::/96 at ::1:0 or
+    above (IPv4-compatible, which Neutron writes dotted), is refused."""
+    if network.version == 4:
+        return False
+    address = int(network.network_address)
+    return address >> 32 == 0xFFFF or (address >> 32 == 0 and address >= 1 << 16)
+
+
 def networks(family: int) -> st.SearchStrategy[Network]:
-    """Any network of a family, from /0 to a single address."""
+    """Any network of a family the README accepts, from /0 to a single address."""
     if family == 4:
         return st.builds(
             lambda address, prefix: ipaddress.IPv4Network((address, prefix), strict=False),
@@ -133,7 +142,7 @@ def networks(family: int) -> st.SearchStrategy[Network]:
         lambda address, prefix: ipaddress.IPv6Network((address, prefix), strict=False),
         st.integers(0, 2**128 - 1),
         st.integers(0, 128),
-    )
+    ).filter(lambda network: not embeds_ipv4(network))
 
 
 def spellings(network: Network) -> st.SearchStrategy[str]:
@@ -826,6 +835,41 @@ def malformed_cidr(b: Breaker) -> bool:
     return True
 
 
+# IPv4 networks written as IPv6: mapped and compatible, each of its own family's text.
+EMBEDDED_IPV4 = ("::ffff:10.0.0.0/104", "::ffff:0:0/96", "::ffff:c000:200/120", "::10.1.0.0/112")
+
+
+def ipv4_written_as_ipv6(b: Breaker) -> bool:
+    key = b.pick(SOURCE_LISTS)
+    if not b.take(writes=[key]):
+        return False
+    b.insert(key, b.some(EMBEDDED_IPV4))
+    return True
+
+
+# Internet addresses under a key that names the deployment's own hosts.
+WORLD_COVERING = ("0.0.0.0/0", "0.0.0.0/1", "8.8.8.0/24", "10.0.0.0/7", "::/0", "2000::/3")
+
+
+def a_peer_site_on_the_internet(b: Breaker) -> bool:
+    if not b.take(reads=["deployment"], writes=["peerSites"]):
+        return False
+    b.config["peerSites"] = {"site-b": b.some(WORLD_COVERING, most=1)}
+    b.expect("peerSites.site-b[0]" if b.distributed else "peerSites")
+    return True
+
+
+def control_characters_in_a_reason(b: Breaker) -> bool:
+    if not b.take(reads=["ipVersion", "deployment", "roles"], writes=["extraRules"]):
+        return False
+    source = "10.40.0.0/16" if 4 in b.families else "fd00:40::/48"
+    reason = b.pick(["IMS-7\n| forged | row |", "IMS-7\x1b[2J", "IMS\u202e7", "\x00"])
+    extra = {"protocol": "tcp", "ports": "5053", "sources": [source], "description": "SBC"}
+    b.config["extraRules"] = {"all-nodes": [{**extra, "reason": reason}]}
+    b.expect("extraRules.all-nodes[0].reason")
+    return True
+
+
 def host_bits(b: Breaker) -> bool:
     key = b.pick(SOURCE_LISTS)
     if not b.take(writes=[key]):
@@ -1082,6 +1126,7 @@ MISTAKES: tuple[Mistake, ...] = (
     other_clouds_group_id, listed_twice, id_also_labelled, two_labels_for_one_group,
     one_label_two_groups, bad_label, bad_group_id, unknown_key, vpc_mistake, bad_name_prefix,
     bad_tag, tags_over_a_limit, bad_limits, bad_ip_version, bad_deployment, bad_cloud,
+    ipv4_written_as_ipv6, a_peer_site_on_the_internet, control_characters_in_a_reason,
 )  # fmt: skip
 
 

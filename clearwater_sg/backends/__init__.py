@@ -31,6 +31,12 @@ def stored_texts(plan: Plan) -> list[tuple[str, str]]:
     return texts + [(f"description of rule {r.key!r}", r.description) for r in plan.rules]
 
 
+def rule_tags(plan: Plan, rule: RuleSpec, component: str) -> dict[str, str]:
+    """A rule's tags, for clouds that tag rules: its group's, named for the rule."""
+    group = next(g for g in plan.groups if g.key == rule.group)
+    return {**group.tags, "Name": f"{component}-{rule.key}"}
+
+
 class Backend(ABC):
     def create(
         self,
@@ -47,7 +53,6 @@ class Backend(ABC):
         # mutual references (Bono <-> Sprout) cannot form a dependency cycle.
         groups = {g.key: self.group(g, f"{name}-{g.key}", parent) for g in plan.groups}
         ids = {key: group.id for key, group in groups.items()}
-        tags = {group.key: group.tags for group in plan.groups}
         for rule in plan.rules:
             peer = rule.peer
             peer_group_id: pulumi.Input[str] | None = (
@@ -63,14 +68,14 @@ class Backend(ABC):
                 peer_group_id=peer_group_id,
                 families=plan.families_of(rule),
                 parent=parent,
-                tags={**tags[rule.group], "Name": f"{name}-{rule.key}"},
+                tags=rule_tags(plan, rule, name),
             )
             self.rule(rule, target)
         return groups
 
-    def refusals(self, plan: Plan) -> list[str]:
-        """What in the plan this cloud would refuse (names, descriptions, tags), each with
-        the cloud's limit; checked before anything is registered."""
+    def refusals(self, plan: Plan, component: str) -> list[str]:
+        """What in the plan of `component` this cloud would refuse (names, descriptions,
+        tags), each with the cloud's limit; checked before anything is registered."""
         return []
 
     def cannot_express(self, rule: RuleSpec) -> str | None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from clearwater_sg.backends import Backend, RuleTarget, stored_texts
+from clearwater_sg.backends import Backend, RuleTarget, rule_tags, stored_texts
 from clearwater_sg.plan import CidrPeer, Direction, GroupSpec, Plan, PrefixListPeer, RuleSpec
+from clearwater_sg.types import AWS_TAG_VALUE_MAX
 
 _ANY_ICMP_CODE = -1
 # EC2's documented rules for VPC security group names, group and rule descriptions.
@@ -41,7 +42,7 @@ class AwsBackend(Backend):
             opts=pulumi.ResourceOptions(parent=parent, protect=self.protect),
         )
 
-    def refusals(self, plan: Plan) -> list[str]:
+    def refusals(self, plan: Plan, component: str) -> list[str]:
         texts = stored_texts(plan)
         refused = [
             f"{what}: AWS allows at most {_TEXT_MAX} characters of a-z, A-Z, 0-9, spaces "
@@ -55,6 +56,14 @@ class AwsBackend(Backend):
             for g in plan.groups
             if g.name.lower().startswith("sg-")
         ]
+        if self.tag_rules:
+            refused += [
+                f"tag Name of rule {rule.key!r} ({len(value)} characters): AWS allows "
+                f"{AWS_TAG_VALUE_MAX} in a tag value; shorten the component's name, or "
+                "turn tagRules off"
+                for rule in plan.rules
+                if len(value := rule_tags(plan, rule, component)["Name"]) > AWS_TAG_VALUE_MAX
+            ]
         return refused
 
     def rule(self, rule: RuleSpec, target: RuleTarget) -> None:

@@ -38,7 +38,7 @@ class OpenStackBackend(Backend):
             ),
         )
 
-    def refusals(self, plan: Plan) -> list[str]:
+    def refusals(self, plan: Plan, component: str) -> list[str]:
         texts = stored_texts(plan)
         texts += [(f"tag {tag!r}", tag) for g in plan.groups for tag in _tags(g)]
         return [
