@@ -232,7 +232,7 @@ class AwsReader:
         except (ClientError, BotoCoreError) as exc:
             raise _failure(exc, "listing the groups' rules") from None
         rules = [self._rule(rule, keys) for rule in listed if rule.get("GroupId") in keys]
-        return sorted(rules, key=lambda rule: (rule.permission, rule.id))
+        return sorted(rules, key=lambda rule: (rule.permission.sort_key(), rule.id))
 
     def _rule(self, rule: SecurityGroupRuleTypeDef, keys: Mapping[str, str]) -> LiveRule:
         protocol, implied = aws_protocol(str(rule.get("IpProtocol", "-1")))
@@ -270,7 +270,10 @@ class AwsReader:
                 peer=peer,
             ),
             description=description or "",
-            fields={"description": description or None},
+            fields={
+                "description": description or None,
+                "tags": tuple(sorted(f"{t['Key']}={t['Value']}" for t in rule.get("Tags", []))),
+            },
             delete_command=(
                 f"aws ec2 revoke-security-group-{way} --group-id {group_id} "
                 f"--security-group-rule-ids {rule['SecurityGroupRuleId']}"

@@ -1,14 +1,17 @@
 """`python -m clearwater_sg.live adopt|drift`: the command line.
 
 Exit status: 0 done (adopt: the import file is written; drift: the cloud holds exactly
-the plan), 1 drift found, 2 an error (the message names the problem and the fix).
+the plan), 1 drift found, 2 an error (the message names the problem and the fix), or a
+crash: never 1, so a scheduled drift job never mistakes a failure for a report.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,11 +179,31 @@ def load_deployment(args: argparse.Namespace) -> Deployment:
     return Deployment(options=options, stack=name, provider_config=provider)
 
 
+def _text_of(path: Path) -> str:
+    """A file's text in UTF-8, or in UTF-16 with its byte-order mark (what PowerShell 5's
+    `Out-File` and `>` write)."""
+    raw = path.read_bytes()
+    for mark, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(mark):
+            return raw.decode(codec)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LiveError(
+            f"--group-ids {path}: not UTF-8 or UTF-16 text (byte {exc.start}); save it as "
+            "UTF-8, e.g. `pulumi stack output securityGroupIds --json > ids.json`"
+        ) from None
+
+
 def given_ids(args: argparse.Namespace) -> dict[str, str]:
     ids: dict[str, str] = {}
     if args.group_ids is not None:
         try:
-            loaded = json.loads(args.group_ids.read_text())
+            loaded = json.loads(_text_of(args.group_ids))
         except (OSError, json.JSONDecodeError) as exc:
             raise LiveError(f"--group-ids {args.group_ids}: {exc}") from None
         if isinstance(loaded, dict) and isinstance(loaded.get("securityGroupIds"), dict):
@@ -456,6 +479,13 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return EXIT_OK
     except LiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: never let it read as "drift found"
+        traceback.print_exc()
+        print(
+            f"error: {type(exc).__name__}: {exc} (a bug in clearwater-sg; please report)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 

@@ -115,7 +115,7 @@ def compare(expected: Expected, live: Live) -> Comparison:
         rules_kept.append(KeptRule(planned, match, tuple(changes)))
     extra = sorted(
         (rule for rules in unmatched.values() for rule in rules),
-        key=lambda rule: (rule.permission, rule.id),
+        key=lambda rule: (rule.permission.sort_key(), rule.id),
     )
     return Comparison(
         expected=expected,

@@ -21,7 +21,7 @@ class LiveError(Exception):
     """A problem that stops adopt or drift: the message names it and the fix."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Permission:
     """What one cloud rule lets through.
 
@@ -36,6 +36,12 @@ class Permission:
     low: int | None
     high: int | None
     peer: str
+
+    def sort_key(self) -> tuple[str, str, str, str, int, int, str]:
+        """An order for reports; a rule without ports (any port, any ICMP type) first."""
+        low = -1 if self.low is None else self.low
+        high = -1 if self.high is None else self.high
+        return (self.group, self.direction, self.family, self.protocol, low, high, self.peer)
 
     def describe(self) -> str:
         """`sprout ingress any tcp/5054 from group bono`, for people."""

@@ -178,7 +178,7 @@ class OpenStackReader:
                 security_group_id=group.id,
             )
             rules.extend(_rule(rule, keys) for rule in listed if rule.security_group_id in keys)
-        return sorted(rules, key=lambda rule: (rule.permission, rule.id))
+        return sorted(rules, key=lambda rule: (rule.permission.sort_key(), rule.id))
 
 
 def _group(key: str, group: Any, found_by: str) -> LiveGroup:

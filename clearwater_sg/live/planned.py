@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 
 from clearwater_sg.component import prepare
 from clearwater_sg.live.model import (
@@ -59,6 +60,8 @@ AWS_GENERATED_GROUP_FIELDS = (
 # terraform-provider-aws's generated names: the prefix, then a 26-digit unique id.
 _GENERATED_SUFFIX = re.compile(r"(?s)(.*?)(\d{26})")
 AWS_RULE_FIELDS = (Field("description", False),)
+# With tagRules, a rule's tags too (updated in place).
+AWS_TAGGED_RULE_FIELDS = (*AWS_RULE_FIELDS, Field("tags", False))
 OPENSTACK_GROUP_FIELDS = (Field("name", False), Field("description", False), Field("tags", False))
 OPENSTACK_RULE_FIELDS = (
     Field("description", True),
@@ -98,10 +101,10 @@ def expected(options: DeploymentOptions, stack: str, component: str = "clearwate
             stack=stack,
             component=component,
             groups=_aws_groups(plan, component, generated),
-            rules=tuple(_aws_rule(rule, options, component) for rule in plan.rules),
+            rules=tuple(_aws_rule(rule, plan, options, component) for rule in plan.rules),
             group_fields=AWS_GENERATED_GROUP_FIELDS if generated else AWS_GROUP_FIELDS,
             generated_names=generated,
-            rule_fields=AWS_RULE_FIELDS,
+            rule_fields=AWS_TAGGED_RULE_FIELDS if options.tag_rules else AWS_RULE_FIELDS,
             vpc_id=options.vpc_id,
             protect=options.protect,
             not_created=not_created,
@@ -164,7 +167,7 @@ def _aws_groups(plan: Plan, component: str, generated: bool) -> tuple[PlannedGro
                 if generated
                 else group.name,
                 "description": group.description,
-                "tags": tuple(sorted(f"{key}={value}" for key, value in group.tags.items())),
+                "tags": _tag_texts(group.tags),
             },
         )
         for group in plan.groups
@@ -190,8 +193,11 @@ def aws_ports(protocol: str, from_port: int | None, to_port: int | None) -> tupl
     return tuple(None if port is None or port == -1 else port for port in (from_port, to_port))
 
 
-def _aws_rule(rule: RuleSpec, options: DeploymentOptions, component: str) -> PlannedRule:
+def _aws_rule(
+    rule: RuleSpec, plan: Plan, options: DeploymentOptions, component: str
+) -> PlannedRule:
     from clearwater_sg.backends import aws as aws_backend  # pulumi-aws, on AWS only
+    from clearwater_sg.backends import rule_tags
 
     ip_protocol, from_port, to_port = aws_backend._protocol(rule)
     protocol, implied = aws_protocol(ip_protocol)
@@ -211,8 +217,16 @@ def _aws_rule(rule: RuleSpec, options: DeploymentOptions, component: str) -> Pla
             peer=_peer(rule, options),
         ),
         description=rule.description,
-        fields={"description": rule.description},
+        fields={
+            "description": rule.description,
+            "tags": _tag_texts(rule_tags(plan, rule, component) if options.tag_rules else {}),
+        },
     )
+
+
+def _tag_texts(tags: Mapping[str, str]) -> tuple[str, ...]:
+    """Tags as compared and shown: `key=value`, sorted."""
+    return tuple(sorted(f"{key}={value}" for key, value in tags.items()))
 
 
 # -- OpenStack ---------------------------------------------------------------------

@@ -457,3 +457,118 @@ def test_unknown_openstack_group(
     )
     assert code == EXIT_ERROR
     assert "(given for bono) belongs to project" in err and f"not to {project_id}" in err
+
+
+# -- what consoles make, and files from other systems (issue 15) ----------------------------
+
+
+def test_drift_reports_rules_without_ports_next_to_rules_with_them_on_aws(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The EC2 console's "All ICMP" and "All TCP" beside the planned ICMP and TCP rules of
+    the same group: reported as any type / any port, never a crash (exit 1, not 2)."""
+    deployed = pulumi_made_on_ec2(ec2, vpc_id)
+    ec2.authorize_security_group_ingress(
+        GroupId=deployed.group_ids["all-nodes"],
+        IpPermissions=[
+            {
+                "IpProtocol": "icmp",
+                "FromPort": -1,
+                "ToPort": -1,
+                "IpRanges": [{"CidrIp": "10.9.0.0/16"}],
+            },
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 0,
+                "ToPort": 65535,
+                "IpRanges": [{"CidrIp": "10.9.0.0/16"}],
+            },
+        ],
+    )
+    stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
+    code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file), "--format", "json")
+    assert (code, err) == (EXIT_DRIFT, "")
+    extra = sorted(rule["permits"] for rule in json.loads(report)["rulesExtra"])
+    assert extra == [
+        "all-nodes ingress IPv4 icmp any type from 10.9.0.0/16",
+        "all-nodes ingress IPv4 tcp/0-65535 from 10.9.0.0/16",
+    ]
+
+
+def test_drift_compares_rule_tags_with_tag_rules_on_aws(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With tagRules, a rule whose tags were changed behind the program's back is drift,
+    and adopt lists the tag updates the first `pulumi up` makes."""
+    values = {f"clearwater-sg:{k}": v for k, v in config("aws", vpc_id).items()}
+    values |= {"clearwater-sg:tagRules": True, "aws:region": MOTO_REGION}
+    values["aws:endpoints"] = [{"ec2": moto_ec2.url}]
+    stack_file = write_stack_file(tmp_path / "project", values)
+    pulumi_made_on_ec2(ec2, vpc_id)  # as pulumi-aws makes it without tagRules: no rule tags
+    code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file), "--format", "json")
+    assert (code, err) == (EXIT_DRIFT, "")
+    changed = json.loads(report)["changes"]
+    assert changed and {c["field"] for c in changed} == {"tags"}
+    assert all(c["live"] == [] and not c["replaces"] for c in changed)
+    assert all(any(t.startswith("Name=clearwater-") for t in c["planned"]) for c in changed)
+    out = tmp_path / "adopt.json"
+    code, report, err = cli(capsys, "adopt", "--stack-file", str(stack_file), "--out", str(out))
+    assert code == EXIT_OK
+    assert report.count("tags: [] -> [") == len(changed)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_group_ids_written_by_powershell_are_read(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+    encoding: str,
+) -> None:
+    deployed = pulumi_made_on_ec2(ec2, vpc_id)
+    stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
+    ids = tmp_path / "ids.json"
+    ids.write_bytes(json.dumps(deployed.group_ids).encode(encoding))
+    code, report, err = cli(
+        capsys, "drift", "--stack-file", str(stack_file), "--group-ids", str(ids)
+    )
+    assert (code, err) == (EXIT_OK, ""), report
+
+
+def test_group_ids_that_are_not_text_are_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.json"
+    ids.write_bytes(b'{"ellis": "sg-\xff\xfe\x00"}')
+    code, report, err = cli(
+        capsys, "drift", "--config", "cloud=openstack", "--stack", "s", "--group-ids", str(ids)
+    )
+    assert (code, report) == (EXIT_ERROR, "")
+    assert err.count("\n") == 1 and "not UTF-8 or UTF-16 text" in err
+
+
+def test_a_crash_exits_2_never_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheduled drift job must tell "drift found" (1) from "drift could not run"."""
+
+    def broken(*args: object) -> None:
+        raise TypeError("'<' not supported between instances of 'NoneType' and 'int'")
+
+    monkeypatch.setattr("clearwater_sg.live.cli.read_live", broken)
+    monkeypatch.setattr("clearwater_sg.live.cli.make_reader", lambda *args: None)
+    code, _, err = cli(capsys, "drift", "--config", "cloud=openstack", "--stack", "s")
+    assert code == EXIT_ERROR
+    assert "a bug in clearwater-sg" in err

@@ -180,3 +180,29 @@ def test_drift_reports_what_was_changed_behind_pulumis_back(
     assert status == EXIT_DRIFT
     assert [r["id"] for r in report["rulesExtra"]] == [added.id]
     assert report["rulesMissing"] == []
+
+
+def test_drift_reports_rules_without_ports_made_in_a_console(
+    engine_stack: StackFactory, os_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Neutron `tcp` rule with no ports and an `ipv6-icmp` rule with no type, beside the
+    planned rules of the same group and protocol: reported, never a crash."""
+    stack = engine_stack(STACK, CONFIG)
+    stack.up()
+    net = os_project.connection().network
+    groups = {g.name: g.id for g in net.security_groups(project_id=os_project.id)}
+    vellum = groups[f"clearwater-{STACK}-vellum"]
+    net.create_security_group_rule(
+        security_group_id=vellum, direction="ingress", ether_type="IPv4", protocol="tcp",
+        remote_ip_prefix="10.9.0.0/16",
+    )  # fmt: skip
+    net.create_security_group_rule(
+        security_group_id=vellum, direction="ingress", ether_type="IPv6", protocol="ipv6-icmp",
+        remote_ip_prefix="fd00:9::/48",
+    )  # fmt: skip
+    status, report = _live("drift", stack, monkeypatch)
+    assert status == EXIT_DRIFT
+    assert sorted(r["permits"] for r in report["rulesExtra"]) == [
+        "vellum ingress IPv4 tcp any port from 10.9.0.0/16",
+        "vellum ingress IPv6 icmp any type from fd00:9::/48",
+    ]
