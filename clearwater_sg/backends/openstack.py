@@ -14,6 +14,7 @@ from clearwater_sg.plan import CidrPeer, GroupSpec, Plan, PrefixListPeer, RuleSp
 _ETHERTYPE = {4: "IPv4", 6: "IPv6"}
 _ICMP_PROTOCOL = {4: "icmp", 6: "ipv6-icmp"}
 _ANY_ICMP_CODE = 0  # never sent: see _protocol
+_EVERY_PORT = (1, 65535)
 # Neutron's column sizes for names and descriptions, and its tag length.
 _TEXT_MAX = 255
 
@@ -99,4 +100,7 @@ def _protocol(rule: RuleSpec, family: int) -> tuple[str | None, int | None, int 
         # The provider wants both once either is set, and leaves a 0 out of the request,
         # so port_range_max=0 reaches Neutron as "any code".
         return _ICMP_PROTOCOL[family], rule.from_port, _ANY_ICMP_CODE
+    if (rule.from_port, rule.to_port) == _EVERY_PORT:
+        # Neutron stores the full range as "any port"; sent so, it reads back as sent.
+        return rule.protocol, None, None
     return rule.protocol, rule.from_port, rule.to_port

@@ -93,3 +93,22 @@ def test_up_stores_the_document_and_a_second_run_changes_nothing(
     assert {s.op for s in removed.changes()} == {OpType.DELETE}
     assert stack.state_urns() == []
     assert os_project.snapshot() == before, "destroy left the project other than it found it"
+
+
+def test_an_extra_rule_over_every_port_has_no_perpetual_diff(
+    engine_stack: StackFactory, os_project: Project
+) -> None:
+    """Neutron stores TCP 1-65535 as "any port" (tests/engine/test_provider.py): the
+    backend sends it so, and a refreshed stack plans nothing."""
+    every_port = {
+        "protocol": "tcp",
+        "ports": "1-65535",
+        "sources": ["10.40.0.0/16"],
+        "description": "Everything from the lab",
+        "reason": "LAB-1: a test bed",
+    }
+    config = {f"{PROJECT}:cloud": "openstack", f"{PROJECT}:extraRules": {"sprout": [every_port]}}
+    stack = engine_stack("every-port", config)
+    stack.up()
+    stack.refresh()
+    assert [str(s) for s in stack.preview(expect_no_changes=True).changes()] == []

@@ -106,3 +106,23 @@ def test_creating_the_replacement_first_is_refused_by_neutron(
         stack.up()
     [rule] = _stored(os_project)
     assert rule["description"] == "SIP"
+
+
+def test_neutron_stores_every_port_as_any_port(
+    engine_stack: StackFactory, os_project: Project
+) -> None:
+    """Why the OpenStack backend sends ports 1-65535 as no ports: Neutron stores the
+    full range as "any port", and the provider, reading that back, would replace the
+    rule on every refreshed `up`."""
+    stack = engine_stack(
+        "all-ports",
+        CONFIG,
+        program=_one_rule(protocol="tcp", port_range_min=1, port_range_max=65535),
+    )
+    stack.up()
+    [rule] = _stored(os_project)
+    assert (rule["port_range_min"], rule["port_range_max"]) == (None, None)
+    stack.refresh()
+    planned = stack.preview().changes()
+    assert {s.name for s in planned} == {"probe-rule"}
+    assert {key for s in planned for key in s.replace_keys} == {"portRangeMax", "portRangeMin"}
