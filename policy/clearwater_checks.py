@@ -145,14 +145,15 @@ def internal_ports(profiles: frozenset[str] = frozenset()) -> dict[tuple[str, in
 
 
 INTERNAL_PORTS = internal_ports()
-# Management ports: SSH and SNMP (the document), and the management HTTP APIs of the
-# management-http profile (Sprout TCP/9886, Dime TCP/8886).
+# Management ports: SSH and SNMP (the document opens SSH to the world by default, so a
+# world-open one is advised against), and the management HTTP APIs of the management-http
+# profile (Sprout TCP/9886, Dime TCP/8886), which no line opens to the world: forbidden.
 MANAGEMENT_PORTS = _doc_ports(
-    lambda sources: any(
-        s in (Audience.SSH_SOURCES, Audience.SNMP_SOURCES, Audience.MANAGEMENT_SOURCES)
-        for s in sources
-    ),
+    lambda sources: any(s in (Audience.SSH_SOURCES, Audience.SNMP_SOURCES) for s in sources),
     (*MATRIX, *BEYOND),
+)
+MANAGEMENT_API_PORTS = _doc_ports(
+    lambda sources: Audience.MANAGEMENT_SOURCES in sources, (*MATRIX, *BEYOND)
 )
 
 
@@ -333,9 +334,19 @@ def management_port_open_to_world(resource_type: str, props: Props) -> list[str]
     world", but a production stack should narrow sshSources and snmpSources."""
     return [
         f"open to {opening.via}: {reached}; consider allowing only your bastion or "
-        "pollers (sshSources / snmpSources / managementSources)"
+        "pollers (sshSources / snmpSources)"
         for opening in world_openings(resource_type, props)
         if (reached := _exposed(opening, MANAGEMENT_PORTS))
+    ]
+
+
+def management_api_open_to_world(resource_type: str, props: Props) -> list[str]:
+    """Mandatory: Sprout's and Dime's management HTTP APIs reachable from anywhere."""
+    return [
+        f"open to {opening.via}: {reached}; allow only your management hosts "
+        "(managementSources)"
+        for opening in world_openings(resource_type, props)
+        if (reached := _exposed(opening, MANAGEMENT_API_PORTS))
     ]
 
 
@@ -381,6 +392,13 @@ POLICIES: tuple[Policy, ...] = (
         "aws.ec2.SecurityGroup declares no inline ingress or egress rules.",
         True,
         inline_security_group_rules,
+    ),
+    Policy(
+        "management-api-not-world-open",
+        "Sprout's and Dime's management HTTP APIs (TCP/9886, TCP/8886) are never reachable "
+        "from the world: from any CIDR that includes a globally reachable address.",
+        True,
+        management_api_open_to_world,
     ),
     Policy(
         "ssh-snmp-not-world-open",

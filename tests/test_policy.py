@@ -52,6 +52,7 @@ INTERNAL = "clearwater-internal-port-not-world-open"
 DESCRIPTION = "security-group-rule-has-description"
 INLINE = "no-inline-security-group-rules"
 MANAGEMENT = "ssh-snmp-not-world-open"
+MANAGEMENT_API = "management-api-not-world-open"
 
 
 def load_pack_module(name: str) -> ModuleType:
@@ -118,14 +119,9 @@ def test_internal_ports_are_the_documents_peer_only_ports() -> None:
         ("udp", 5054),
         ("udp", 5058),
     }
-    # SSH, SNMP, and the management-http profile's management APIs.
-    assert set(checks.MANAGEMENT_PORTS) == {
-        ("tcp", 22),
-        ("udp", 161),
-        ("udp", 162),
-        ("tcp", 9886),
-        ("tcp", 8886),
-    }
+    # SSH and SNMP; apart, the management-http profile's management APIs.
+    assert set(checks.MANAGEMENT_PORTS) == {("tcp", 22), ("udp", 161), ("udp", 162)}
+    assert set(checks.MANAGEMENT_API_PORTS) == {("tcp", 9886), ("tcp", 8886)}
 
 
 def test_homers_ut_port_faces_the_world_only_for_a_stack_that_uses_the_ut_profile() -> None:
@@ -138,8 +134,9 @@ def test_homers_ut_port_faces_the_world_only_for_a_stack_that_uses_the_ut_profil
 
 
 @pytest.mark.parametrize("port", [9886, 8886])
-def test_the_management_apis_are_management_ports(port: int) -> None:
-    assert fired(AWS_INGRESS, aws_ingress(port, "0.0.0.0/0")) == {"ssh-snmp-not-world-open"}
+def test_the_management_apis_may_never_face_the_world(port: int) -> None:
+    assert fired(AWS_INGRESS, aws_ingress(port, "0.0.0.0/0")) == {MANAGEMENT_API}
+    assert fired(AWS_INGRESS, aws_ingress(port, "10.60.0.0/24")) == set()
 
 
 @pytest.mark.parametrize("port", sorted(DOC_INTERNAL_TCP))
@@ -404,12 +401,13 @@ def test_ssh_from_a_bastion_network_passes() -> None:
     assert fired(OPENSTACK_RULE, openstack_ingress(22, remoteIpPrefix="192.0.2.0/24")) == set()
 
 
-def test_the_pack_declares_three_mandatory_policies_and_one_advisory() -> None:
+def test_the_pack_declares_four_mandatory_policies_and_one_advisory() -> None:
     levels = {policy.name: policy.enforcement_level for policy in pack.policies()}
     assert levels == {
         INTERNAL: EnforcementLevel.MANDATORY,
         DESCRIPTION: EnforcementLevel.MANDATORY,
         INLINE: EnforcementLevel.MANDATORY,
+        MANAGEMENT_API: EnforcementLevel.MANDATORY,
         MANAGEMENT: EnforcementLevel.ADVISORY,
     }
 
