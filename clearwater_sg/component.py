@@ -74,6 +74,8 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             # Switching networks replaces groups that running nodes use: say it loudly.
             log = pulumi.log.warn if note == SPLIT_REPLACES_GROUPS else pulumi.log.info
             log(note, self)
+        for warning in self.plan.warnings:
+            pulumi.log.warn(warning, self)
         self.security_groups = prepared.backend.create(
             self.plan, name, self, options.labelled_groups
         )

@@ -29,6 +29,7 @@ from clearwater_sg.matrix import (
 from clearwater_sg.options import DeploymentOptions, ExtraRule, Networks
 from clearwater_sg.roles import Role
 from clearwater_sg.types import ANY_ADDRESS, Family, is_cidr, is_prefix_list
+from clearwater_sg.world import internet_block
 
 
 class PlanError(ValueError):
@@ -147,6 +148,7 @@ class Plan(_Frozen):
     groups: tuple[GroupSpec, ...]
     rules: tuple[RuleSpec, ...]
     notes: tuple[str, ...] = ()  # what a reviewer should know: profiles that add nothing
+    warnings: tuple[str, ...] = ()  # what is allowed but dangerous: said loudly at `up`
 
     def families_of(self, rule: RuleSpec) -> tuple[Family, ...]:
         """The families a rule applies to: its own, or every family in use for a group."""
@@ -369,7 +371,45 @@ def plan_security_groups(
         for profile in options.profiles
         if profile not in profiles_used
     )
-    return Plan(families=options.families, groups=groups, rules=tuple(rules), notes=notes)
+    warnings = tuple(
+        f"extra rule {rule.key} opens {what} to {rule.peer.cidr}, which reaches the internet"
+        for rule in rules
+        if rule.setting == "extraRules"
+        and isinstance(rule.peer, CidrPeer)
+        and internet_block(ipaddress.ip_network(rule.peer.cidr)) is not None
+        and (what := _internal_reached(rule, flows))
+    )
+    return Plan(
+        families=options.families,
+        groups=groups,
+        rules=tuple(rules),
+        notes=notes,
+        warnings=warnings,
+    )
+
+
+def _internal_reached(rule: RuleSpec, flows: Sequence[Flow]) -> str:
+    """What of a rule's ports only Clearwater's own nodes may reach (no line opens it to
+    anyone else): every port, or the internal ports it covers."""
+    low, high = rule.from_port or 0, rule.to_port or 65535
+    if (low, high) in ((0, 65535), (1, 65535)):
+        return "every port"
+    internal = sorted(
+        {
+            flow.port_range[0]
+            for flow in flows
+            if flow.protocol.value == rule.protocol
+            and all(isinstance(source, Role) for source in flow.sources)
+            and low <= flow.port_range[0] <= high
+        }
+        - {
+            flow.port_range[0]
+            for flow in flows
+            if flow.protocol.value == rule.protocol
+            and not all(isinstance(source, Role) for source in flow.sources)
+        }
+    )
+    return f"internal port(s) {', '.join(map(str, internal))}" if internal else ""
 
 
 EXTRA = "Extra rule, not in the document"

@@ -80,7 +80,11 @@ def synthesize(stack_file: Path) -> Synth:
             for component in components
             for rule, why in component.not_created
         ),
-        notes=tuple(note for component in components for note in component.plan.notes),
+        notes=tuple(
+            note
+            for component in components
+            for note in (*component.plan.notes, *component.plan.warnings)
+        ),
         quota=tuple(check for component in components for check in component.quota),
     )
 

@@ -166,3 +166,24 @@ def test_the_quota_refusal_names_the_setting_that_costs_the_most() -> None:
         prepare(options, "clearwater")
     assert "Most rules come from peerSites.site-b" in str(raised.value)
     assert "worldCidrs/sshSources/snmpSources" not in str(raised.value)
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+@pytest.mark.parametrize(
+    ("ports", "warned"),
+    [("9160", "internal port(s) 9160"), ("1-65535", "every port"), ("5060", None)],
+)
+def test_an_extra_rule_that_opens_internal_ports_to_the_internet_is_said_loudly(
+    cloud: str, ports: str, warned: str | None
+) -> None:
+    """It is explicit, so it is created; the program warns at `pulumi up` and in synth."""
+    extra = {**EXTRA, "ports": ports, "sources": ["0.0.0.0/0"]}
+    options = DeploymentOptions.model_validate(
+        {**CLOUDS[cloud](extraRules={"vellum": [extra]}), "namePrefix": "ims"}
+    )
+    warnings = prepare(options, "clearwater").plan.warnings
+    if warned is None:
+        assert warnings == ()
+    else:
+        [warning] = warnings
+        assert warned in warning and "reaches the internet" in warning
