@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pulumi
+import pytest
+
 from offline.inventory import GROUP_TYPES, Inventory, inventory
 from offline.runner import Recording, Registered, run_project
 from offline.stackfile import config_string
@@ -27,6 +30,15 @@ def run_main(
         for key, value in config.items()
     }
     return run_project(PROJECT_DIR, project=PROJECT, stack=stack, config=full, recording=recording)
+
+
+def refused(config: Mapping[str, object]) -> str:
+    """The message of a configuration the program refuses; nothing may be registered."""
+    recording = Recording()
+    with pytest.raises(pulumi.RunError) as raised:
+        run_main(config, recording=recording)
+    assert recording.resources == [], "resources were registered before the refusal"
+    return str(raised.value)
 
 
 def run_inventory(config: Mapping[str, object], stack: str = "dev") -> Inventory:

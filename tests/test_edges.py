@@ -21,7 +21,7 @@ from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.plan import GroupSpec, Plan
 from offline.runner import Recording, Registered, run_program
-from tests.helpers import PROJECT_DIR, VPC, aws, groups_by_role, openstack, run_main
+from tests.helpers import PROJECT_DIR, VPC, aws, groups_by_role, openstack, refused, run_main
 
 SG_A = "sg-0aaaaaaaaaaaaaaaa"
 SG_B = "sg-0bbbbbbbbbbbbbbbb"
@@ -52,15 +52,6 @@ def source(rule: Mapping[str, Any]) -> str:
         if rule.get(key):
             return str(rule[key])
     return str(rule.get("remoteGroupId"))
-
-
-def refused(config: Mapping[str, object]) -> str:
-    """The message of a refused configuration; nothing may have been registered."""
-    recording = Recording()
-    with pytest.raises(pulumi.RunError) as raised:
-        run_main(config, recording=recording)
-    assert recording.resources == [], "resources were registered before the error"
-    return str(raised.value)
 
 
 # --- 1. An explicit empty list means none ------------------------------------------------

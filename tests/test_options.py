@@ -7,28 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import pulumi
 import pytest
 
 from clearwater_sg import DeploymentOptions
 from clearwater_sg.component import prepare
 from clearwater_sg.quota import QuotaExceededError
 from offline.formats import markdown_cell
-from offline.runner import Recording
-from tests.helpers import VPC, aws, openstack, run_main
+from tests.helpers import VPC, aws, openstack, refused, run_main
 from tests.registered import AWS_INGRESS, OPENSTACK_RULE
 
 CLOUDS = {"aws": aws, "openstack": openstack}
 SPROUT_PEER = {"roles": ["bono", "sprout", "vellum"]}
-
-
-def refused(config: Mapping[str, object]) -> str:
-    """The message of a refused configuration; nothing may have been registered."""
-    recording = Recording()
-    with pytest.raises(pulumi.RunError) as raised:
-        run_main(config, recording=recording)
-    assert recording.resources == []
-    return str(raised.value)
 
 
 # --- 1. a key that means "our own nodes" never means the internet ------------------------

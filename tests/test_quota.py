@@ -6,23 +6,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pulumi
 import pytest
 
 from offline.inventory import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
 from offline.runner import Recording
-from tests.helpers import aws, openstack, run_main
+from tests.helpers import aws, openstack, refused, run_main
 from tests.largest import largest
 
 GENEROUS = {"securityGroups": 1000, "securityGroupRules": 10000}
-
-
-def refused(config: dict[str, object]) -> str:
-    recording = Recording()
-    with pytest.raises(pulumi.RunError) as raised:
-        run_main(config, recording=recording)
-    assert recording.resources == [], "resources were registered before the quota error"
-    return str(raised.value)
 
 
 def neutron_usage(recording: Recording) -> tuple[int, int]:

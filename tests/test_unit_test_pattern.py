@@ -18,18 +18,23 @@ def readme_example() -> str:
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
-def test_the_readme_unit_test_pattern_passes(tmp_path: Path) -> None:
-    example = readme_example()
-    assert example.count("@pulumi.runtime.test") == 2
-    assert example.count("set_mocks(") == 1
-    (tmp_path / "test_ims.py").write_text(example)
-    ran = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_ims.py"],
-        cwd=tmp_path,
+def pytest_on(directory: Path, name: str, text: str) -> subprocess.CompletedProcess[str]:
+    """`text` as test file `name`, run by pytest in a process of its own."""
+    (directory / name).write_text(text)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
+        cwd=directory,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_the_readme_unit_test_pattern_passes(tmp_path: Path) -> None:
+    example = readme_example()
+    assert example.count("@pulumi.runtime.test") == 2
+    assert example.count("set_mocks(") == 1
+    ran = pytest_on(tmp_path, "test_ims.py", example)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "2 passed" in ran.stdout
 
@@ -44,13 +49,6 @@ def test_clash():
     ClearwaterSecurityGroups("other", DeploymentOptions(cloud="openstack", name_prefix="ims-test"))
 """
     )
-    (tmp_path / "test_clash.py").write_text(clash)
-    ran = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_clash.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    ran = pytest_on(tmp_path, "test_clash.py", clash)
     assert ran.returncode == 1
     assert "group 'ims-test-all-nodes' is also created by component 'ims'" in ran.stdout

@@ -23,16 +23,15 @@ import grp
 import importlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 import urllib.request
-from types import FrameType
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from app_serving import serve  # type: ignore[import-not-found]  # beside this script, on its sys.path
 
 REGION = "RegionOne"
 
@@ -128,22 +127,6 @@ def register_network(url: str, password: str, network_url: str) -> None:
     _call("POST", f"{url}/endpoints", {"endpoint": endpoint}, token)
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        sys.stderr.write(f"keystone_app: {self.address_string()} {format % args}\n")
-
-
-def _exit_with_parent() -> None:
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     state_dir = os.path.abspath(args.state_dir)
@@ -156,18 +139,10 @@ def main(argv: list[str]) -> int:
     sys.argv = sys.argv[:1]  # keystone parses the command line with oslo.config
     wsgi: Any = importlib.import_module("keystone.server.wsgi")
     application = wsgi.initialize_public_application()
-    server: WSGIServer = make_server(
-        "127.0.0.1", args.port, application, handler_class=QuietHandler
-    )
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    _exit_with_parent()
-    serve = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
-    serve.daemon = True
-    serve.start()
+    server = serve("keystone_app", args.port, application)
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
+    serving.daemon = True
+    serving.start()
     register_network(url, args.password, args.network_url)
     print(f"KEYSTONE READY {url}", flush=True)
     try:

@@ -34,16 +34,13 @@ import argparse
 import datetime
 import importlib
 import os
-import signal
 import sys
 import textwrap
-import threading
-import time
 import uuid
 import warnings
-from types import FrameType
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from app_serving import serve  # type: ignore[import-not-found]  # beside this script, on its sys.path
 
 NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP = 10
 NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE = 100
@@ -222,13 +219,6 @@ def build_schema(db_path: str) -> None:
     engine.dispose()
 
 
-class QuietHandler(WSGIRequestHandler):
-    """Request log lines go to stderr in one compact format."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        sys.stderr.write(f"neutron_app: {self.address_string()} {format % args}\n")
-
-
 def load_application(conf_path: str) -> Any:
     # neutron.wsgi.api parses sys.argv[1:] with oslo.config at import time.
     sys.argv = [sys.argv[0], "--config-file", conf_path]
@@ -237,19 +227,6 @@ def load_application(conf_path: str) -> Any:
     if api.application is None:
         raise SystemExit("neutron_app: neutron.wsgi.api did not build an application")
     return api.application
-
-
-def _exit_with_parent() -> None:
-    """Stop when the launching process dies (e.g. a killed pytest), so that a
-    server is never left behind even if its caller could not clean up."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def main(argv: list[str]) -> int:
@@ -262,13 +239,7 @@ def main(argv: list[str]) -> int:
     build_schema(db_path)
     application = load_application(os.path.join(state_dir, "neutron.conf"))
 
-    server: WSGIServer = make_server(args.host, args.port, application, handler_class=QuietHandler)
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    _exit_with_parent()
+    server = serve("neutron_app", args.port, application, args.host)
     print(f"NEUTRON READY http://{args.host}:{args.port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import pulumi
 import pytest
 from botocore.exceptions import ClientError
 
@@ -28,7 +27,7 @@ from tests.conformance.appliers import (
 from tests.conformance.servers import (
     MotoServer,
 )
-from tests.helpers import aws, run_main
+from tests.helpers import aws, refused, run_main
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -46,15 +45,6 @@ def checks_of(config: Mapping[str, object]) -> dict[str, QuotaCheck]:
     except QuotaExceededError as exc:
         checks = exc.checks
     return {check.limit: check for check in checks}
-
-
-def refused_by_program(config: Mapping[str, object]) -> str:
-    """The program's refusal, from a real run; nothing may have been registered."""
-    recording = Recording()
-    with pytest.raises(pulumi.RunError) as raised:
-        run_main(config, recording=recording)
-    assert recording.resources == []
-    return str(raised.value)
 
 
 # ==========================================================================
@@ -89,7 +79,7 @@ def test_rules_per_group_ipv4_boundary_agrees_with_moto(
     applier.apply(recording)
     assert _all_nodes_ingress(ec2, applier, recording) == 60
 
-    message = refused_by_program(aws(**over))
+    message = refused(aws(**over))
     assert f"{AWS_INBOUND}: 61 needed (all-nodes, IPv4), 60 allowed" in message
     recording = run_main(aws(**over, limits={"rulesPerGroup": 100}))
     applier = Ec2Applier(ec2)
