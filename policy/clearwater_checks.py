@@ -343,8 +343,7 @@ def management_port_open_to_world(resource_type: str, props: Props) -> list[str]
 def management_api_open_to_world(resource_type: str, props: Props) -> list[str]:
     """Mandatory: Sprout's and Dime's management HTTP APIs reachable from anywhere."""
     return [
-        f"open to {opening.via}: {reached}; allow only your management hosts "
-        "(managementSources)"
+        f"open to {opening.via}: {reached}; allow only your management hosts (managementSources)"
         for opening in world_openings(resource_type, props)
         if (reached := _exposed(opening, MANAGEMENT_API_PORTS))
     ]
