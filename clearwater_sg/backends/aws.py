@@ -67,7 +67,7 @@ class AwsBackend(Backend):
         return refused
 
     def rule(self, rule: RuleSpec, target: RuleTarget) -> None:
-        ip_protocol, from_port, to_port = _protocol(rule)
+        ip_protocol, from_port, to_port = ec2_protocol(rule)
         peer = rule.peer
         resource = (
             aws.vpc.SecurityGroupIngressRule
@@ -91,7 +91,7 @@ class AwsBackend(Backend):
         )
 
 
-def _protocol(rule: RuleSpec) -> tuple[str, int | None, int | None]:
+def ec2_protocol(rule: RuleSpec) -> tuple[str, int | None, int | None]:
     """AWS's ip_protocol, from_port and to_port for a rule."""
     if rule.protocol == "all":
         return "-1", None, None  # every protocol; AWS rejects ports with it

@@ -13,7 +13,7 @@ from clearwater_sg.plan import CidrPeer, GroupSpec, Plan, PrefixListPeer, RuleSp
 
 _ETHERTYPE = {4: "IPv4", 6: "IPv6"}
 _ICMP_PROTOCOL = {4: "icmp", 6: "ipv6-icmp"}
-_ANY_ICMP_CODE = 0  # never sent: see _protocol
+_ANY_ICMP_CODE = 0  # never sent: see neutron_protocol
 _EVERY_PORT = (1, 65535)
 # Neutron's column sizes for names and descriptions, and its tag length.
 _TEXT_MAX = 255
@@ -28,7 +28,7 @@ class OpenStackBackend(Backend):
             name,
             name=group.name,
             description=group.description,
-            tags=_tags(group),
+            tags=neutron_tags(group),
             # Neutron gives each new group allow-all egress rules that Pulumi would not
             # see; drop them and declare egress in the plan, so every rule is managed.
             delete_default_rules=True,
@@ -41,7 +41,7 @@ class OpenStackBackend(Backend):
 
     def refusals(self, plan: Plan, component: str) -> list[str]:
         texts = stored_texts(plan)
-        texts += [(f"tag {tag!r}", tag) for g in plan.groups for tag in _tags(g)]
+        texts += [(f"tag {tag!r}", tag) for g in plan.groups for tag in neutron_tags(g)]
         return [
             f"{what}: Neutron allows at most {_TEXT_MAX} characters"
             for what, text in texts
@@ -68,7 +68,7 @@ class OpenStackBackend(Backend):
     def rule(self, rule: RuleSpec, target: RuleTarget) -> None:
         peer = rule.peer
         for family in target.families:
-            protocol, port_min, port_max = _protocol(rule, family)
+            protocol, port_min, port_max = neutron_protocol(rule, family)
             openstack.networking.SecGroupRule(
                 f"{target.name}-{_ETHERTYPE[family].lower()}",
                 security_group_id=target.group_id,
@@ -86,12 +86,12 @@ class OpenStackBackend(Backend):
             )
 
 
-def _tags(group: GroupSpec) -> list[str]:
+def neutron_tags(group: GroupSpec) -> list[str]:
     """Neutron tags are plain strings: each tag as key=value."""
     return sorted(f"{key}={value}" for key, value in group.tags.items())
 
 
-def _protocol(rule: RuleSpec, family: int) -> tuple[str | None, int | None, int | None]:
+def neutron_protocol(rule: RuleSpec, family: int) -> tuple[str | None, int | None, int | None]:
     """Neutron's protocol, port_range_min and port_range_max for a rule."""
     if rule.protocol == "all":
         return None, None, None

@@ -199,7 +199,7 @@ def _aws_rule(
     from clearwater_sg.backends import aws as aws_backend  # pulumi-aws, on AWS only
     from clearwater_sg.backends import rule_tags
 
-    ip_protocol, from_port, to_port = aws_backend._protocol(rule)
+    ip_protocol, from_port, to_port = aws_backend.ec2_protocol(rule)
     protocol, implied = aws_protocol(ip_protocol)
     low, high = aws_ports(protocol, from_port, to_port)
     family = ANY_FAMILY if rule.family is None else _ETHERTYPE[rule.family]
@@ -244,7 +244,7 @@ def _openstack_groups(plan: Plan, component: str) -> tuple[PlannedGroup, ...]:
             fields={
                 "name": group.name,
                 "description": group.description,
-                "tags": tuple(os_backend._tags(group)),
+                "tags": tuple(os_backend.neutron_tags(group)),
             },
         )
         for group in plan.groups
@@ -271,7 +271,7 @@ def _openstack_rule(
 ) -> PlannedRule:
     from clearwater_sg.backends import openstack as os_backend  # pulumi-openstack
 
-    protocol, port_min, port_max = os_backend._protocol(rule, family)
+    protocol, port_min, port_max = os_backend.neutron_protocol(rule, family)
     peer = rule.peer
     remote_ip_prefix = peer.cidr if isinstance(peer, CidrPeer) else None
     ethertype = _ETHERTYPE[family]
