@@ -17,7 +17,9 @@ Nothing here knows about clouds: the planner turns these entries into rules.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Self
 
@@ -308,3 +310,63 @@ BEYOND: tuple[Flow, ...] = (
     ], origin=f"{DOCS}Geographic_redundancy.md"),
 )
 # fmt: on
+
+
+# --- What the table says about exposure: one reading, for the planner and the policy pack
+
+
+def doc_ports(
+    audiences: Callable[[tuple[object, ...]], bool], flows: Iterable[Flow]
+) -> dict[tuple[str, int], str]:
+    """(protocol, port) -> what the document, or a sourced flow beyond it, opens it for,
+    over flows whose sources match."""
+    ports: dict[tuple[str, int], set[str]] = {}
+    for flow in flows:
+        if flow.protocol.value == "icmp" or not audiences(flow.sources):
+            continue
+        first, last = flow.port_range
+        for port in range(first, last + 1):
+            ports.setdefault((flow.protocol.value, port), set()).add(
+                f"{flow.section}: {flow.service}"
+            )
+    return {key: "; ".join(sorted(whats)) for key, whats in ports.items()}
+
+
+# Who may be outside the deployment: the world, and the operator's SSH, SNMP and
+# management hosts. A peer site's nodes are the deployment's own, in another place.
+OUTSIDERS = (
+    Audience.WORLD,
+    Audience.SSH_SOURCES,
+    Audience.SNMP_SOURCES,
+    Audience.MANAGEMENT_SOURCES,
+)
+
+
+def open_to_outsiders(sources: tuple[object, ...]) -> bool:
+    return any(source in OUTSIDERS for source in sources)
+
+
+# Profiles that open a port to the world on purpose (ut: Homer's TCP/7888 for Ut/XCAP).
+# The policy pack cannot see a stack's config: it is told with its `profiles` setting.
+WORLD_FACING_PROFILES = tuple(
+    sorted({str(f.condition) for f in BEYOND if Audience.WORLD in f.sources and f.condition})
+)
+
+
+@functools.cache
+def internal_ports(profiles: frozenset[str] = frozenset()) -> dict[tuple[str, int], str]:
+    """Ports opened only to Clearwater nodes (of this site or a peer site): a port any
+    line also opens to the world or the operator's hosts is not internal. A
+    world-facing profile counts only when the stack uses it (`profiles`)."""
+    flows = [
+        flow
+        for flow in (*MATRIX, *BEYOND)
+        if not (isinstance(flow.condition, Profile) and Audience.WORLD in flow.sources)
+        or flow.condition in profiles
+    ]
+    exposed = doc_ports(open_to_outsiders, flows)
+    return {
+        key: what
+        for key, what in doc_ports(lambda sources: not open_to_outsiders(sources), flows).items()
+        if key not in exposed
+    }

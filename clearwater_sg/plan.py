@@ -25,6 +25,7 @@ from clearwater_sg.matrix import (
     Profile,
     Protocol,
     Source,
+    internal_ports,
 )
 from clearwater_sg.options import DeploymentOptions, ExtraRule, Networks
 from clearwater_sg.roles import Role
@@ -377,7 +378,7 @@ def plan_security_groups(
         if rule.setting == "extraRules"
         and isinstance(rule.peer, CidrPeer)
         and internet_block(ipaddress.ip_network(rule.peer.cidr)) is not None
-        and (what := _internal_reached(rule, flows))
+        and (what := _internal_reached(rule, frozenset(options.profiles)))
     )
     return Plan(
         families=options.families,
@@ -388,26 +389,16 @@ def plan_security_groups(
     )
 
 
-def _internal_reached(rule: RuleSpec, flows: Sequence[Flow]) -> str:
+def _internal_reached(rule: RuleSpec, profiles: frozenset[str]) -> str:
     """What of a rule's ports only Clearwater's own nodes may reach (no line opens it to
     anyone else): every port, or the internal ports it covers."""
     low, high = rule.from_port or 0, rule.to_port or 65535
     if (low, high) in ((0, 65535), (1, 65535)):
         return "every port"
     internal = sorted(
-        {
-            flow.port_range[0]
-            for flow in flows
-            if flow.protocol.value == rule.protocol
-            and all(isinstance(source, Role) for source in flow.sources)
-            and low <= flow.port_range[0] <= high
-        }
-        - {
-            flow.port_range[0]
-            for flow in flows
-            if flow.protocol.value == rule.protocol
-            and not all(isinstance(source, Role) for source in flow.sources)
-        }
+        port
+        for protocol, port in internal_ports(profiles)
+        if protocol == rule.protocol and low <= port <= high
     )
     return f"internal port(s) {', '.join(map(str, internal))}" if internal else ""
 

@@ -16,7 +16,6 @@ answer: any CIDR that includes a globally reachable address, whatever its prefix
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,14 @@ from typing import Any
 from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
 
-from clearwater_sg.matrix import BEYOND, MATRIX, Audience, Flow, Profile
+from clearwater_sg.matrix import (
+    BEYOND,
+    MATRIX,
+    WORLD_FACING_PROFILES,
+    Audience,
+    doc_ports,
+    internal_ports,
+)
 from clearwater_sg.world import internet_block, read_cidr
 
 Props = Mapping[str, Any]
@@ -84,75 +90,17 @@ def _read(props: Props, key: str) -> Any:
         return UNKNOWN
 
 
-# --- What the port document says ------------------------------------------------------
-
-
-def _doc_ports(
-    audiences: Callable[[tuple[object, ...]], bool], flows: Iterable[Flow]
-) -> dict[tuple[str, int], str]:
-    """(protocol, port) -> what the document, or a sourced flow beyond it, opens it for,
-    over flows whose sources match."""
-    ports: dict[tuple[str, int], set[str]] = {}
-    for flow in flows:
-        if flow.protocol.value == "icmp" or not audiences(flow.sources):
-            continue
-        first, last = flow.port_range
-        for port in range(first, last + 1):
-            ports.setdefault((flow.protocol.value, port), set()).add(
-                f"{flow.section}: {flow.service}"
-            )
-    return {key: "; ".join(sorted(whats)) for key, whats in ports.items()}
-
-
-# Who may be outside the deployment: the world, and the operator's SSH, SNMP and
-# management hosts. A peer site's nodes are the deployment's own, in another place.
-_OUTSIDERS = (
-    Audience.WORLD,
-    Audience.SSH_SOURCES,
-    Audience.SNMP_SOURCES,
-    Audience.MANAGEMENT_SOURCES,
-)
-
-
-def _open_to_outsiders(sources: tuple[object, ...]) -> bool:
-    return any(source in _OUTSIDERS for source in sources)
-
-
-# Profiles that open a port to the world on purpose (ut: Homer's TCP/7888 for Ut/XCAP).
-# The pack cannot see a stack's config: it is told with its `profiles` setting.
-WORLD_FACING_PROFILES = tuple(
-    sorted({str(f.condition) for f in BEYOND if Audience.WORLD in f.sources and f.condition})
-)
-
-
-@functools.cache
-def internal_ports(profiles: frozenset[str] = frozenset()) -> dict[tuple[str, int], str]:
-    """Ports opened only to Clearwater nodes (of this site or a peer site): a port any
-    line also opens to the world or the operator's hosts is not internal. A
-    world-facing profile counts only when the stack uses it (`profiles`)."""
-    flows = [
-        flow
-        for flow in (*MATRIX, *BEYOND)
-        if not (isinstance(flow.condition, Profile) and Audience.WORLD in flow.sources)
-        or flow.condition in profiles
-    ]
-    exposed = _doc_ports(_open_to_outsiders, flows)
-    return {
-        key: what
-        for key, what in _doc_ports(lambda sources: not _open_to_outsiders(sources), flows).items()
-        if key not in exposed
-    }
-
+# --- What the port document says: clearwater_sg.matrix's reading of it
 
 INTERNAL_PORTS = internal_ports()
 # Management ports: SSH and SNMP (the document opens SSH to the world by default, so a
 # world-open one is advised against), and the management HTTP APIs of the management-http
 # profile (Sprout TCP/9886, Dime TCP/8886), which no line opens to the world: forbidden.
-MANAGEMENT_PORTS = _doc_ports(
+MANAGEMENT_PORTS = doc_ports(
     lambda sources: any(s in (Audience.SSH_SOURCES, Audience.SNMP_SOURCES) for s in sources),
     (*MATRIX, *BEYOND),
 )
-MANAGEMENT_API_PORTS = _doc_ports(
+MANAGEMENT_API_PORTS = doc_ports(
     lambda sources: Audience.MANAGEMENT_SOURCES in sources, (*MATRIX, *BEYOND)
 )
 

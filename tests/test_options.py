@@ -160,7 +160,12 @@ def test_the_quota_refusal_names_the_setting_that_costs_the_most() -> None:
 @pytest.mark.parametrize("cloud", CLOUDS)
 @pytest.mark.parametrize(
     ("ports", "warned"),
-    [("9160", "internal port(s) 9160"), ("1-65535", "every port"), ("5060", None)],
+    [
+        ("9160", "internal port(s) 9160"),
+        ("7000", "internal port(s) 7000"),  # Vellum's, also opened to peer sites: still ours
+        ("1-65535", "every port"),
+        ("5060", None),
+    ],
 )
 def test_an_extra_rule_that_opens_internal_ports_to_the_internet_is_said_loudly(
     cloud: str, ports: str, warned: str | None
