@@ -16,13 +16,11 @@ from typing import Any
 import pytest
 from pulumi.automation.events import OpType
 
-from tests.doc_reader import expected_rules, read_document
 from tests.engine.cloud import Project
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import settings
-from tests.helpers import DOC, PROJECT
+from tests.engine.workspace import documented, settings
+from tests.helpers import PROJECT
 
-DOC_PORTS = read_document(DOC)
 CORE = ["ellis", "bono", "sprout", "dime", "homer", "vellum"]
 BASE = settings(cloud="openstack", ipVersion="dual", roles=CORE, sshSources=["192.0.2.0/24"])
 Change = Callable[[dict[str, Any]], None]
@@ -53,10 +51,6 @@ CHANGES: dict[str, Change] = {
 UNDONE = {"turn off a profile": "turn on a profile", "turn off a peer site": "turn on a peer site"}
 
 
-def _expected(config: dict[str, Any]) -> Counter[Any]:
-    return expected_rules({k.removeprefix(f"{PROJECT}:"): v for k, v in config.items()}, DOC_PORTS)
-
-
 def _groups(config: dict[str, Any]) -> set[str]:
     roles = config.get(f"{PROJECT}:roles", CORE)
     return {"all-nodes", *roles}
@@ -75,7 +69,7 @@ def test_a_one_line_change_is_exactly_its_creates_and_deletes(
 
     stack.write_config(after)
     planned = stack.preview().changes()
-    old, new = _expected(before), _expected(after)
+    old, new = documented(before), documented(after)
     ops = Counter(step.op for step in planned)
     assert not {OpType.REPLACE, OpType.CREATE_REPLACEMENT, OpType.UPDATE} & set(ops), planned
     groups_added, groups_dropped = (

@@ -18,13 +18,12 @@ from typing import Any
 import pytest
 from pulumi.automation.events import OpType
 
-from tests.doc_reader import Permission, expected_rules, read_document, without_network
+from tests.doc_reader import Permission, without_network
 from tests.engine.cloud import Project
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import stack_file_config
-from tests.helpers import DOC, PROJECT, PROJECT_DIR
+from tests.engine.workspace import documented, stack_file_config
+from tests.helpers import PROJECT, PROJECT_DIR
 
-DOC_PORTS = read_document(DOC)
 BEYOND = Path(__file__).with_name("stacks") / "Pulumi.openstack-beyond.yaml"
 OPENSTACK_STACKS = sorted(
     path
@@ -46,15 +45,14 @@ def _judged(
     interface, and folding the interfaces must give the single network's rules, with
     ICMP and egress once per interface.
     """
-    ours = {k.removeprefix(f"{PROJECT}:"): v for k, v in config.items() if k.startswith(PROJECT)}
-    if ours.pop("networks", "single") == "single":
-        return stored, expected_rules(ours, DOC_PORTS)
+    if config.get(f"{PROJECT}:networks", "single") == "single":
+        return stored, documented(config)
     for permission in stored:
         interface = permission.group.rsplit("-", 1)[-1]
         assert interface in ("management", "signaling"), permission
         if permission.peer.startswith("group:"):
             assert permission.peer.endswith(f"-{interface}"), f"crosses interfaces: {permission}"
-    single = expected_rules(ours, DOC_PORTS)
+    single = documented({k: v for k, v in config.items() if k != f"{PROJECT}:networks"})
     on_both = Counter({p: 1 for p in single if p.protocol in ("icmp", "ipv6-icmp", None)})
     return Counter(without_network(p) for p in stored), single + on_both
 

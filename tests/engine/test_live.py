@@ -18,13 +18,11 @@ import pytest
 from pulumi.automation.events import OpType
 
 from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_OK, run
-from tests.doc_reader import Permission, expected_rules, read_document
+from tests.doc_reader import Permission
 from tests.engine.cloud import Project
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import EngineStack, settings
-from tests.helpers import DOC, PROJECT
+from tests.engine.workspace import EngineStack, documented, settings
 
-DOC_PORTS = read_document(DOC)
 STACK = "adopted"
 ROLES = ["sprout", "dime", "vellum"]
 CONFIG = settings(cloud="openstack", roles=ROLES, sshSources=["192.0.2.0/24"])
@@ -33,10 +31,6 @@ CONFIG = settings(cloud="openstack", roles=ROLES, sshSources=["192.0.2.0/24"])
 STRAY = Permission("sprout", "ingress", "IPv4", "tcp", 8080, 8080, "0.0.0.0/0")
 CASSANDRA = Permission("vellum", "ingress", "IPv4", "tcp", 7000, 7000, "group:vellum")
 CASSANDRA_TEXT = "vellum ingress IPv4 tcp/7000 from group vellum"
-
-
-def _expected() -> Counter[Permission]:
-    return expected_rules({k.removeprefix(f"{PROJECT}:"): v for k, v in CONFIG.items()}, DOC_PORTS)
 
 
 GROUPS = ["all-nodes", *ROLES]
@@ -97,7 +91,7 @@ def _live(
 def test_adopt_then_import_then_preview_shows_what_adopt_reported(
     engine_stack: StackFactory, os_project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    wanted = sorted(_expected().elements(), key=Permission.key)
+    wanted = sorted(documented(CONFIG).elements(), key=Permission.key)
     assert CASSANDRA in wanted
     _by_hand(os_project, [p for p in wanted if p != CASSANDRA] + [STRAY])
     stack = engine_stack(STACK, CONFIG)
@@ -132,7 +126,7 @@ def test_adopt_then_import_then_preview_shows_what_adopt_reported(
     stack.up()
     assert stack.preview(expect_no_changes=True).changes() == []
     # The rules nobody planned are left alone: `pulumi up` manages only what it imported.
-    assert os_project.permissions() == (_expected() | NEUTRON_DEFAULTS) + Counter([STRAY])
+    assert os_project.permissions() == (documented(CONFIG) | NEUTRON_DEFAULTS) + Counter([STRAY])
 
 
 def test_drift_reports_what_was_changed_behind_pulumis_back(

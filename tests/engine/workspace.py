@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,12 @@ import yaml
 from pulumi import automation as auto
 from pulumi.automation.events import EngineEvent, OpType
 
+from tests.doc_reader import Permission, expected_rules, read_document
 from tests.engine.cloud import Project
-from tests.helpers import PROJECT, PROJECT_DIR
+from tests.helpers import DOC, PROJECT, PROJECT_DIR
 
 ENGINE_ROOT = PROJECT_DIR / ".engine"
+DOC_PORTS = read_document(DOC)
 PASSPHRASE = "clearwater-engine-tests"
 
 
@@ -93,6 +96,13 @@ def stack_file_config(path: Path) -> dict[str, Any]:
 def settings(**config: object) -> dict[str, Any]:
     """Stack configuration in the project's namespace, from key=value."""
     return {f"{PROJECT}:{key}": value for key, value in config.items()}
+
+
+def documented(config: Mapping[str, Any]) -> Counter[Permission]:
+    """What the document reader expects Neutron to hold for a stack configuration (keys in
+    the project's namespace; other namespaces, such as the provider's, are not its)."""
+    ours = {k.removeprefix(f"{PROJECT}:"): v for k, v in config.items() if k.startswith(PROJECT)}
+    return expected_rules(ours, DOC_PORTS)
 
 
 class EngineStack:
