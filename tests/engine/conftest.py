@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from tests.conformance.conftest import require_openstack_python
+from tests.conformance.fixtures import require_openstack_python
 from tests.engine.cloud import LocalOpenStack, Project
 from tests.engine.workspace import EngineStack, engine_command
 

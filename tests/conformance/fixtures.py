@@ -1,4 +1,5 @@
-"""Fixtures for conformance tests against real-API oracles on loopback.
+"""Fixtures for the tests against real-API oracles on loopback (conformance, live and
+engine tests): a pytest plugin, registered for the whole suite by tests/conftest.py.
 
 * ``neutron``: a session-wide live Neutron API (:class:`servers.NeutronServer`,
   its client is ``neutron.client``), with Neutron's default quotas.
