@@ -17,304 +17,54 @@ configuration and the README's description of its keys, never from `clearwater_s
 4. An explicit empty list opens nothing: `sshSources: []` no SSH, `worldCidrs: []` no CIDR
    rule but egress (while `sshSources` follows it), no SNMP without pollers.
 
-The configurations cover the keys the program had when this was written (cloud, vpcId,
-deployment, ipVersion, roles, memento, hss, worldCidrs, sshSources, snmpSources,
-sshSourceGroups, snmpSourceGroups, namePrefix, tags, protect, limits); keys that add
-sources of their own (profiles, managementSources, peerSites, extraRules, networks) are
-not generated, and their sources would have to join `allowed_sources` when they are.
-
-Hypothesis runs derandomized and without an example database, so CI sees the same examples
-on every run; its cache lives in the system's temporary directory, not in the repository.
+The configurations come from tests/strategies.py, which says which keys they cover.
 """
 
 from __future__ import annotations
 
 import copy
 import ipaddress
-import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
-from hypothesis import HealthCheck, assume, configuration, event, given, settings
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from offline.runner import Recording, Registered
 from tests.helpers import run_main
 from tests.registered import AWS_EGRESS, AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
-
-# Hypothesis caches what it learns about the code under test (and would keep examples)
-# below its home directory, `.hypothesis` in the working directory by default.
-configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "clearwater-sg-hypothesis")
-
-# ==========================================================================
-# What the README says, written out here rather than imported
-
-NAMESPACE = "clearwater-sg"
-CLOUDS = ("aws", "openstack")
-ROLES = ("ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server")
-GROUP_KEYS = ("all-nodes", "all-in-one", *ROLES)  # every group's role; none is a label
-FAMILIES: dict[str, tuple[int, ...]] = {"4": (4,), "6": (6,), "dual": (4, 6)}
-ANY_ADDRESS = {4: "0.0.0.0/0", 6: "::/0"}
-SSH_PORTS = ("tcp", 22, 22)
-SNMP_PORTS = ("udp", 161, 162)
-# Quotas far above any generated plan: rulesPerGroup x groupsPerInterface stays <= 1000.
-RAISED_LIMITS: dict[str, int] = {
-    "rulesPerGroup": 200,
-    "groupsPerInterface": 5,
-    "securityGroups": 1000,
-    "securityGroupRules": 10000,
-}
+from tests.strategies import (
+    ANY_ADDRESS,
+    CLOUDS,
+    FAMILIES,
+    NAMESPACE,
+    ROLES,
+    SNMP_PORTS,
+    SSH_PORTS,
+    Config,
+    derandomized,
+    group_ids,
+    labels,
+    network_of,
+    networks,
+    spellings,
+    valid_configs,
+    vpc_ids,
+)
 
 GROUP_TYPES = (AWS_GROUP, OPENSTACK_GROUP)
 RULE_TYPES = (AWS_INGRESS, AWS_EGRESS, OPENSTACK_RULE)
 COMPONENT = "clearwater-sg:index:ClearwaterSecurityGroups"
 
-LOWER = "abcdefghijklmnopqrstuvwxyz"
-DIGITS = "0123456789"
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-AWS_ID = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 
 # Runs of the program on valid configurations take ~0.3-0.6 s each; refusals a few ms.
 VALID_EXAMPLES = 50
 EMPTY_LIST_EXAMPLES = 20
 BROKEN_EXAMPLES = 250
-
-
-def _settings(max_examples: int) -> settings:
-    return settings(
-        max_examples=max_examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-
-
-Config = dict[str, object]
-
-# ==========================================================================
-# Strategies: valid configurations
-
-
-def aws_group_ids() -> st.SearchStrategy[str]:
-    return st.integers(0, 16**17 - 1).map(lambda number: f"sg-{number:017x}")
-
-
-def openstack_group_ids() -> st.SearchStrategy[str]:
-    return st.uuids().map(str)
-
-
-def group_ids(cloud: str) -> st.SearchStrategy[str]:
-    return aws_group_ids() if cloud == "aws" else openstack_group_ids()
-
-
-def vpc_ids() -> st.SearchStrategy[str]:
-    return st.integers(0, 16**17 - 1).map(lambda number: f"vpc-{number:017x}")
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def embeds_ipv4(network: Network) -> bool:
-    """The README: an IPv6 CIDR in ::ffff:0:0/96 (IPv4-mapped), or in ::/96 at ::1:0 or
-    above (IPv4-compatible, which Neutron writes dotted), is refused."""
-    if network.version == 4:
-        return False
-    address = int(network.network_address)
-    return address >> 32 == 0xFFFF or (address >> 32 == 0 and address >= 1 << 16)
-
-
-def networks(family: int) -> st.SearchStrategy[Network]:
-    """Any network of a family the README accepts, from /0 to a single address."""
-    if family == 4:
-        return st.builds(
-            lambda address, prefix: ipaddress.IPv4Network((address, prefix), strict=False),
-            st.integers(0, 2**32 - 1),
-            st.integers(0, 32),
-        )
-    return st.builds(
-        lambda address, prefix: ipaddress.IPv6Network((address, prefix), strict=False),
-        st.integers(0, 2**128 - 1),
-        st.integers(0, 128),
-    ).filter(lambda network: not embeds_ipv4(network))
-
-
-def spellings(network: Network) -> st.SearchStrategy[str]:
-    """Ways an operator may write one network that the program accepts: the canonical
-    text, a zero-padded prefix length, and for IPv6 the exploded or upper-case form."""
-    canonical = str(network)
-    variants = [canonical, f"{network.network_address}/0{network.prefixlen}"]
-    if network.version == 6:
-        variants += [network.exploded, canonical.upper()]
-    return st.sampled_from(variants)
-
-
-def labels() -> st.SearchStrategy[str]:
-    """Labels the README allows: lowercase, starting with a letter, not a role name, not
-    shaped like a group id."""
-    return st.builds(
-        lambda first, rest: first + rest,
-        st.sampled_from(LOWER),
-        st.text(LOWER + DIGITS + "-", max_size=12),
-    ).filter(
-        lambda label: (
-            label not in GROUP_KEYS
-            and not label.startswith("sg-")
-            and not AWS_ID.fullmatch(label)
-            and not UUID.fullmatch(label)
-        )
-    )
-
-
-def optional_list(items: st.SearchStrategy[list[str]]) -> st.SearchStrategy[list[str] | None]:
-    """Absent, an explicit empty list, or entries."""
-    return st.one_of(st.none(), st.just([]), items)
-
-
-@st.composite
-def cidr_lists(
-    draw: st.DrawFn, families: Sequence[int], min_size: int = 1, max_size: int = 3
-) -> list[str]:
-    """Distinct networks of the families in use, each spelled some accepted way."""
-    found = draw(
-        st.lists(
-            st.sampled_from(families).flatmap(networks),
-            min_size=min_size,
-            max_size=max_size,
-            unique=True,
-        )
-    )
-    return [draw(spellings(network)) for network in found]
-
-
-@st.composite
-def labelled_groups(
-    draw: st.DrawFn, ids: Sequence[str], max_size: int, avoid: Iterable[str] = ()
-) -> dict[str, str]:
-    """label -> group id, each id under one label, ids drawn from `ids`."""
-    chosen = draw(st.lists(st.sampled_from(ids), unique=True, max_size=max_size)) if ids else []
-    names = draw(
-        st.lists(
-            labels().filter(lambda label: label not in set(avoid)),
-            min_size=len(chosen),
-            max_size=len(chosen),
-            unique=True,
-        )
-    )
-    return dict(zip(names, chosen, strict=True))
-
-
-@st.composite
-def valid_configs(
-    draw: st.DrawFn,
-    clouds: Sequence[str] = CLOUDS,
-    max_entries: int = 3,
-    raised_limits: bool | None = None,
-    max_roles: int | None = None,
-) -> Config:
-    """A configuration the README says is valid, in the stack file's shape (camelCase
-    keys, `run_main` namespaces them). `raised_limits=None` sometimes leaves `limits` out,
-    so that the clouds' default quotas apply; `max_roles` bounds a distributed deployment
-    to that many roles, always listed (for samples applied to slow servers)."""
-    cloud = draw(st.sampled_from(clouds))
-    config: Config = {"cloud": cloud}
-    if cloud == "aws":
-        config["vpcId"] = draw(vpc_ids())
-    deployment = draw(st.sampled_from([None, "distributed", "all-in-one"]))
-    if deployment is not None:
-        config["deployment"] = deployment
-    version = draw(st.sampled_from([None, "4", "6", "dual", 4, 6]))
-    if version is not None:
-        config["ipVersion"] = version
-    families = FAMILIES[str(version or "4")]
-    if deployment == "all-in-one":
-        for toggle in ("memento", "hss"):
-            if draw(st.booleans()):
-                config[toggle] = False  # the only value all-in-one accepts
-    else:
-        listed_roles = st.lists(st.sampled_from(ROLES), min_size=1, max_size=max_roles, unique=True)
-        roles = draw(listed_roles if max_roles else st.none() | listed_roles)
-        if roles is not None:
-            config["roles"] = roles
-        for toggle in ("memento", "hss"):
-            value = draw(st.sampled_from([None, False, True, True]))
-            if value is not None:
-                config[toggle] = value
-
-    world = draw(optional_list(cidr_lists(families, max_size=max_entries)))
-    if world is not None:
-        config["worldCidrs"] = world
-
-    # Existing groups: one pool, assigned so that no group is listed twice for one port
-    # (an id and a label for one group, or two labels for one group, are refused).
-    pool = draw(st.lists(group_ids(cloud), min_size=6, max_size=6, unique=True))
-
-    def sources(ids: Sequence[str]) -> st.SearchStrategy[list[str]]:
-        cidrs = cidr_lists(families, min_size=0, max_size=max_entries)
-        chosen_ids = st.lists(st.sampled_from(ids), max_size=2, unique=True)
-        return st.tuples(cidrs, chosen_ids).flatmap(lambda both: st.permutations(both[0] + both[1]))
-
-    ssh_groups = draw(st.none() | labelled_groups(pool[:4], max_size=2))
-    ssh_labelled = set((ssh_groups or {}).values())
-    ssh = draw(optional_list(sources([i for i in pool if i not in ssh_labelled])))
-    snmp_groups: dict[str, str] | None = draw(st.sampled_from([None, {}, {}]))
-    if snmp_groups is not None and draw(st.booleans()):
-        # Some labels shared with sshSourceGroups (same label, same group), some new.
-        shared = draw(st.lists(st.sampled_from(sorted(ssh_groups or {}) or [""]), unique=True))
-        snmp_groups = {label: (ssh_groups or {})[label] for label in shared if label}
-        fresh = [i for i in pool[2:] if i not in snmp_groups.values()]
-        snmp_groups |= draw(
-            labelled_groups(fresh, max_size=2, avoid=[*(ssh_groups or {}), *snmp_groups])
-        )
-        snmp_groups = dict(draw(st.permutations(list(snmp_groups.items()))))
-    snmp_labelled = set((snmp_groups or {}).values())
-    snmp = draw(optional_list(sources([i for i in pool if i not in snmp_labelled])))
-    sources_settings: tuple[tuple[str, object], ...] = (
-        ("sshSourceGroups", ssh_groups),
-        ("sshSources", ssh),
-        ("snmpSourceGroups", snmp_groups),
-        ("snmpSources", snmp),
-    )
-    config |= {key: setting for key, setting in sources_settings if setting is not None}
-
-    prefix = draw(
-        st.none()
-        | st.builds(
-            lambda first, rest: first + rest,
-            st.sampled_from(LOWER + LOWER.upper() + DIGITS),
-            st.text(LOWER + LOWER.upper() + DIGITS + "._-", max_size=20),
-        ).filter(lambda text: cloud != "aws" or not text.lower().startswith("sg-"))
-    )
-    if prefix is not None:
-        config["namePrefix"] = prefix
-    tags = draw(
-        st.none()
-        | st.dictionaries(
-            st.text(LOWER + LOWER.upper() + DIGITS + "_.:/-", min_size=1, max_size=16).filter(
-                lambda key: (
-                    key not in ("Name", "clearwater:role") and not key.lower().startswith("aws:")
-                )
-            ),
-            st.text(LOWER + DIGITS + " _.:/=+-@", max_size=16),
-            max_size=3,
-        )
-    )
-    if tags is not None:
-        config["tags"] = tags
-    protect = draw(st.none() | st.booleans())
-    if protect is not None:
-        config["protect"] = protect
-    if raised_limits is None:
-        raised_limits = draw(st.sampled_from([True, True, True, False]))
-    if raised_limits:
-        config["limits"] = dict(RAISED_LIMITS)
-    return config
 
 
 # ==========================================================================
@@ -449,14 +199,6 @@ def audiences(permission: Permission) -> set[str]:
 # What the configuration allows, derived from it and the README alone
 
 
-def _canonical(entry: str) -> str | None:
-    """The network an entry names, or None for a group id."""
-    try:
-        return str(ipaddress.ip_network(entry))
-    except ValueError:
-        return None
-
-
 @dataclass
 class Allowed:
     families: tuple[int, ...]
@@ -480,8 +222,8 @@ def labelled(config: Mapping[str, object], key: str) -> dict[str, str]:
 
 def split(entries: Iterable[str]) -> tuple[set[str], set[str]]:
     """Sources as (networks, group ids)."""
-    cidrs = {c for entry in entries if (c := _canonical(entry)) is not None}
-    ids = {entry for entry in entries if _canonical(entry) is None}
+    cidrs = {c for entry in entries if (c := network_of(entry)) is not None}
+    ids = {entry for entry in entries if network_of(entry) is None}
     return cidrs, ids
 
 
@@ -602,7 +344,7 @@ def check_accepted(config: Mapping[str, object]) -> Recording | None:
 # Invariants 1, 2 and 4 on valid configurations
 
 
-@_settings(VALID_EXAMPLES)
+@derandomized(VALID_EXAMPLES)
 @given(config=valid_configs())
 def test_an_accepted_configuration_opens_only_what_it_names_and_each_permission_once(
     config: Config,
@@ -634,7 +376,7 @@ def configs_with_empty_lists(draw: st.DrawFn) -> Config:
     return config
 
 
-@_settings(EMPTY_LIST_EXAMPLES)
+@derandomized(EMPTY_LIST_EXAMPLES)
 @given(config=configs_with_empty_lists())
 def test_an_explicit_empty_list_opens_nothing(config: Config) -> None:
     recording = check_accepted(config)  # includes the general form of these checks
@@ -919,7 +661,7 @@ def listed_twice(b: Breaker) -> bool:
         entries = [str(b.draw(networks(b.pick(b.families))))]
     first = b.draw(st.integers(0, len(entries) - 1))
     original = str(entries[first])
-    network = _canonical(original)
+    network = network_of(original)
     again = original if network is None else b.draw(spellings(ipaddress.ip_network(network)))
     later = b.draw(st.integers(first + 1, len(entries)))
     entries.insert(later, again)
@@ -1147,7 +889,7 @@ def broken_configs(draw: st.DrawFn) -> tuple[Config, list[str]]:
 # Invariant 3 on broken configurations
 
 
-@_settings(BROKEN_EXAMPLES)
+@derandomized(BROKEN_EXAMPLES)
 @given(broken=broken_configs())
 def test_a_refused_configuration_registers_nothing_and_names_every_mistake(
     broken: tuple[Config, list[str]],

@@ -2,7 +2,7 @@
 tests deploy their own sample with the real provider: tests/engine/test_generated.py).
 
 The configurations come from the same strategies as the property tests
-(`tests/test_properties.py`), derandomized so that every run applies the same sample. Each
+(`tests/strategies.py`), derandomized so that every run applies the same sample. Each
 is run through the real program and what it registered is applied to the live server
 request by request, as the providers send it (`appliers.py`), with a stand-in group for
 every existing group the configuration references. Every request must succeed, and reading
@@ -33,7 +33,7 @@ from tests.conformance.appliers import (
 )
 from tests.conformance.servers import MotoServer
 from tests.helpers import run_main
-from tests.test_properties import Config, valid_configs
+from tests.strategies import Config, valid_configs
 
 pytestmark = pytest.mark.conformance
 

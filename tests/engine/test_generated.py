@@ -1,6 +1,6 @@
 """A sample of accepted OpenStack configurations, deployed by the real engine.
 
-The configurations come from the property tests' strategies (tests/test_properties.py),
+The configurations come from the property tests' strategies (tests/strategies.py),
 derandomized so that every run deploys the same sample: shapes nobody wrote a stack file
 for (existing groups as sources, many CIDRs, every profile, IPv6 prefixes in unusual
 text). Each must deploy, a preview right after must show no change (Neutron stores some
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.engine.cloud import LocalOpenStack, Project
 from tests.engine.workspace import EngineStack
-from tests.test_properties import UUID, Config, valid_configs
+from tests.strategies import UUID, Config, valid_configs
 
 SAMPLE = 3
 
