@@ -1,9 +1,11 @@
-"""Run the real stack program (`__main__.py`) under the SDK's mock engine."""
+"""Run the real stack program (`__main__.py`) under the SDK's mock engine, and read what it
+registers: the helpers and configurations the test files share."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -17,6 +19,11 @@ PROJECT = "clearwater-sg"
 # The repository's own copy of Clearwater's port document: a user's clone has nothing beside it.
 DOC = PROJECT_DIR / "reference" / "Clearwater_IP_Port_Usage.rst"
 VPC = "vpc-0123456789abcdef0"
+# Existing groups a configuration may name: two on AWS, two on OpenStack.
+SG_A = "sg-0aaaaaaaaaaaaaaaa"
+SG_B = "sg-0bbbbbbbbbbbbbbbb"
+UUID_A = "abcdef01-2345-6789-abcd-ef0123456789"
+UUID_B = "12345678-aaaa-bbbb-cccc-0123456789ab"
 
 ALL_ROLES = ["ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server"]
 
@@ -66,3 +73,40 @@ def groups_by_role(recording: Recording) -> dict[str, Registered]:
             role = next(t.split("=", 1)[1] for t in tags if t.startswith("clearwater:role="))
         found[str(role)] = group
     return found
+
+
+def rules_of(recording: Recording, rule_type: str, group: Registered) -> list[dict[str, object]]:
+    """The inputs of the rules of one type that belong to `group`."""
+    return [
+        r.inputs for r in recording.of_type(rule_type) if r.inputs["securityGroupId"] == group.id
+    ]
+
+
+# The rule resource types that may be ingress rules (OpenStack's say which by `direction`).
+INGRESS_TYPES = (
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "openstack:networking/secGroupRule:SecGroupRule",
+)
+
+
+def ingress(recording: Recording) -> list[Mapping[str, Any]]:
+    """Every registered ingress rule's inputs, as the provider receives them."""
+    return [
+        r.inputs
+        for r in recording.resources
+        if r.type in INGRESS_TYPES and r.inputs.get("direction", "ingress") == "ingress"
+    ]
+
+
+def port(rule: Mapping[str, Any]) -> int | None:
+    """A rule's first port (or ICMP type), on either cloud."""
+    value = rule.get("fromPort", rule.get("portRangeMin"))
+    return None if value is None else int(value)
+
+
+def source(rule: Mapping[str, Any]) -> str:
+    """A rule's source: its CIDR, or the id of the group it admits, on either cloud."""
+    for key in ("cidrIpv4", "cidrIpv6", "remoteIpPrefix", "referencedSecurityGroupId"):
+        if rule.get(key):
+            return str(rule[key])
+    return str(rule.get("remoteGroupId"))

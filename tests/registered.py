@@ -8,13 +8,11 @@ the peer. It deliberately does not use ``offline.inventory``, whose rows are for
 people (they fold ICMPv6 into ICMP and drop the code), so a mistake shared by the program
 and its own renderer cannot hide here.
 
-One translation is made, and only where the cloud makes it: pulumi-openstack (through
-gophercloud's ``omitempty``) never sends a 0 ``port_range_min``/``port_range_max``, so a
-0 in the inputs is read as what Neutron then stores, "any" (None). That is why the
-OpenStack backend sends ``portRangeMax: 0`` for an ICMP rule's "any code" (the provider's
-schema wants both ends once one is set), and why an ICMP type 0 would be read here, as
-Neutron would store it, as every ICMP type. AWS writes "any" ICMP type or code as -1,
-also read as None.
+One translation is made, and only where the cloud makes it: pulumi-openstack never sends
+a 0 ``port_range_min``/``port_range_max`` (gophercloud's ``omitempty``, explained in
+tests/unit/backends/test_openstack.py), so a 0 in the inputs is read as what Neutron then
+stores, "any" (None), and an ICMP type 0 as every ICMP type. AWS writes "any" ICMP type
+or code as -1, also read as None.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ import pytest
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
 from offline.runner import run_program
 from tests.helpers import PROJECT_DIR, VPC, run_main
-from tests.registered import AWS_INGRESS
 
 
 def test_the_package_is_typed() -> None:
@@ -68,20 +67,6 @@ def test_the_groups_are_reachable_for_rules_of_your_own() -> None:
     sprout = next(r for r in recording.resources if r.name == "ims-sprout")
     mine = next(r for r in recording.resources if r.name == "monitoring")
     assert mine.inputs["securityGroupId"] == sprout.id
-
-
-def test_aws_rules_carry_their_groups_tags_when_asked() -> None:
-    config = {"cloud": "aws", "vpcId": VPC, "tags": {"owner": "ims"}, "tagRules": True}
-    rules = [r for r in run_main(config).resources if r.type == AWS_INGRESS]
-    ssh = next(r for r in rules if r.name == "clearwater-all-nodes-in-tcp-22-from-0.0.0.0_0")
-    assert ssh.inputs["tags"] == {
-        "owner": "ims",
-        "clearwater:role": "all-nodes",
-        "Name": "clearwater-all-nodes-in-tcp-22-from-0.0.0.0_0",
-    }
-    # Off by default: existing stacks' rules do not change.
-    plain = [r for r in run_main({"cloud": "aws", "vpcId": VPC}).resources if r.type == AWS_INGRESS]
-    assert all("tags" not in r.inputs for r in plain)
 
 
 def test_rule_tags_are_refused_on_openstack() -> None:

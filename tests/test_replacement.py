@@ -13,20 +13,7 @@ import pytest
 from offline.__main__ import main
 from offline.generated import Generated, replaced_groups
 from offline.runner import Recording
-from tests.helpers import PROJECT_DIR, VPC, groups_by_role, run_main
-
-
-def test_generated_names_let_aws_complete_each_group_name() -> None:
-    groups = groups_by_role(run_main({"cloud": "aws", "vpcId": VPC, "groupNames": "generated"}))
-    sprout = groups["sprout"].inputs
-    assert sprout["namePrefix"] == "clearwater-dev-sprout-" and "name" not in sprout
-    # The Name tag keeps the readable name for the console.
-    assert sprout["tags"]["Name"] == "clearwater-dev-sprout"
-
-
-def test_fixed_names_stay_the_default() -> None:
-    sprout = groups_by_role(run_main({"cloud": "aws", "vpcId": VPC}))["sprout"].inputs
-    assert sprout["name"] == "clearwater-dev-sprout" and "namePrefix" not in sprout
+from tests.helpers import PROJECT_DIR, run_main
 
 
 def test_generated_names_are_refused_on_openstack() -> None:
