@@ -3,6 +3,8 @@ registers: the helpers and configurations the test files share."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,17 @@ UUID_A = "abcdef01-2345-6789-abcd-ef0123456789"
 UUID_B = "12345678-aaaa-bbbb-cccc-0123456789ab"
 
 ALL_ROLES = ["ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server"]
+# A managed prefix list (AWS), as a source.
+PL = "pl-0a1b2c3d4e5f60718"
+# Extra rules, as a stack file writes them (the ports are added where they matter).
+EXTRA = {"protocol": "tcp", "sources": ["10.40.0.0/16"], "description": "BGCF", "reason": "IMS-7"}
+BGCF = {
+    "protocol": "tcp",
+    "ports": "5053",
+    "sources": ["10.40.0.0/16", "sg-0dddddddddddddddd"],
+    "description": "BGCF from SIP peers",
+    "reason": "IMS-42: interconnect with the transit carrier",
+}
 
 
 def run_main(
@@ -58,6 +71,10 @@ def aws(**config: object) -> dict[str, object]:
 
 def openstack(**config: object) -> dict[str, object]:
     return {"cloud": "openstack", **config}
+
+
+# Each cloud's config builder, by cloud name.
+CLOUDS = {"aws": aws, "openstack": openstack}
 
 
 def groups_by_role(recording: Recording) -> dict[str, Registered]:
@@ -110,3 +127,24 @@ def source(rule: Mapping[str, Any]) -> str:
         if rule.get(key):
             return str(rule[key])
     return str(rule.get("remoteGroupId"))
+
+
+def run_offline_cli(
+    tmp_path: Path, stack_text: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m offline` on `stack_text` as stacks/Pulumi.edge.yaml of a copy of the project
+    in `tmp_path`, in a process of its own (warnings as in development mode)."""
+    stacks = tmp_path / "stacks"
+    stacks.mkdir(exist_ok=True)
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
+    stack = stacks / "Pulumi.edge.yaml"
+    stack.write_text(stack_text)
+    python = [sys.executable, "-X", "dev", "-W", "ignore::DeprecationWarning"]
+    return subprocess.run(
+        [*python, "-m", "offline", str(stack), *extra],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        check=False,
+    )

@@ -16,8 +16,9 @@ import pulumi
 import pytest
 
 from offline.runner import Recording
+from tests.beyond import ALL, MANAGERS, PROFILES, SITE_B, base, families, split_config
 from tests.doc_reader import ANY_FAMILY, ANYWHERE, Permission, without_network
-from tests.helpers import VPC, run_main
+from tests.helpers import run_main
 from tests.registered import (
     AWS_GROUP,
     OPENSTACK_GROUP,
@@ -26,25 +27,8 @@ from tests.registered import (
     tag_map,
 )
 
-ALL = ["ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server"]
-MANAGERS = {4: "10.50.0.0/24", 6: "fd00:50::/64"}
-SITE_B = {4: "10.2.0.0/16", 6: "fd00:2::/48"}
 SITE_GROUP = {"aws": "sg-0cccccccccccccccc", "openstack": "12345678-aaaa-bbbb-cccc-0123456789ab"}
 
-# The list: (group, protocol, port, source); "world", "managers" and "site" are
-# the operator's sources, anything else a role.
-PROFILES: dict[str, list[tuple[str, str, int, str]]] = {
-    "sprout-peering": [("sprout", "tcp", 5052, "sprout"), ("sprout", "tcp", 5054, "sprout")],
-    "restund": [("dime", "tcp", 8888, "bono")],
-    "ut": [("homer", "tcp", 7888, "world")],
-    "management-http": [("sprout", "tcp", 9886, "managers"), ("dime", "tcp", 8886, "managers")],
-    "trusted-application-servers": [
-        ("sprout", "tcp", 5054, "app-server"),
-        ("sprout", "udp", 5054, "app-server"),
-        ("bono", "tcp", 5058, "app-server"),
-        ("bono", "udp", 5058, "app-server"),
-    ],
-}
 PEER_SITE = [
     ("vellum", "tcp", 7000),
     ("vellum", "tcp", 11311),
@@ -54,19 +38,6 @@ PEER_SITE = [
 TIMERS = ("vellum", "tcp", 7253)
 SOURCED = re.compile(r"\(Metaswitch/[\w.-]+ [^;()]+(; Metaswitch/[\w.-]+ [^;()]+)*\)$")
 CASES = [(cloud, ip) for cloud in ("aws", "openstack") for ip in ("4", "6", "dual")]
-
-
-def base(cloud: str, ip: str, **extra: object) -> dict[str, object]:
-    config: dict[str, object] = {"cloud": cloud, "ipVersion": ip, "roles": ALL}
-    if cloud == "aws":
-        config["vpcId"] = VPC
-    else:
-        config["limits"] = {"securityGroups": 100, "securityGroupRules": 1000}
-    return {**config, **extra}
-
-
-def families(ip: str) -> tuple[int, ...]:
-    return {"4": (4,), "6": (6,), "dual": (4, 6)}[ip]
 
 
 def expected(
@@ -159,33 +130,6 @@ def test_every_added_rule_names_its_repository_and_file() -> None:
         assert len(rule.description) <= 255
 
 
-@pytest.mark.parametrize(
-    ("extra", "words"),
-    [
-        ({"profiles": ["restund", "turn"]}, ["clearwater-sg:profiles[1]", "'sprout-peering'"]),
-        (
-            {"profiles": ["management-http"]},
-            ["clearwater-sg:managementSources", "management hosts"],
-        ),
-        ({"managementSources": ["10.0.0.0/8"]}, ["clearwater-sg:managementSources", "profiles"]),
-        ({"peerSites": {"site-b": []}}, ["clearwater-sg:peerSites.site-b", "no sources"]),
-        ({"peerSites": {"sprout": ["10.2.0.0/16"]}}, ["clearwater-sg:peerSites", "role name"]),
-        ({"replicateTimersAcrossSites": True}, ["clearwater-sg:replicateTimersAcrossSites"]),
-        ({"networks": "dual"}, ["clearwater-sg:networks", "'single' or 'split'"]),
-        ({"peerSites": {"a": ["10.2.0.0/16"], "b": ["10.2.0.0/16"]}}, ["same traffic"]),
-    ],
-)
-def test_bad_beyond_settings_are_refused_before_anything_exists(
-    extra: dict[str, object], words: list[str]
-) -> None:
-    recording = Recording()
-    with pytest.raises(pulumi.RunError) as raised:
-        run_main(base("openstack", "4", **extra), recording=recording)
-    assert recording.resources == []
-    for word in words:
-        assert word in str(raised.value), str(raised.value)
-
-
 def test_a_profile_whose_roles_are_absent_adds_nothing_and_says_so() -> None:
     config = base("openstack", "4", roles=["ellis", "homer"], profiles=["restund"])
     recording = run_main(config)
@@ -203,23 +147,6 @@ def test_a_profile_whose_roles_are_absent_adds_nothing_and_says_so() -> None:
 
 MANAGEMENT_ONLY = {22, 161, 2380, 4000, 9886, 8886}  # SSH, SNMP, etcd, management APIs
 SIGNALING_ONLY = {3478, 5060, 5062, 32768}  # STUN, SIP, RTP
-
-
-def split_config(cloud: str, ip: str, networks: str) -> dict[str, object]:
-    return base(
-        cloud,
-        ip,
-        networks=networks,
-        memento=True,
-        hss=True,
-        snmpSources=[MANAGERS[f] for f in families(ip)],
-        profiles=sorted(PROFILES),
-        managementSources=[MANAGERS[f] for f in families(ip)],
-        peerSites={"site-b": [SITE_B[f] for f in families(ip)]},
-        limits={"securityGroups": 100, "securityGroupRules": 1000}
-        if cloud == "openstack"
-        else {"rulesPerGroup": 100, "groupsPerInterface": 5},
-    )
 
 
 @pytest.mark.parametrize(("cloud", "ip"), CASES)

@@ -8,15 +8,10 @@ import pytest
 
 from offline.runner import Recording
 from tests.doc_reader import ANY_FAMILY, Permission
-from tests.helpers import VPC, run_main
+from tests.helpers import PL, aws, run_main
 from tests.registered import registered_permissions
 
-PL = "pl-0a1b2c3d4e5f60718"
 SSH = Permission("all-nodes", "ingress", ANY_FAMILY, "tcp", 22, 22, f"prefix-list:{PL}")
-
-
-def aws(**extra: object) -> dict[str, object]:
-    return {"cloud": "aws", "vpcId": VPC, **extra}
 
 
 def test_a_prefix_list_is_an_ssh_source() -> None:
@@ -59,22 +54,3 @@ def test_the_pre_flight_counts_a_prefix_list_as_its_max_entries() -> None:
     with pytest.raises(pulumi.RunError, match="inbound rules per security group"):
         run_main(aws(sshSources=[PL], prefixLists={PL: 60}), recording=recording)
     assert recording.resources == []
-
-
-@pytest.mark.parametrize(
-    ("config", "words"),
-    [
-        (aws(sshSources=[PL]), [f"clearwater-sg:prefixLists.{PL}", "max entries"]),
-        (aws(prefixLists={PL: 10}), [f"clearwater-sg:prefixLists.{PL}", "not used"]),
-        (aws(sshSources=[PL], prefixLists={PL: 0}), [f"clearwater-sg:prefixLists.{PL}"]),
-        (aws(sshSources=["pl-xyz"]), ["clearwater-sg:sshSources[0]", "prefix list pl-"]),
-        ({"cloud": "openstack", "sshSources": [PL]}, ["sshSources[0]", "OpenStack has none"]),
-    ],
-)
-def test_prefix_list_mistakes_are_refused(config: dict[str, object], words: list[str]) -> None:
-    recording = Recording()
-    with pytest.raises(pulumi.RunError) as raised:
-        run_main(config, recording=recording)
-    assert recording.resources == []
-    for word in words:
-        assert word in str(raised.value), str(raised.value)

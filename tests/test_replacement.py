@@ -7,20 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
-import pulumi
 import pytest
 
 from offline.__main__ import main
 from offline.generated import Generated, replaced_groups
-from offline.runner import Recording
-from tests.helpers import PROJECT_DIR, run_main
-
-
-def test_generated_names_are_refused_on_openstack() -> None:
-    recording = Recording()
-    with pytest.raises(pulumi.RunError, match="clearwater-sg:groupNames: applies to AWS only"):
-        run_main({"cloud": "openstack", "groupNames": "generated"}, recording=recording)
-    assert recording.resources == []
+from tests.helpers import PROJECT_DIR
 
 
 def _snapshot(tmp_path: Path, cloud: str, description: str, rules: int = 0) -> Generated:

@@ -1,0 +1,248 @@
+"""`DeploymentOptions` (`clearwater_sg.options`), the rules that relate settings, run
+through the real program as a stack's configuration (`tests.helpers.run_main`) or built
+from Python: an absent source takes the document's default and an explicit empty list
+means nobody; one group is never under two labels, nor an id and a label, and a label
+names one group for SSH and SNMP; what all-in-one, the keys beyond the document, extra
+rules, prefix lists and the AWS-only settings refuse; the Python surface (snake_case
+names, descriptions, errors when built); and the field order the validators rely on.
+Each refusal comes before anything is registered, naming the key."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pytest
+
+from clearwater_sg import DeploymentOptions
+from offline.runner import Recording
+from tests.beyond import base
+from tests.helpers import (
+    BGCF,
+    CLOUDS,
+    PL,
+    SG_A,
+    SG_B,
+    aws,
+    ingress,
+    openstack,
+    port,
+    refused,
+    run_main,
+    source,
+)
+from tests.registered import registered_rules
+
+# --- An explicit empty list means none (issue 8) ------------------------------------------
+
+
+@pytest.mark.parametrize("cloud", [aws, openstack])
+def test_empty_ssh_sources_close_ssh(cloud: Any) -> None:
+    rules = ingress(run_main(cloud(sshSources=[])))
+    assert [r for r in rules if port(r) == 22] == []
+
+
+@pytest.mark.parametrize("cloud", [aws, openstack])
+def test_empty_world_cidrs_open_nothing_to_the_world_and_close_default_ssh(cloud: Any) -> None:
+    rules = ingress(run_main(cloud(worldCidrs=[])))
+    assert rules, "internal flows stay"
+    assert all(
+        "cidrIpv4" not in r and "cidrIpv6" not in r and not r.get("remoteIpPrefix") for r in rules
+    ), "a CIDR rule was created although worldCidrs is empty and sshSources follows it"
+
+
+def test_absent_sources_take_the_documents_defaults() -> None:
+    rules = ingress(run_main(aws()))
+    assert {source(r) for r in rules if port(r) == 22} == {"0.0.0.0/0"}
+    assert not [r for r in rules if port(r) == 161]
+
+
+def test_an_absent_ssh_sources_follows_a_narrowed_world() -> None:
+    rules = ingress(run_main(aws(worldCidrs=["198.51.100.0/24"])))
+    assert {source(r) for r in rules if port(r) == 22} == {"198.51.100.0/24"}
+
+
+# --- The same group twice is refused before anything exists (issue 8) ---------------------
+
+
+def test_a_group_given_as_an_id_and_under_a_label_is_refused() -> None:
+    message = refused(aws(sshSources=[SG_A], sshSourceGroups={"bastion": SG_A}))
+    assert "clearwater-sg:sshSources[0]" in message
+    assert "sshSourceGroups.bastion" in message
+
+
+def test_one_group_under_two_labels_is_refused() -> None:
+    message = refused(aws(snmpSourceGroups={"cacti": SG_A, "nagios": SG_A}))
+    assert "clearwater-sg:snmpSourceGroups.nagios" in message and "'cacti'" in message
+
+
+# --- One label for SSH and SNMP names one group, compared by value (issue 8) --------------
+
+
+def test_one_label_for_ssh_and_snmp_is_accepted() -> None:
+    recording = run_main(
+        aws(sshSourceGroups={"ops": SG_A}, snmpSourceGroups={"ops": SG_A}, sshSources=[])
+    )
+    rules = ingress(recording)
+    assert {source(r) for r in rules if port(r) in (22, 161)} == {SG_A}
+
+
+def test_one_label_naming_two_groups_is_refused() -> None:
+    message = refused(aws(sshSourceGroups={"ops": SG_A}, snmpSourceGroups={"ops": SG_B}))
+    assert "clearwater-sg:snmpSourceGroups.ops" in message and "different group" in message
+
+
+# --- Settings that add nothing on an all-in-one node (issue 15) ---------------------------
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_peer_sites_and_timer_replication_are_refused_on_all_in_one(cloud: str) -> None:
+    message = refused(
+        CLOUDS[cloud](
+            deployment="all-in-one",
+            peerSites={"site-b": ["10.70.0.0/16"]},
+            replicateTimersAcrossSites=True,
+        )
+    )
+    assert "clearwater-sg:peerSites: peer sites are other sites of a distributed" in message
+    assert "clearwater-sg:replicateTimersAcrossSites: an all-in-one node has no" in message
+
+
+# --- Keys beyond the document -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"profiles": ["restund", "turn"]}, ["clearwater-sg:profiles[1]", "'sprout-peering'"]),
+        (
+            {"profiles": ["management-http"]},
+            ["clearwater-sg:managementSources", "management hosts"],
+        ),
+        ({"managementSources": ["10.0.0.0/8"]}, ["clearwater-sg:managementSources", "profiles"]),
+        ({"peerSites": {"site-b": []}}, ["clearwater-sg:peerSites.site-b", "no sources"]),
+        ({"peerSites": {"sprout": ["10.2.0.0/16"]}}, ["clearwater-sg:peerSites", "role name"]),
+        ({"replicateTimersAcrossSites": True}, ["clearwater-sg:replicateTimersAcrossSites"]),
+        ({"networks": "dual"}, ["clearwater-sg:networks", "'single' or 'split'"]),
+        ({"peerSites": {"a": ["10.2.0.0/16"], "b": ["10.2.0.0/16"]}}, ["same traffic"]),
+    ],
+)
+def test_bad_beyond_settings_are_refused_before_anything_exists(
+    extra: dict[str, object], words: list[str]
+) -> None:
+    recording = Recording()
+    with pytest.raises(pulumi.RunError) as raised:
+        run_main(base("openstack", "4", **extra), recording=recording)
+    assert recording.resources == []
+    for word in words:
+        assert word in str(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("rules", "words"),
+    [
+        ({"ellis": [BGCF]}, ["clearwater-sg:extraRules.ellis", "not a group of this deployment"]),
+        ({"sprout": [{**BGCF, "reason": ""}]}, ["clearwater-sg:extraRules.sprout[0].reason"]),
+        ({"sprout": [{k: v for k, v in BGCF.items() if k != "reason"}]}, ["reason: is required"]),
+        ({"sprout": [{**BGCF, "description": "a <b>"}]}, ["extraRules.sprout[0].description"]),
+        ({"sprout": [{**BGCF, "ports": "0-70000"}]}, ["extraRules.sprout[0].ports"]),
+        ({"sprout": [{**BGCF, "protocol": "icmp"}]}, ["extraRules.sprout[0].protocol"]),
+        (
+            {"sprout": [{**BGCF, "sources": ["fd00::/8"]}]},
+            ["extraRules.sprout[0].sources[0]", "IPv6"],
+        ),
+        ({"sprout": [{**BGCF, "sources": []}]}, ["extraRules.sprout[0].sources"]),
+        ({"sprout": [{**BGCF, "network": "management"}]}, ["networks: split only"]),
+        ({"sprout": [{**BGCF, "colour": "red"}]}, ["extraRules.sprout[0].colour"]),
+    ],
+)
+def test_a_bad_extra_rule_is_refused_before_anything_exists(
+    rules: dict[str, object], words: list[str]
+) -> None:
+    recording = Recording()
+    config = aws(roles=["bono", "sprout"], extraRules=rules)
+    with pytest.raises(pulumi.RunError) as raised:
+        run_main(config, recording=recording)
+    assert recording.resources == []
+    for word in words:
+        assert word in str(raised.value), str(raised.value)
+
+
+def test_split_networks_need_the_interface_of_each_extra_rule() -> None:
+    config = aws(networks="split", extraRules={"sprout": [{**BGCF, "network": "signaling"}]})
+    names = {r.resource for r in registered_rules(run_main(config))}
+    assert "clearwater-sprout-signaling-in-tcp-5053-from-10.40.0.0_16" in names
+    with pytest.raises(pulumi.RunError, match="say which interface"):
+        run_main(aws(networks="split", extraRules={"sprout": [BGCF]}))
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        (aws(sshSources=[PL]), [f"clearwater-sg:prefixLists.{PL}", "max entries"]),
+        (aws(prefixLists={PL: 10}), [f"clearwater-sg:prefixLists.{PL}", "not used"]),
+        (aws(sshSources=[PL], prefixLists={PL: 0}), [f"clearwater-sg:prefixLists.{PL}"]),
+        (aws(sshSources=["pl-xyz"]), ["clearwater-sg:sshSources[0]", "prefix list pl-"]),
+        ({"cloud": "openstack", "sshSources": [PL]}, ["sshSources[0]", "OpenStack has none"]),
+    ],
+)
+def test_prefix_list_mistakes_are_refused(config: dict[str, object], words: list[str]) -> None:
+    recording = Recording()
+    with pytest.raises(pulumi.RunError) as raised:
+        run_main(config, recording=recording)
+    assert recording.resources == []
+    for word in words:
+        assert word in str(raised.value), str(raised.value)
+
+
+# --- AWS only -----------------------------------------------------------------------------
+
+
+def test_generated_names_are_refused_on_openstack() -> None:
+    recording = Recording()
+    with pytest.raises(pulumi.RunError, match="clearwater-sg:groupNames: applies to AWS only"):
+        run_main({"cloud": "openstack", "groupNames": "generated"}, recording=recording)
+    assert recording.resources == []
+
+
+def test_rule_tags_are_refused_on_openstack() -> None:
+    with pytest.raises(pulumi.RunError, match="clearwater-sg:tagRules: applies to AWS only"):
+        run_main({"cloud": "openstack", "tagRules": True})
+
+
+# --- Numbers are numbers (issue 15) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "where"),
+    [
+        (openstack(limits={"securityGroups": True}), "limits.securityGroups"),
+        (openstack(limits={"securityGroupRules": "100"}), "limits.securityGroupRules"),
+        (aws(limits={"rulesPerGroup": 1.5}), "limits.rulesPerGroup"),
+        (aws(prefixLists={"pl-0123456789abcdef0": True}), "prefixLists.pl-0123456789abcdef0"),
+    ],
+)
+def test_a_count_must_be_a_whole_number(config: Mapping[str, object], where: str) -> None:
+    message = refused(config)
+    assert f"clearwater-sg:{where}: must be a whole number" in message
+
+
+# --- From Python --------------------------------------------------------------------------
+
+
+def test_invalid_options_fail_when_built_not_when_deployed() -> None:
+    with pytest.raises(ValueError, match="vpcId"):
+        DeploymentOptions(cloud="aws")
+
+
+def test_help_shows_the_names_python_callers_write_with_their_descriptions() -> None:
+    parameters = inspect.signature(DeploymentOptions).parameters
+    assert "ip_version" in parameters and "ipVersion" not in parameters
+    assert parameters["ip_version"].default == "4"
+    assert parameters["cloud"].default is inspect.Parameter.empty  # required
+    doc = DeploymentOptions.__doc__ or ""
+    for name, field in DeploymentOptions.model_fields.items():
+        assert field.description, f"{name} has no description"
+        assert f"{name} ({field.alias}): {field.description}" in doc
