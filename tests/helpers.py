@@ -92,6 +92,11 @@ def groups_by_role(recording: Recording) -> dict[str, Registered]:
     return found
 
 
+def group_ids_by_role(recording: Recording) -> dict[str, str]:
+    """Each registered group's id, by the role tag it carries."""
+    return {role: group.id for role, group in groups_by_role(recording).items()}
+
+
 def rules_of(recording: Recording, rule_type: str, group: Registered) -> list[dict[str, object]]:
     """The inputs of the rules of one type that belong to `group`."""
     return [

@@ -11,15 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pulumi
-import pytest
-
-from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
-from offline.runner import Recording, run_program
 from tests.helpers import (
     PROJECT_DIR,
-    SG_A,
-    VPC,
     aws,
     groups_by_role,
     run_main,
@@ -35,62 +28,15 @@ from tests.helpers import (
 # --- 4. The same permission twice is refused before anything exists -------------------
 
 
-def test_one_output_under_two_labels_is_refused_by_what_the_rules_permit() -> None:
-    recording = Recording()
-
-    def program() -> None:
-        bastion = pulumi.Output.from_input(SG_A)
-        options = DeploymentOptions(
-            cloud="aws", vpc_id=VPC, ssh_source_groups={"one": bastion, "two": bastion}
-        )
-        ClearwaterSecurityGroups("ims", options)
-
-    with pytest.raises(pulumi.RunError, match="same traffic"):
-        run_program(program, project="p", stack="s", config={}, recording=recording)
-    assert recording.resources == []
-
-
 # --- 5. Limits each cloud enforces -----------------------------------------------------
-
-
-def test_a_component_name_that_cannot_prefix_group_names_is_refused() -> None:
-    def program() -> None:
-        ClearwaterSecurityGroups("my ims", DeploymentOptions(cloud="openstack"))
-
-    with pytest.raises(pulumi.RunError, match="Set name_prefix"):
-        run_program(program, project="p", stack="s", config={})
 
 
 # --- 6. Two components in one program -----------------------------------------------------
 
 
-def test_two_components_get_distinct_group_names_by_default() -> None:
-    def program() -> None:
-        for site in ("site-a", "site-b"):
-            ClearwaterSecurityGroups(site, DeploymentOptions(cloud="aws", vpc_id=VPC))
-
-    recording = run_program(program, project="p", stack="prod", config={})
-    names = [r.inputs["name"] for r in recording.resources if r.type.endswith("SecurityGroup")]
-    assert len(names) == 14 and len(set(names)) == 14
-    assert "site-a-prod-ellis" in names and "site-b-prod-ellis" in names
-
-
 def test_the_bundled_program_keeps_its_group_names() -> None:
     names = {g.inputs["name"] for g in groups_by_role(run_main(aws(), stack="prod")).values()}
     assert "clearwater-prod-sprout" in names
-
-
-def test_two_components_with_one_name_prefix_are_refused() -> None:
-    recording = Recording()
-
-    def program() -> None:
-        for site in ("site-a", "site-b"):
-            options = DeploymentOptions(cloud="aws", vpc_id=VPC, name_prefix="ims")
-            ClearwaterSecurityGroups(site, options)
-
-    with pytest.raises(pulumi.RunError, match=r"'ims-all-nodes' is also created by .*'site-a'"):
-        run_program(program, project="p", stack="s", config={}, recording=recording)
-    assert not any(r.name.startswith("site-b") for r in recording.resources)
 
 
 # --- 7. One label for SSH and SNMP names one group, compared by value ---------------------

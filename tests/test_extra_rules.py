@@ -4,31 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pulumi
-import pytest
-
-from offline.runner import Recording
 from offline.synth import synthesize
-from tests.doc_reader import ANY_FAMILY, Permission
 from tests.helpers import BGCF, PROJECT_DIR, aws, run_main
-from tests.registered import AWS_INGRESS, registered_permissions, registered_rules
+from tests.registered import AWS_INGRESS
 from tests.test_policy import load_pack_module
 
 checks = load_pack_module("clearwater_checks")
-
-
-def test_an_extra_rule_opens_exactly_what_it_says_and_names_its_reason() -> None:
-    plain = registered_permissions(run_main(aws()))
-    recording = run_main(aws(extraRules={"sprout": [BGCF]}))
-    added = registered_permissions(recording) - plain
-    assert set(added) == {
-        Permission("sprout", "ingress", "IPv4", "tcp", 5053, 5053, "10.40.0.0/16"),
-        Permission(
-            "sprout", "ingress", ANY_FAMILY, "tcp", 5053, 5053, "external:sg-0dddddddddddddddd"
-        ),
-    }
-    descriptions = {r.description for r in registered_rules(recording) if r.permission in added}
-    assert descriptions == {"BGCF from SIP peers (extra rule, not in the document)"}
 
 
 def test_synth_marks_extra_rules_as_not_from_the_document(tmp_path: Path) -> None:
@@ -46,20 +27,6 @@ def test_synth_marks_extra_rules_as_not_from_the_document(tmp_path: Path) -> Non
     extra = [rule for rule in synth.rules if "5060-5061" in rule.ports]
     assert [rule.section for rule in extra] == ["Extra rule, not in the document: IMS-7: SBC trunk"]
     assert [rule.line for rule in extra] == ["UDP/5060-5061"]
-
-
-def test_an_extra_rule_that_repeats_a_document_rule_is_refused() -> None:
-    web = {**BGCF, "ports": "80", "sources": ["0.0.0.0/0"], "description": "web"}
-    with pytest.raises(pulumi.RunError, match="same traffic"):
-        run_main(aws(extraRules={"ellis": [web]}))
-
-
-def test_the_pre_flight_counts_extra_rules() -> None:
-    many = [{**BGCF, "ports": str(20000 + i), "sources": ["10.40.0.0/16"]} for i in range(60)]
-    recording = Recording()
-    with pytest.raises(pulumi.RunError, match="inbound rules per security group"):
-        run_main(aws(extraRules={"sprout": many}), recording=recording)
-    assert recording.resources == []
 
 
 def test_the_policy_pack_forbids_an_extra_rule_toward_an_internal_port_from_the_world() -> None:

@@ -10,7 +10,7 @@ import yaml
 from clearwater_sg.options import DeploymentOptions
 from offline.__main__ import main as offline_main
 from offline.stackfile import load_stack
-from tests.helpers import DOC, PROJECT_DIR
+from tests.helpers import PROJECT_DIR
 
 PROJECT_FILE = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
 STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
@@ -70,13 +70,3 @@ def test_render_reports_a_bad_stack_cleanly(
     captured = capsys.readouterr()
     assert "clearwater-sg:roles[0]: 'sprot' is not a Clearwater role" in captured.err
     assert "Traceback" not in captured.err and captured.out == ""
-
-
-# Where the development machines and CI keep the original, to compare the copy with.
-SHARED_DOC = PROJECT_DIR.parent / "shared" / "reference" / DOC.name
-if SHARED_DOC.exists():
-    # Only where the original lies beside the clone (the development machines and their
-    # CI); a user's clone has no ../shared, and there is nothing to compare with.
-
-    def test_the_repositorys_copy_of_the_port_document_is_clearwaters() -> None:
-        assert DOC.read_text() == SHARED_DOC.read_text()

@@ -1,41 +1,57 @@
-"""Every rule the program registers traces to a line of Clearwater's port document, and
-every line of the document becomes a rule (under its condition) -- on both clouds.
+"""The port matrix (`clearwater_sg.matrix`), through the real program: every rule the
+program registers traces to a line of Clearwater's port document, and every line of the
+document becomes a rule (under its condition) -- on both clouds; each flow beyond the
+document (a profile, a peer site) is opt-in, exactly what the issue lists, sourced, and on
+its interface when the networks are split.
 
 Expectations come from tests/doc_reader.py's reading of the .rst (`expected_rules`),
 never from the matrix or the planner. What the program registered is read from the raw
 resource inputs by tests/registered.py, not by offline.inventory: the comparison
 keeps the address family, the protocol as the cloud sees it (ICMPv6 apart from ICMP),
 ports, ICMP type and code, and the peer.
+
+Flows beyond the document are expected from the issue's own list (tests/beyond.py, and
+`reference/beyond-the-port-doc.md`'s sources), never read from clearwater_sg's matrix:
+each profile, each peer site and the split open exactly the listed flows and no more,
+on both clouds and every ipVersion.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from offline.runner import Recording, Registered
 from offline.stackfile import load_stack
+from tests.beyond import MANAGERS, PROFILES, SITE_B, base, families, split_config
 from tests.doc_reader import (
     ANY_FAMILY,
+    ANYWHERE,
     ICMP_TYPES,
     DocPort,
     Permission,
     expected_rules,
     read_document,
+    without_network,
 )
 from tests.helpers import DOC, PROJECT, PROJECT_DIR, VPC, run_main
 from tests.largest import largest
 from tests.registered import (
+    AWS_GROUP,
     AWS_INGRESS,
+    OPENSTACK_GROUP,
     OPENSTACK_RULE,
     RegisteredRule,
     registered_permissions,
     registered_rules,
+    tag_map,
 )
 
 DOC_PORTS = read_document(DOC)
@@ -276,3 +292,154 @@ def test_the_expectation_and_the_reader_are_independent_of_the_program() -> None
         }
         program = {name for name in imported if name.startswith("clearwater_sg")}
         assert program == set(), (module, program)
+
+
+# ==========================================================================
+# Flows beyond the port document
+
+SITE_GROUP = {"aws": "sg-0cccccccccccccccc", "openstack": "12345678-aaaa-bbbb-cccc-0123456789ab"}
+PEER_SITE = [
+    ("vellum", "tcp", 7000),
+    ("vellum", "tcp", 11311),
+    ("sprout", "tcp", 5052),
+    ("sprout", "tcp", 5054),
+]
+TIMERS = ("vellum", "tcp", 7253)
+SOURCED = re.compile(r"\(Metaswitch/[\w.-]+ [^;()]+(; Metaswitch/[\w.-]+ [^;()]+)*\)$")
+BEYOND_CASES = [(cloud, ip) for cloud in ("aws", "openstack") for ip in ("4", "6", "dual")]
+
+
+def expected(
+    cloud: str, ip: str, rows: list[tuple[str, str, int, str]], cidrs: dict[int, str]
+) -> Counter[Permission]:
+    """The permissions of `rows` as each cloud holds them."""
+    found: Counter[Permission] = Counter()
+    for group, protocol, port, source in rows:
+        for family in families(ip):
+            if source in ("world", "managers", "site"):
+                peer = ANYWHERE[family] if source == "world" else cidrs[family]
+                found[Permission(group, "ingress", f"IPv{family}", protocol, port, port, peer)] += 1
+            elif cloud == "aws" and family == families(ip)[0]:  # one rule, both families
+                found[
+                    Permission(
+                        group, "ingress", ANY_FAMILY, protocol, port, port, f"group:{source}"
+                    )
+                ] += 1
+            elif cloud == "openstack":
+                found[
+                    Permission(
+                        group, "ingress", f"IPv{family}", protocol, port, port, f"group:{source}"
+                    )
+                ] += 1
+    return found
+
+
+def groups(recording: Recording) -> dict[str, dict[str, Any]]:
+    return {g.name: g.inputs for g in recording.resources if g.type in (AWS_GROUP, OPENSTACK_GROUP)}
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+@pytest.mark.parametrize(("cloud", "ip"), BEYOND_CASES)
+def test_each_profile_opens_exactly_its_flows_and_replaces_nothing(
+    profile: str, cloud: str, ip: str
+) -> None:
+    extra: dict[str, object] = {"profiles": [profile]}
+    if profile == "management-http":
+        extra["managementSources"] = [MANAGERS[f] for f in families(ip)]
+    without, with_ = run_main(base(cloud, ip)), run_main(base(cloud, ip, **extra))
+    added = registered_permissions(with_) - registered_permissions(without)
+    removed = registered_permissions(without) - registered_permissions(with_)
+    assert removed == Counter()
+    assert added == expected(cloud, ip, PROFILES[profile], MANAGERS)
+    assert groups(with_) == groups(without), "a profile changed a group"
+
+
+@pytest.mark.parametrize(("cloud", "ip"), BEYOND_CASES)
+@pytest.mark.parametrize("timers", [False, True])
+def test_a_peer_site_opens_exactly_the_geographic_redundancy_flows(
+    cloud: str, ip: str, timers: bool
+) -> None:
+    site = [SITE_B[f] for f in families(ip)] + [SITE_GROUP[cloud]]
+    extra: dict[str, object] = {"peerSites": {"site-b": site}}
+    if timers:
+        extra["replicateTimersAcrossSites"] = True
+    without, with_ = run_main(base(cloud, ip)), run_main(base(cloud, ip, **extra))
+    added = registered_permissions(with_) - registered_permissions(without)
+    rows = [(*row, "site") for row in PEER_SITE + ([TIMERS] if timers else [])]
+    want = expected(cloud, ip, rows, SITE_B)
+    group_families = [ANY_FAMILY] if cloud == "aws" else [f"IPv{f}" for f in families(ip)]
+    for group, protocol, port, _ in rows:
+        for family in group_families:
+            peer = f"external:{SITE_GROUP[cloud]}"
+            want[Permission(group, "ingress", family, protocol, port, port, peer)] += 1
+    assert added == want
+    assert not any(p.low in (2380, 4000) for p in added), "etcd never crosses sites"
+    assert groups(with_) == groups(without)
+    names = {rule.resource for rule in registered_rules(with_)} - {
+        rule.resource for rule in registered_rules(without)
+    }
+    assert all("-from-site-b-" in name for name in names), "the label names the rules"
+
+
+def test_every_added_rule_names_its_repository_and_file() -> None:
+    config = base(
+        "aws",
+        "4",
+        profiles=sorted(PROFILES),
+        managementSources=[MANAGERS[4]],
+        peerSites={"site-b": [SITE_B[4]]},
+        replicateTimersAcrossSites=True,
+    )
+    before = {r.resource for r in registered_rules(run_main(base("aws", "4")))}
+    added = [r for r in registered_rules(run_main(config)) if r.resource not in before]
+    assert len(added) == 15
+    for rule in added:
+        # "... (Metaswitch/<repository> <file>[; Metaswitch/<repository> <file>])"
+        assert SOURCED.search(rule.description), rule.description
+        assert len(rule.description) <= 255
+
+
+# --- networks: split ----------------------------------------------------------------------
+
+
+MANAGEMENT_ONLY = {22, 161, 2380, 4000, 9886, 8886}  # SSH, SNMP, etcd, management APIs
+SIGNALING_ONLY = {3478, 5060, 5062, 32768}  # STUN, SIP, RTP
+
+
+@pytest.mark.parametrize(("cloud", "ip"), BEYOND_CASES)
+def test_split_puts_each_flow_on_its_interface_and_the_union_is_the_single_matrix(
+    cloud: str, ip: str
+) -> None:
+    single = registered_permissions(run_main(split_config(cloud, ip, "single")))
+    split_recording = run_main(split_config(cloud, ip, "split"))
+    split = registered_permissions(split_recording)
+    for permission in split:
+        network = "management" if permission.group.endswith("-management") else "signaling"
+        assert permission.group.endswith(f"-{network}")
+        if permission.peer.startswith("group:"):
+            assert permission.peer.endswith(f"-{network}"), "a peer on the other interface"
+        if network == "signaling":
+            assert permission.low not in MANAGEMENT_ONLY, permission
+        else:
+            assert permission.low not in SIGNALING_ONLY, permission
+    union = Counter(without_network(p) for p in split)
+    # ICMP and the egress are on both interfaces; everything else on exactly one.
+    doubled = Counter(
+        {p: 1 for p in single if p.protocol in ("icmp", "icmpv6", "ipv6-icmp", "-1", None)}
+    )
+    assert union == single + doubled
+    tags = [tag_map(g["tags"]) for g in groups(split_recording).values()]
+    assert sorted(t["clearwater:network"] for t in tags) == sorted(["management", "signaling"] * 8)
+
+
+# ==========================================================================
+# The repository's copy of the document
+
+# Where the development machines and CI keep the original, to compare the copy with.
+SHARED_DOC = PROJECT_DIR.parent / "shared" / "reference" / DOC.name
+if SHARED_DOC.exists():
+    # Only where the original lies beside the clone (the development machines and their
+    # CI); a user's clone has no ../shared, and there is nothing to compare with.
+
+    def test_the_repositorys_copy_of_the_port_document_is_clearwaters() -> None:
+        assert DOC.read_text() == SHARED_DOC.read_text()

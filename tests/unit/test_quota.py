@@ -1,16 +1,23 @@
-"""The quota pre-flight refuses a plan the cloud would refuse half-way, before anything
-is registered, and accepts one that fits. Expected counts come from the resources the
+"""The quota pre-flight (`clearwater_sg.quota`) refuses a plan the cloud would refuse
+half-way, before anything is registered, and accepts one that fits; it counts what each
+cloud counts (split networks' groups, extra rules, a prefix list as its max entries) and
+names the setting that costs the most. Expected counts come from the resources the
 program registers when it is allowed to, not from the planner."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+import pulumi
 import pytest
 
+from clearwater_sg import DeploymentOptions
+from clearwater_sg.component import prepare
+from clearwater_sg.quota import QuotaExceededError
 from offline.inventory import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
 from offline.runner import Recording
-from tests.helpers import aws, openstack, refused, run_main
+from tests.beyond import ALL
+from tests.helpers import BGCF, PL, VPC, aws, openstack, refused, run_main
 from tests.largest import largest
 
 GENEROUS = {"securityGroups": 1000, "securityGroupRules": 10000}
@@ -118,3 +125,43 @@ def test_limits_are_validated(limits: object, words: list[str]) -> None:
     message = refused(openstack(limits=limits))
     for word in words:
         assert word in message
+
+
+def test_the_quota_refusal_names_the_setting_that_costs_the_most() -> None:
+    site = [f"10.{i}.0.0/16" for i in range(60)]
+    options = DeploymentOptions(
+        cloud="aws", vpc_id=VPC, peer_sites={"site-b": site}, roles=["sprout", "vellum"]
+    )
+    with pytest.raises(QuotaExceededError) as raised:
+        prepare(options, "clearwater")
+    assert "Most rules come from peerSites.site-b" in str(raised.value)
+    assert "worldCidrs/sshSources/snmpSources" not in str(raised.value)
+
+
+def test_the_pre_flight_counts_the_split_groups() -> None:
+    # 8 groups become 16: Neutron's default quota of 10 (with the project's default group)
+    # cannot hold them, and the program says so before creating any.
+    recording = Recording()
+    config = {"cloud": "openstack", "roles": ALL, "networks": "split"}
+    with pytest.raises(pulumi.RunError) as raised:
+        run_main(config, recording=recording)
+    assert recording.resources == []
+    assert "OpenStack security groups in the project: 17 needed" in str(raised.value)
+
+
+def test_the_pre_flight_counts_extra_rules() -> None:
+    many = [{**BGCF, "ports": str(20000 + i), "sources": ["10.40.0.0/16"]} for i in range(60)]
+    recording = Recording()
+    with pytest.raises(pulumi.RunError, match="inbound rules per security group"):
+        run_main(aws(extraRules={"sprout": many}), recording=recording)
+    assert recording.resources == []
+
+
+def test_the_pre_flight_counts_a_prefix_list_as_its_max_entries() -> None:
+    # all-nodes holds 5 IPv4 rules besides SSH (3 ICMP, 2 etcd): with a 40-entry list
+    # for SSH that is 45 of AWS's 60; with a 60-entry list, 65.
+    assert run_main(aws(sshSources=[PL], prefixLists={PL: 40})).resources
+    recording = Recording()
+    with pytest.raises(pulumi.RunError, match="inbound rules per security group"):
+        run_main(aws(sshSources=[PL], prefixLists={PL: 60}), recording=recording)
+    assert recording.resources == []
