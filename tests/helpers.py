@@ -20,6 +20,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "clearwater-sg"
 # The repository's own copy of Clearwater's port document: a user's clone has nothing beside it.
 DOC = PROJECT_DIR / "reference" / "Clearwater_IP_Port_Usage.rst"
+# The bundled stack files.
+STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
 VPC = "vpc-0123456789abcdef0"
 # Existing groups a configuration may name: two on AWS, two on OpenStack.
 SG_A = "sg-0aaaaaaaaaaaaaaaa"

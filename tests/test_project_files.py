@@ -5,49 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
-from clearwater_sg.options import DeploymentOptions
 from offline.__main__ import main as offline_main
-from offline.stackfile import load_stack
-from tests.helpers import PROJECT_DIR
-
-PROJECT_FILE = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
-STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
-
-
-def test_declared_keys_are_settings_with_the_programs_defaults() -> None:
-    fields = {field.alias: field for field in DeploymentOptions.model_fields.values()}
-    for key, declaration in PROJECT_FILE["config"].items():
-        assert key in fields, f"Pulumi.yaml declares {key!r}, which the program does not read"
-        if "default" in declaration:
-            default = fields[key].default
-            assert (
-                str(declaration["default"]).lower()
-                == str(getattr(default, "value", default)).lower()
-            )
-    assert "default" not in PROJECT_FILE["config"]["cloud"], "cloud must be required"
-
-
-def test_the_python_runtime_installs_the_project_into_its_virtualenv() -> None:
-    runtime = PROJECT_FILE["runtime"]
-    assert runtime["name"] == "python"
-    assert runtime["options"]["virtualenv"] and runtime["options"]["toolchain"] == "pip"
-    requirements = (PROJECT_DIR / "requirements.txt").read_text().split()
-    assert "-e" in requirements and ".[aws,openstack]" in requirements
-    assert PROJECT_FILE["stackConfigDir"] == "stacks"
-
-
-def test_the_bundled_stacks_cover_the_issues_environments() -> None:
-    configs = {path.name: load_stack(path).config for path in STACK_FILES}
-    assert any(
-        c["clearwater-sg:cloud"] == "aws"
-        and c.get("clearwater-sg:memento") == "true"
-        and c.get("clearwater-sg:hss") == "true"
-        for c in configs.values()
-    )
-    assert any(c["clearwater-sg:cloud"] == "openstack" for c in configs.values())
-    assert any(c.get("clearwater-sg:deployment") == "all-in-one" for c in configs.values())
+from tests.helpers import PROJECT_DIR, STACK_FILES
 
 
 @pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda p: p.name)

@@ -9,7 +9,7 @@ every existing group the configuration references. Every request must succeed, a
 the groups back must give exactly the registered rules, no more, no fewer.
 
 The configurations raise `limits` far above the clouds' defaults, as an operator with
-raised quotas would. The sample is small and fixed; `tests/test_properties.py` covers the
+raised quotas would. The sample is small and fixed; `tests/test_main.py` covers the
 space. moto counts IPv4 ranges, IPv6 ranges and group pairs together against 60 per group
 (AWS counts each family separately), so the sample keeps source lists short and skips
 the rare plan that moto's stricter count would refuse.

@@ -46,15 +46,6 @@ def test_a_vpc_created_in_the_same_program_can_be_passed_as_an_output() -> None:
     }
 
 
-def test_the_program_exports_group_ids_and_per_role_attachments() -> None:
-    recording = run_main({"cloud": "openstack", "deployment": "all-in-one"})
-    ids = group_ids_by_role(recording)
-    assert recording.outputs["securityGroupIds"] == ids
-    assert recording.outputs["nodeSecurityGroupIds"] == {
-        "all-in-one": [ids["all-nodes"], ids["all-in-one"]]
-    }
-
-
 def test_two_deployments_in_one_program_do_not_collide() -> None:
     def program() -> None:
         for name in ("east", "west"):

@@ -1,8 +1,12 @@
-"""Properties of the real stack program over generated configurations, valid and broken.
+"""The stack program (`__main__.py`) as a whole, run under the SDK's mock engine
+(`tests.helpers.run_main`), with its project files (Pulumi.yaml, requirements.txt,
+stacks/): what it exports, the group names it keeps, the keys Pulumi.yaml declares to the
+CLI, the bundled stacks, and that the tests collect in a fresh clone; then properties of
+the program over generated configurations (hypothesis).
 
-Each example runs `__main__.py` under the SDK's mock engine (`tests.helpers.run_main`) and
-looks only at what was registered. What a configuration may open is derived here, from the
-configuration and the README's description of its keys, never from `clearwater_sg`:
+Each example of the properties looks only at what was registered. What a configuration
+may open is derived here, from the configuration and the README's description of its
+keys, never from `clearwater_sg`:
 
 1. Every rule's source is one the configuration names: a CIDR of `worldCidrs` (the
    family's any-address when it is absent), `sshSources` or `snmpSources`, a group of this
@@ -10,10 +14,9 @@ configuration and the README's description of its keys, never from `clearwater_s
    (TCP/22) is opened only to the SSH sources and SNMP (UDP/161-162) only to the pollers.
 2. No two registered rules permit the same traffic, compared by what they permit (group,
    direction, family, protocol, ports or ICMP type and code, source), not by name.
-3. A refused configuration registers nothing and names every key it got wrong, all at once.
-   The generator injects at most one mistake per key and none into a key that another
-   mistake's check reads: two mistakes in related keys hide each other today, which the
-   strict-xfail cases at the end record.
+3. A refused configuration registers nothing and names every key it got wrong, all at
+   once: reading configuration is `clearwater_sg.stack_config`'s, and that property is
+   tested with it, in tests/unit/test_stack_config.py.
 4. An explicit empty list opens nothing: `sshSources: []` no SSH, `worldCidrs: []` no CIDR
    rule but egress (while `sshSources` follows it), no SNMP without pollers.
 
@@ -23,16 +26,23 @@ The configurations come from tests/strategies.py, which says which keys they cov
 from __future__ import annotations
 
 import ipaddress
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pulumi
+import yaml
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from clearwater_sg.options import DeploymentOptions
 from offline.runner import Recording, Registered
-from tests.helpers import run_main
+from offline.stackfile import load_stack
+from tests.beyond import ALL, split_config
+from tests.helpers import PROJECT_DIR, STACK_FILES, aws, group_ids_by_role, groups_by_role, run_main
 from tests.registered import AWS_EGRESS, AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
 from tests.strategies import (
     ANY_ADDRESS,
@@ -45,6 +55,113 @@ from tests.strategies import (
     network_of,
     valid_configs,
 )
+
+# ==========================================================================
+# The program and its project files
+
+PROJECT_FILE = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
+
+
+def test_the_program_exports_group_ids_and_per_role_attachments() -> None:
+    recording = run_main({"cloud": "openstack", "deployment": "all-in-one"})
+    ids = group_ids_by_role(recording)
+    assert recording.outputs["securityGroupIds"] == ids
+    assert recording.outputs["nodeSecurityGroupIds"] == {
+        "all-in-one": [ids["all-nodes"], ids["all-in-one"]]
+    }
+
+
+def test_split_outputs_give_each_role_its_ids_per_interface() -> None:
+    recording = run_main(split_config("aws", "4", "split"))
+    ids = {g.inputs["name"]: g.id for g in recording.resources if g.type == AWS_GROUP}
+    assert "nodeSecurityGroupIds" not in recording.outputs
+    assert recording.outputs["interfaceSecurityGroupIds"]["sprout"] == {
+        "management": [
+            ids["clearwater-dev-all-nodes-management"],
+            ids["clearwater-dev-sprout-management"],
+        ],
+        "signaling": [
+            ids["clearwater-dev-all-nodes-signaling"],
+            ids["clearwater-dev-sprout-signaling"],
+        ],
+    }
+    assert set(recording.outputs["securityGroupIds"]) == {
+        f"{role}-{net}" for role in ["all-nodes", *ALL] for net in ("management", "signaling")
+    }
+    assert (
+        recording.outputs["securityGroupIds"]["sprout-signaling"]
+        == ids["clearwater-dev-sprout-signaling"]
+    )
+
+
+def test_the_bundled_program_keeps_its_group_names() -> None:
+    names = {g.inputs["name"] for g in groups_by_role(run_main(aws(), stack="prod")).values()}
+    assert "clearwater-prod-sprout" in names
+
+
+def test_declared_keys_are_settings_with_the_programs_defaults() -> None:
+    fields = {field.alias: field for field in DeploymentOptions.model_fields.values()}
+    for key, declaration in PROJECT_FILE["config"].items():
+        assert key in fields, f"Pulumi.yaml declares {key!r}, which the program does not read"
+        if "default" in declaration:
+            default = fields[key].default
+            assert (
+                str(declaration["default"]).lower()
+                == str(getattr(default, "value", default)).lower()
+            )
+    assert "default" not in PROJECT_FILE["config"]["cloud"], "cloud must be required"
+
+
+def test_only_cloud_is_declared_for_the_cli_which_stops_at_its_first_type_error() -> None:
+    import yaml
+
+    declared = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]
+    assert declared == {
+        "cloud": {"type": "string", "description": "Target cloud, aws or openstack."}
+    }
+
+
+def test_the_python_runtime_installs_the_project_into_its_virtualenv() -> None:
+    runtime = PROJECT_FILE["runtime"]
+    assert runtime["name"] == "python"
+    assert runtime["options"]["virtualenv"] and runtime["options"]["toolchain"] == "pip"
+    requirements = (PROJECT_DIR / "requirements.txt").read_text().split()
+    assert "-e" in requirements and ".[aws,openstack]" in requirements
+    assert PROJECT_FILE["stackConfigDir"] == "stacks"
+
+
+def test_the_bundled_stacks_cover_the_issues_environments() -> None:
+    configs = {path.name: load_stack(path).config for path in STACK_FILES}
+    assert any(
+        c["clearwater-sg:cloud"] == "aws"
+        and c.get("clearwater-sg:memento") == "true"
+        and c.get("clearwater-sg:hss") == "true"
+        for c in configs.values()
+    )
+    assert any(c["clearwater-sg:cloud"] == "openstack" for c in configs.values())
+    assert any(c.get("clearwater-sg:deployment") == "all-in-one" for c in configs.values())
+
+
+def test_the_tests_collect_in_a_clone_with_nothing_beside_it(tmp_path: Path) -> None:
+    clone = tmp_path / "alone" / "clearwater-sg"
+    subprocess.run(
+        ["git", "clone", "--quiet", str(PROJECT_DIR), str(clone)], check=True, timeout=60
+    )
+    assert not (clone.parent / "shared").exists()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        cwd=clone,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "error" not in result.stdout.lower().splitlines()[-1]
+
+
+# ==========================================================================
+# Properties over generated configurations
 
 GROUP_TYPES = (AWS_GROUP, OPENSTACK_GROUP)
 RULE_TYPES = (AWS_INGRESS, AWS_EGRESS, OPENSTACK_RULE)
@@ -380,15 +497,3 @@ def test_an_explicit_empty_list_opens_nothing(config: Config) -> None:
             assert not [p for p in ingress if p.source[0] == "cidr"], "a CIDR rule was registered"
         egress = [p for _, p in permissions(recording) if p.direction == "egress"]
         assert egress, "allow-all egress stays"
-
-
-# ==========================================================================
-# Strategies: broken configurations, each mistake tied to the key it is reported at
-
-
-# ==========================================================================
-# Invariant 3 on broken configurations
-
-
-# ==========================================================================
-# Mistakes that hide each other today (found by widening the generator above)
