@@ -3,6 +3,7 @@ registers: the helpers and configurations the test files share."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -22,6 +23,8 @@ PROJECT = "clearwater-sg"
 DOC = PROJECT_DIR / "reference" / "Clearwater_IP_Port_Usage.rst"
 # The bundled stack files.
 STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
+# The bundled stack with every role, Memento and an HSS: every peer flow of the document.
+PROD = PROJECT_DIR / "stacks" / "Pulumi.aws-prod.yaml"
 VPC = "vpc-0123456789abcdef0"
 # Existing groups a configuration may name: two on AWS, two on OpenStack.
 SG_A = "sg-0aaaaaaaaaaaaaaaa"
@@ -139,8 +142,9 @@ def source(rule: Mapping[str, Any]) -> str:
 def run_offline_cli(
     tmp_path: Path, stack_text: str, *extra: str
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m offline` on `stack_text` as stacks/Pulumi.edge.yaml of a copy of the project
-    in `tmp_path`, in a process of its own (warnings as in development mode)."""
+    """`python -m offline` on `stack_text`, written as stacks/Pulumi.edge.yaml beside a copy
+    of Pulumi.yaml and the program in `tmp_path`, in a process of its own (warnings as in
+    development mode)."""
     stacks = tmp_path / "stacks"
     stacks.mkdir(exist_ok=True)
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
@@ -155,3 +159,12 @@ def run_offline_cli(
         cwd=PROJECT_DIR,
         check=False,
     )
+
+
+def copy_project(tmp_path: Path) -> Path:
+    """A copy of the project (Pulumi.yaml, the program, stacks/, snapshots/) in `tmp_path`."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    for name in ("stacks", "snapshots"):
+        shutil.copytree(PROJECT_DIR / name, tmp_path / name)
+    return tmp_path

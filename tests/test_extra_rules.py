@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from offline.synth import synthesize
-from tests.helpers import BGCF, PROJECT_DIR, aws, run_main
+from tests.helpers import BGCF, aws, run_main
 from tests.registered import AWS_INGRESS
 from tests.test_policy import load_pack_module
 
 checks = load_pack_module("clearwater_checks")
-
-
-def test_synth_marks_extra_rules_as_not_from_the_document(tmp_path: Path) -> None:
-    stacks = tmp_path / "stacks"
-    stacks.mkdir()
-    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
-    (tmp_path / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
-    stack = stacks / "Pulumi.extra.yaml"
-    stack.write_text(
-        "config:\n  clearwater-sg:cloud: openstack\n  clearwater-sg:extraRules:\n    sprout:\n"
-        "      - {protocol: udp, ports: 5060-5061, sources: [10.40.0.0/16],"
-        " description: SIP from the SBC, reason: 'IMS-7: SBC trunk'}\n"
-    )
-    synth = synthesize(stack)
-    extra = [rule for rule in synth.rules if "5060-5061" in rule.ports]
-    assert [rule.section for rule in extra] == ["Extra rule, not in the document: IMS-7: SBC trunk"]
-    assert [rule.line for rule in extra] == ["UDP/5060-5061"]
 
 
 def test_the_policy_pack_forbids_an_extra_rule_toward_an_internal_port_from_the_world() -> None:

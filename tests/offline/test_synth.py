@@ -1,0 +1,62 @@
+"""The synthesized view of a stack (`offline.synth`), the credential-free rendering
+reviewers read in a pull request: every rule traced to the document line it comes from,
+or, beyond the document, to what turns it on and the files it comes from, and an
+operator's extra rule to its reason, never to a line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from offline.synth import synthesize
+from tests.doc_reader import BEYOND_PORTS, ICMP_TYPES, PORT_LINE, read_document
+from tests.helpers import DOC, PROJECT_DIR, STACK_FILES
+
+DOC_PORTS = read_document(DOC)
+# "Profile restund (Metaswitch/sprout restund scripts; Metaswitch/clearwater-heat ...)"
+SOURCED = re.compile(r"(.+) \((Metaswitch/[\w.-]+ [^;()]+(?:; Metaswitch/[\w.-]+ [^;()]+)*)\)")
+
+
+@pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda path: path.name)
+def test_every_rule_names_the_document_line_it_comes_from(stack_file: Path) -> None:
+    section_group = {port.section: port.group for port in DOC_PORTS}
+    doc_lines = {(port.section, port.line) for port in DOC_PORTS}
+    beyond = {(port.section, port.line, port.group) for port in BEYOND_PORTS}
+    for rule in synthesize(stack_file).rules:
+        if rule.direction == "egress":
+            assert rule.section not in section_group  # egress is not in the document
+            continue
+        sourced = SOURCED.fullmatch(rule.section)
+        if sourced:  # beyond the document: what turns it on, and the files it comes from
+            assert (sourced.group(1), rule.line, rule.group) in beyond, rule
+            continue
+        assert (rule.section, rule.line) in doc_lines, rule
+        assert section_group[rule.section] == rule.group, rule
+        match = PORT_LINE.match(rule.line)
+        if match:
+            assert rule.protocol == match.group(1).lower()
+            first, last = match.group(2), match.group(3) or match.group(2)
+            assert rule.ports == (first if first == last else f"{first}-{last}")
+        else:
+            family = 6 if rule.family == "IPv6" else 4
+            assert rule.protocol == "icmp"
+            assert int(rule.ports.removeprefix("type ")) in ICMP_TYPES[rule.line][family]
+
+
+def test_synth_marks_extra_rules_as_not_from_the_document(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
+    stack = stacks / "Pulumi.extra.yaml"
+    stack.write_text(
+        "config:\n  clearwater-sg:cloud: openstack\n  clearwater-sg:extraRules:\n    sprout:\n"
+        "      - {protocol: udp, ports: 5060-5061, sources: [10.40.0.0/16],"
+        " description: SIP from the SBC, reason: 'IMS-7: SBC trunk'}\n"
+    )
+    synth = synthesize(stack)
+    extra = [rule for rule in synth.rules if "5060-5061" in rule.ports]
+    assert [rule.section for rule in extra] == ["Extra rule, not in the document: IMS-7: SBC trunk"]
+    assert [rule.line for rule in extra] == ["UDP/5060-5061"]
