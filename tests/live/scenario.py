@@ -1,5 +1,5 @@
 """Deployments made outside Pulumi, on moto's EC2 and a live Neutron, for the adopt and
-drift tests (`test_live_adopt_drift.py`) and the runs in docs/adopt-and-drift.md.
+drift tests (tests/live/) and the runs in docs/adopt-and-drift.md (tests/live/demo.py).
 
 * :func:`handmade_on_ec2` / :func:`handmade_on_neutron`: the deployment an operator
   made by hand before the program existed: the groups with the planned names and

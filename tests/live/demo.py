@@ -1,8 +1,8 @@
 """The runs shown in docs/adopt-and-drift.md, against moto's EC2 and a live Neutron.
 
-    .venv/bin/python -m tests.conformance.live_demo [aws|openstack] [--keep DIR]
+    .venv/bin/python -m tests.live.demo [aws|openstack] [--keep DIR]
 
-Starts the server on loopback, makes the deployments of `live_scenario` (by hand for
+Starts the server on loopback, makes the deployments of `scenario` (by hand for
 adopt; as the providers make it for drift), and runs `python -m clearwater_sg.live` as a
 user would, in a scratch project directory, printing each command and its output.
 """
@@ -20,7 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from tests.conformance.live_scenario import (
+from tests.conformance.servers import MOTO_REGION, MotoServer
+from tests.helpers import PROJECT_DIR
+from tests.live.scenario import (
     STACK,
     add_extra_on_ec2,
     config,
@@ -28,8 +30,6 @@ from tests.conformance.live_scenario import (
     pulumi_made_on_ec2,
     remove_missing_on_ec2,
 )
-from tests.conformance.servers import MOTO_REGION, MotoServer
-from tests.helpers import PROJECT_DIR
 
 
 def show(directory: Path, env: dict[str, str], *argv: str) -> None:

@@ -1,0 +1,199 @@
+"""Reading a deployment from EC2 (`clearwater_sg.live.aws`), through `python -m
+clearwater_sg.live` against moto's EC2 server with boto3: groups found by the names AWS
+completed (`groupNames: generated`), a managed prefix list and an extra rule matched like
+any source and rule, the console's rules without ports (All ICMP, All TCP) read as any
+type and any port; and each error (no credentials anywhere boto3 looks, a group that
+does not exist or lies in another VPC, a key the stack has no group for) one message,
+exit status 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_ERROR, EXIT_OK
+from offline.inventory import AWS_GROUP
+from tests.conformance.servers import MotoServer
+from tests.helpers import PROJECT_DIR, run_main
+from tests.live.helpers import (
+    LIVE_MARKS,
+    aws_stack_file,
+    check_against_registrations,
+    cli,
+    sections,
+)
+from tests.live.scenario import (
+    COMPONENT,
+    STACK,
+    made_with_generated_names_on_ec2,
+    pulumi_made_on_ec2,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+
+pytestmark = LIVE_MARKS
+
+
+def test_generated_names_prefix_lists_and_extra_rules_on_aws(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Groups whose names AWS completed (`groupNames: generated`) are found by their
+    prefix; a managed prefix list and an operator's extra rule are matched like any
+    source and rule. The stack is given as config keys, provider settings included."""
+    bastions = ec2.create_managed_prefix_list(
+        PrefixListName="bastions", MaxEntries=5, AddressFamily="IPv4"
+    )["PrefixList"]["PrefixListId"]
+    values: dict[str, object] = {
+        "cloud": "aws",
+        "vpcId": vpc_id,
+        "roles": ["ellis"],
+        "groupNames": "generated",
+        "sshSources": [bastions],
+        "prefixLists": {bastions: 5},
+        "extraRules": {
+            "ellis": [
+                {
+                    "protocol": "tcp",
+                    "ports": "8443",
+                    "sources": ["10.0.0.0/8"],
+                    "description": "Ellis admin",
+                    "reason": "OPS-42",
+                }
+            ]
+        },
+    }
+    registered = run_main(values, stack=STACK)
+    deployed = made_with_generated_names_on_ec2(ec2, vpc_id, registered)
+    keys = [f"--config={k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in values.items()]
+    provider = [
+        "--config=aws:region=us-east-1",
+        f'--config=aws:endpoints=[{{"ec2": "{moto_ec2.url}"}}]',
+    ]
+    out_file = tmp_path / "adopt.json"
+    code, report, err = cli(
+        capsys, "adopt", *keys, *provider, "--stack", STACK, "-o", str(out_file)
+    )
+    assert (code, err) == (EXIT_OK, ""), err
+
+    document = json.loads(out_file.read_text())
+    by_name = check_against_registrations(document, registered, missing="")
+    groups = {e["name"]: e["id"] for e in document["resources"][1:] if e["type"] == AWS_GROUP}
+    assert groups == {f"{COMPONENT}-{key}": gid for key, gid in deployed.group_ids.items()}
+    found = sections(report)
+    assert sorted(found["groups"]) == ["keep all-nodes", "keep ellis"]
+    assert "found by name" in report
+    assert (found["create"], found["delete"]) == ([], [])
+    ssh = next(name for name in by_name if "-in-tcp-22-from-" in name)
+    assert ssh.endswith(bastions)
+    assert f"[all-nodes ingress any tcp/22 from prefix list {bastions}]" in report
+    assert "[ellis ingress IPv4 tcp/8443 from 10.0.0.0/8]" in report
+    # moto keeps no description on a prefix-list source (AWS does): the one change.
+    assert found["changes"] == [ssh]
+    assert "description: (none) -> 'SSH access from SSH sources' (updated in place)" in report
+
+
+def test_missing_aws_credentials(tmp_path: Path) -> None:
+    """Run as a user would, with no credentials anywhere boto3 looks."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    argv = ["--config", "cloud=aws", "--config", "vpcId=vpc-0123456789abcdef0"]
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "clearwater_sg.live", "adopt", *argv, "--stack", "prod"),
+            *("--region", "us-east-1", "--out", str(tmp_path / "adopt.json")),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == EXIT_ERROR, result.stderr
+    assert result.stderr.startswith("error: no AWS credentials found"), result.stderr
+    assert "AWS_ACCESS_KEY_ID" in result.stderr and "aws configure" in result.stderr
+    assert not (tmp_path / "adopt.json").exists()
+
+
+def test_unknown_and_misplaced_aws_groups(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
+    adopt = ["adopt", "--stack-file", str(stack_file), "--out", str(tmp_path / "a.json")]
+
+    code, _, err = cli(capsys, *adopt, "--group", "ellis=sg-0123456789abcdef0")
+    assert code == EXIT_ERROR
+    assert "error: security group sg-0123456789abcdef0 (given for ellis) does not exist" in err
+
+    other_vpc = moto_ec2.create_vpc("10.9.0.0/16")
+    elsewhere = ec2.create_security_group(
+        GroupName="clearwater-handmade-ellis", Description="x", VpcId=other_vpc
+    )["GroupId"]
+    code, _, err = cli(capsys, *adopt, "--group", f"ellis={elsewhere}")
+    assert code == EXIT_ERROR
+    assert f"security group {elsewhere} (given for ellis) is in {other_vpc}" in err
+    assert f"not in the stack's VPC {vpc_id}" in err
+
+    code, _, err = cli(capsys, *adopt, "--group", f"ellis-web={elsewhere}")
+    assert code == EXIT_ERROR
+    assert "this stack has no group 'ellis-web'; its groups are all-nodes, ellis" in err
+    assert not (tmp_path / "a.json").exists()
+
+
+def test_drift_reports_rules_without_ports_next_to_rules_with_them_on_aws(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The EC2 console's "All ICMP" and "All TCP" beside the planned ICMP and TCP rules of
+    the same group: reported as any type / any port, never a crash (exit 1, not 2)."""
+    deployed = pulumi_made_on_ec2(ec2, vpc_id)
+    ec2.authorize_security_group_ingress(
+        GroupId=deployed.group_ids["all-nodes"],
+        IpPermissions=[
+            {
+                "IpProtocol": "icmp",
+                "FromPort": -1,
+                "ToPort": -1,
+                "IpRanges": [{"CidrIp": "10.9.0.0/16"}],
+            },
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 0,
+                "ToPort": 65535,
+                "IpRanges": [{"CidrIp": "10.9.0.0/16"}],
+            },
+        ],
+    )
+    stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
+    code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file), "--format", "json")
+    assert (code, err) == (EXIT_DRIFT, "")
+    extra = sorted(rule["permits"] for rule in json.loads(report)["rulesExtra"])
+    assert extra == [
+        "all-nodes ingress IPv4 icmp any type from 10.9.0.0/16",
+        "all-nodes ingress IPv4 tcp/0-65535 from 10.9.0.0/16",
+    ]

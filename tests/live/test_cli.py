@@ -1,0 +1,69 @@
+"""The command line of adopt and drift (`clearwater_sg.live.cli`): group ids read from a
+file as PowerShell writes it (UTF-16, UTF-8 with a byte order mark); a file that is not
+text one line and exit status 2; and a crash exit status 2, never 1, so that a scheduled
+drift job never mistakes a failure for drift found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from clearwater_sg.live.cli import EXIT_ERROR, EXIT_OK
+from tests.conformance.servers import MotoServer
+from tests.live.helpers import LIVE_MARKS, aws_stack_file, cli
+from tests.live.scenario import pulumi_made_on_ec2
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+
+pytestmark = LIVE_MARKS
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_group_ids_written_by_powershell_are_read(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+    encoding: str,
+) -> None:
+    deployed = pulumi_made_on_ec2(ec2, vpc_id)
+    stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
+    ids = tmp_path / "ids.json"
+    ids.write_bytes(json.dumps(deployed.group_ids).encode(encoding))
+    code, report, err = cli(
+        capsys, "drift", "--stack-file", str(stack_file), "--group-ids", str(ids)
+    )
+    assert (code, err) == (EXIT_OK, ""), report
+
+
+def test_group_ids_that_are_not_text_are_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.json"
+    ids.write_bytes(b'{"ellis": "sg-\xff\xfe\x00"}')
+    code, report, err = cli(
+        capsys, "drift", "--config", "cloud=openstack", "--stack", "s", "--group-ids", str(ids)
+    )
+    assert (code, report) == (EXIT_ERROR, "")
+    assert err.count("\n") == 1 and "not UTF-8 or UTF-16 text" in err
+
+
+def test_a_crash_exits_2_never_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheduled drift job must tell "drift found" (1) from "drift could not run"."""
+
+    def broken(*args: object) -> None:
+        raise TypeError("'<' not supported between instances of 'NoneType' and 'int'")
+
+    monkeypatch.setattr("clearwater_sg.live.cli.read_live", broken)
+    monkeypatch.setattr("clearwater_sg.live.cli.make_reader", lambda *args: None)
+    code, _, err = cli(capsys, "drift", "--config", "cloud=openstack", "--stack", "s")
+    assert code == EXIT_ERROR
+    assert "a bug in clearwater-sg" in err
