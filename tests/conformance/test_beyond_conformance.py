@@ -5,7 +5,7 @@ One configuration per cloud turns everything on: every profile, a peer site name
 CIDR per family and by a group id, timer replication, management and signaling networks,
 and an extra rule. What the program registers is applied to the live Neutron and to
 moto's EC2 request by request, as the providers send it (`appliers.py`); every request
-must succeed, and the clouds must store exactly what was sent. (tests/test_beyond.py
+must succeed, and the clouds must store exactly what was sent. (tests/unit/test_matrix.py
 proves, against the issue's own list, that what is sent is what the keys ask for.)
 Managed prefix lists are AWS-only and not applied here: moto's EC2 server is the oracle,
 and the appliers send group and CIDR sources only.
