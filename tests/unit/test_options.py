@@ -9,8 +9,11 @@ Each refusal comes before anything is registered, naming the key."""
 
 from __future__ import annotations
 
+import ast
 import inspect
-from collections.abc import Mapping
+import textwrap
+import typing
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pulumi
@@ -246,3 +249,186 @@ def test_help_shows_the_names_python_callers_write_with_their_descriptions() -> 
     for name, field in DeploymentOptions.model_fields.items():
         assert field.description, f"{name} has no description"
         assert f"{name} ({field.alias}): {field.description}" in doc
+
+
+# --- Field order: a validator sees only the settings declared before its own -------------
+#
+# pydantic validates fields in declaration order, and `info.data` holds the fields validated
+# so far: a validator that reads another setting from it reads nothing if that setting is
+# declared later, and its check silently never runs. The pairs (validated field, setting it
+# reads) are read from the model and the source of its validators, never written here.
+
+
+def _reads(
+    function: Callable[..., Any], cache: dict[Any, tuple[set[str], bool]]
+) -> tuple[set[str], bool]:
+    """The settings a validator function reads from `info.data` by name, itself or through
+    the functions it hands `info` to (`cloud_of(info)`, `_setting(info, "ip_version")`);
+    and whether it also reads one its caller names (`data.get(name)`, `name` a parameter)."""
+    function = inspect.unwrap(getattr(function, "__func__", function))
+    if not inspect.isfunction(function):
+        return set(), False
+    if function in cache:
+        return cache[function]
+    cache[function] = (set(), False)  # a recursive call reads nothing more
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return cache[function]
+    parameters = set(inspect.signature(function).parameters)
+    texts = _texts_bound(tree)
+    data = {  # names bound to info.data itself: `data = info.data if ... else {}`
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(
+            _is_info_data(value, set())
+            for value in (
+                (node.value.body, node.value.orelse)
+                if isinstance(node.value, ast.IfExp)
+                else (node.value,)
+            )
+        )
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    read: set[str] = set()
+    by_caller = False
+    for node in ast.walk(tree):
+        key: ast.expr | None = None
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and _is_info_data(node.func.value, data)
+            and node.args
+        ):
+            key = node.args[0]
+        elif isinstance(node, ast.Subscript) and _is_info_data(node.value, data):
+            key = node.slice
+        elif (
+            isinstance(node, ast.Compare)
+            and isinstance(node.ops[0], (ast.In, ast.NotIn))
+            and _is_info_data(node.comparators[0], data)
+        ):
+            key = node.left
+        elif isinstance(node, ast.Call) and any(
+            isinstance(arg, ast.Name) and arg.id == "info"
+            for arg in [*node.args, *(keyword.value for keyword in node.keywords)]
+        ):
+            callee = _callee(node.func, function)
+            if callee is not None:
+                inner, keyed_by_caller = _reads(callee, cache)
+                read |= inner
+                if keyed_by_caller:
+                    read |= {
+                        arg.value
+                        for arg in node.args
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                    }
+        if key is not None:
+            if isinstance(key, ast.Name) and key.id in parameters:
+                by_caller = True
+            read |= _strings(key, texts)
+    cache[function] = (read, by_caller)
+    return cache[function]
+
+
+def _is_info_data(node: ast.AST, aliases: set[str]) -> bool:
+    """`info.data`, or a name bound to it."""
+    if isinstance(node, ast.Name):
+        return node.id in aliases
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "data"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "info"
+    )
+
+
+def _texts_bound(tree: ast.AST) -> dict[str, set[str]]:
+    """Names bound to text constants: `key = "a" if ... else "b"`, `for key in ("a", "b")`."""
+    bound: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    bound.setdefault(target.id, set()).update(_strings(node.value, {}))
+        elif (
+            isinstance(node, (ast.comprehension, ast.For))
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, (ast.Tuple, ast.List, ast.Set))
+        ):
+            for element in node.iter.elts:
+                bound.setdefault(node.target.id, set()).update(_strings(element, {}))
+    return bound
+
+
+def _strings(node: ast.AST, bound: Mapping[str, set[str]]) -> set[str]:
+    """The texts an expression may be: a constant, either branch of a conditional, or a
+    name bound to texts."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body, bound) | _strings(node.orelse, bound)
+    if isinstance(node, ast.Name):
+        return set(bound.get(node.id, ()))
+    return set()
+
+
+def _callee(node: ast.expr, caller: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The function a call by name refers to: a global of the caller's module, or a name
+    of its closure (`checked_whole`'s check)."""
+    if not isinstance(node, ast.Name):
+        return None
+    found = inspect.getclosurevars(caller).nonlocals.get(node.id)
+    if found is None:
+        found = getattr(caller, "__globals__", {}).get(node.id)
+    return found if callable(found) else None
+
+
+def _validators_in(annotation: object) -> Iterator[Callable[..., Any]]:
+    """The validator functions of an annotation and of the types nested in it (a list's
+    items, a map's keys and values); a nested model's validators read its own data."""
+    for item in getattr(annotation, "__metadata__", ()):
+        if callable(getattr(item, "func", None)):
+            yield item.func
+    for argument in typing.get_args(annotation):
+        yield from _validators_in(argument)
+
+
+def cross_field_reads() -> set[tuple[str, str]]:
+    """(validated field, setting it reads from `info.data`) for every validator of
+    DeploymentOptions: its field validators, and those of each field's type."""
+    validators: dict[str, list[Callable[..., Any]]] = {
+        name: [m.func for m in field.metadata if callable(getattr(m, "func", None))]
+        + list(_validators_in(field.annotation))
+        for name, field in DeploymentOptions.model_fields.items()
+    }
+    for decorator in DeploymentOptions.__pydantic_decorators__.field_validators.values():
+        for name in decorator.info.fields:
+            validators[name].append(decorator.func)
+    cache: dict[Any, tuple[set[str], bool]] = {}
+    return {
+        (name, read)
+        for name, functions in validators.items()
+        for function in functions
+        for read in _reads(function, cache)[0]
+        # A check shared by several fields may read one of them for the others
+        # (`_one_group_per_label` reads sshSourceGroups for snmpSourceGroups only).
+        if read != name
+    }
+
+
+def test_fields_are_declared_before_the_validators_that_read_them() -> None:
+    order = list(DeploymentOptions.model_fields)
+    pairs = cross_field_reads()
+    assert pairs, "no validator reads another setting: the reading of the source is broken"
+    unknown = {read for _, read in pairs} - set(order)
+    assert unknown == set(), f"validators read settings that are not fields: {unknown}"
+    late = sorted(
+        f"{field} reads {read}, declared after it"
+        for field, read in pairs
+        if order.index(read) > order.index(field)
+    )
+    assert late == [], late
