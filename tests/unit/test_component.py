@@ -46,20 +46,6 @@ def test_a_vpc_created_in_the_same_program_can_be_passed_as_an_output() -> None:
     }
 
 
-def test_two_deployments_in_one_program_do_not_collide() -> None:
-    def program() -> None:
-        for name in ("east", "west"):
-            ClearwaterSecurityGroups(
-                name, DeploymentOptions(cloud="openstack", name_prefix=f"cw-{name}")
-            )
-
-    recording = run_program(program, project="hosting", stack="prod", config={})
-    names = [r.name for r in recording.resources]
-    assert len(names) == len(set(names))
-    cloud_names = {g.inputs["name"] for g in recording.of_type(OPENSTACK_GROUP)}
-    assert {"cw-east-sprout", "cw-west-sprout"} <= cloud_names
-
-
 def test_component_registers_its_outputs() -> None:
     registered: list[dict[str, Any]] = []
     original = pulumi.ComponentResource.register_outputs
@@ -150,6 +136,20 @@ def test_the_groups_are_reachable_for_rules_of_your_own() -> None:
 
 
 # --- Several components in one program ----------------------------------------------------
+
+
+def test_two_deployments_in_one_program_do_not_collide() -> None:
+    def program() -> None:
+        for name in ("east", "west"):
+            ClearwaterSecurityGroups(
+                name, DeploymentOptions(cloud="openstack", name_prefix=f"cw-{name}")
+            )
+
+    recording = run_program(program, project="hosting", stack="prod", config={})
+    names = [r.name for r in recording.resources]
+    assert len(names) == len(set(names))
+    cloud_names = {g.inputs["name"] for g in recording.of_type(OPENSTACK_GROUP)}
+    assert {"cw-east-sprout", "cw-west-sprout"} <= cloud_names
 
 
 def test_a_component_name_that_cannot_prefix_group_names_is_refused() -> None:
