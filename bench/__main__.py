@@ -7,11 +7,11 @@ minimum, and the CPU time of N deployments in one program, with and without
     python -m bench --time openstack dual [--no-spare]   # one timing series, as JSON
     python -m bench --engine              # the real engine's requests and time, ~1 minute
 
-Run it from the repository root: it imports `offline` and `tests`. Counts are read from
-what the real program registers under the Pulumi SDK's mock engine (`offline.runner`,
-`offline.inventory`); the minimum is what the independent reading of the port document
-requires (`tests.doc_reader.expected_rules`). Whether each rule is the right one is
-tests/test_matrix_against_document.py's job, not the bench's.
+Run it from the repository root: it imports `offline` and `harness`, never `tests`.
+Counts are read from what the real program registers under the Pulumi SDK's mock engine
+(`offline.runner`, `offline.inventory`); the minimum is what the independent reading of
+the port document requires (`harness.doc_reader.expected_rules`). Whether each rule is
+the right one is tests/unit/test_matrix.py's job, not the bench's.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bench.engine import engine_report
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions, spare_registered_resources
+from harness import DOC, PROJECT, PROJECT_DIR, run_main
+from harness.doc_reader import Configuration, Permission, expected_rules, read_document
+from harness.largest import FAMILIES, largest
 from offline.formats import table
 from offline.generated import stack_files
 from offline.inventory import inventory
 from offline.runner import Recording, run_program, run_stack
-from tests.doc_reader import Deployment, Permission, expected_rules, read_document
-from tests.helpers import DOC, PROJECT, PROJECT_DIR, run_main
-from tests.largest import FAMILIES, largest
 
 LARGEST = (("aws", "4"), ("aws", "dual"), ("openstack", "4"), ("openstack", "dual"))
 TIMED = (("aws", "4"), ("openstack", "dual"))
@@ -87,10 +87,10 @@ def counts_report() -> str:
     naive_rows: list[Row] = []
     for label, config, recording in configurations():
         found = inventory(recording)
-        registered = Counter(rule.direction for rule in found.rules)
+        registered = Counter(rule.permission.direction for rule in found.rules)
         expected = expected_rules(config, ports)
         minimum = sum(n for rule, n in expected.items() if rule.direction == "ingress")
-        deployment = Deployment.from_config(config)
+        deployment = Configuration.from_config(config)
         name = [label, deployment.cloud, IP_LABEL[deployment.families]]
         ingress = registered["ingress"]
         counts = [len(found.groups), ingress, registered["egress"], minimum]

@@ -18,9 +18,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.engine.cloud import LocalOpenStack
-from tests.engine.workspace import EngineStack, settings
-from tests.largest import largest
+from harness.engine import EngineStack, settings
+from harness.largest import largest
+from harness.local_openstack import LocalOpenStack
 
 NEUTRON_DEFAULT_EGRESS = 2  # the egress rules Neutron adds to every new group
 

@@ -3,7 +3,6 @@ Pulumi component any program can import."""
 
 from __future__ import annotations
 
-import weakref
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +49,8 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
     quota: list[QuotaCheck]
     # Document lines this cloud's provider cannot express, with the reason.
     not_created: list[tuple[RuleSpec, str]]
+    # The plan rule each rule resource was registered for, by resource name.
+    rule_of_resource: dict[str, RuleSpec]
 
     def __init__(
         self,
@@ -65,7 +66,6 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.component_name, self.options = name, options
         self.plan, self.quota = prepared.plan, prepared.quota
-        _in_this_program().append(self)
         _in_this_run().append(self)
         self.not_created = prepared.not_created
         for rule, why in self.not_created:
@@ -76,7 +76,7 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             log(note, self)
         for warning in self.plan.warnings:
             pulumi.log.warn(warning, self)
-        self.security_groups = prepared.backend.create(
+        self.security_groups, self.rule_of_resource = prepared.backend.create(
             self.plan, name, self, options.labelled_groups
         )
         ids = {key: group.id for key, group in self.security_groups.items()}
@@ -107,8 +107,8 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
 def _attachments(
     plan: Plan, ids: dict[str, pulumi.Output[str]]
 ) -> dict[str, dict[str | None, list[pulumi.Output[str]]]]:
-    """role -> interface (None on a single network) -> the ids a node of the role attaches:
-    the shared group of that interface, then the role's own."""
+    """role -> network (None on a single network) -> the ids a node of the role attaches
+    to its interface on that network: the network's shared group, then the role's own."""
     shared = {g.network: ids[g.key] for g in plan.groups if g.role == Role.ALL_NODES.value}
     attach: dict[str, dict[str | None, list[pulumi.Output[str]]]] = {}
     for group in plan.groups:
@@ -128,9 +128,10 @@ class Prepared:
     quota: list[QuotaCheck]  # what the plan costs against the target's limits
 
 
-def prepare(options: DeploymentOptions, name: str) -> Prepared:
-    """Plan the component `name`, fit the plan to the cloud, and check it against the
-    cloud's rules for names and descriptions and against the limits.
+def prepare(options: DeploymentOptions, name: str, stack: str | None = None) -> Prepared:
+    """Plan the component `name` of `stack` (default: the running program's), fit the
+    plan to the cloud, and check it against the cloud's rules for names and descriptions
+    and against the limits.
 
     Raises PlanError or QuotaExceededError: a plan that cannot be applied whole must be
     refused before anything exists, or the cloud would refuse it half-way.
@@ -138,8 +139,11 @@ def prepare(options: DeploymentOptions, name: str) -> Prepared:
     backend = _backend(options)
     prefix = options.name_prefix
     if prefix is None:
+        # `<component name>-<stack>`: the bundled program's component is named
+        # "clearwater", so its groups keep their names, and two components in one
+        # program never collide.
         try:
-            prefix = check_name_prefix(default_prefix(name), options.cloud)
+            prefix = check_name_prefix(f"{name}-{stack or pulumi.get_stack()}", options.cloud)
         except ValueError as exc:
             raise PlanError(
                 f"the default group name prefix, <component name>-<stack>, is not usable: "
@@ -150,26 +154,15 @@ def prepare(options: DeploymentOptions, name: str) -> Prepared:
     if refusals:
         raise PlanError("the cloud would refuse this plan:\n  " + "\n  ".join(refusals))
     plan, not_created = backend.fit(planned)
-    quota = plan_checks(plan, options.cloud, options.limits, options.prefix_lists)
+    quota = plan_checks(
+        plan,
+        options.cloud,
+        options.limits,
+        options.prefix_lists,
+        lambda rule: backend.counted_families(plan, rule),
+    )
     require_fit(quota)
     return Prepared(backend=backend, plan=plan, not_created=not_created, quota=quota)
-
-
-def default_prefix(name: str) -> str:
-    """`<component name>-<stack>`: the bundled program's component is named "clearwater",
-    so its groups keep their names, and two components in one program never collide."""
-    return f"{name}-{pulumi.get_stack()}"
-
-
-# The components each running program has created, by its root Stack resource.
-_COMPONENTS: weakref.WeakKeyDictionary[pulumi.Resource, list[ClearwaterSecurityGroups]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _in_this_program() -> list[ClearwaterSecurityGroups]:
-    root = pulumi.runtime.get_root_resource()
-    return [] if root is None else _COMPONENTS.setdefault(root, [])
 
 
 # The components of the program run in progress. A program runs in one asyncio task,
@@ -187,11 +180,6 @@ def _in_this_run() -> list[ClearwaterSecurityGroups]:
         components = []
         _RUN.set(components)
     return components
-
-
-def components_of(root: pulumi.Resource) -> list[ClearwaterSecurityGroups]:
-    """The components a program created, in order: how offline tools read their plans."""
-    return list(_COMPONENTS.get(root, []))
 
 
 def _refuse_names_taken(name: str, options: DeploymentOptions, plan: Plan) -> None:

@@ -9,7 +9,7 @@ TCP/9160) is written as one entry per condition.
 
 `BEYOND` holds the flows real deployments need that the document leaves out: each is
 opt-in (a profile, a peer site) and names the repository and file it comes from, where
-document flows name their section. Every flow also says which interface Clearwater uses
+document flows name their section. Every flow also says which network Clearwater uses
 for it when a node has a management and a signaling network.
 
 Nothing here knows about clouds: the planner turns these entries into rules.
@@ -76,12 +76,12 @@ class Profile(StrEnum):
     TRUSTED_APPLICATION_SERVERS = "trusted-application-servers"
 
 
-class Interface(StrEnum):
-    """The network interface Clearwater uses for a flow, with `networks: split`."""
+class FlowNetwork(StrEnum):
+    """The network Clearwater uses for a flow, with `networks: split`."""
 
     MANAGEMENT = "management"
     SIGNALING = "signaling"
-    BOTH = "both"  # ICMP: both interfaces answer
+    BOTH = "both"  # ICMP: a node answers on both networks
 
 
 Source = Role | Audience
@@ -111,7 +111,7 @@ class Flow(BaseModel):
     service: str
     sources: tuple[Source, ...]
     condition: Condition | Profile | None = None
-    interface: Interface
+    network: FlowNetwork
     origin: str = DOCUMENT  # where the flow comes from: the document, or a repository file
 
     @property
@@ -175,15 +175,15 @@ class Flow(BaseModel):
 
 
 Bullet = (
-    tuple[Interface, str, str | tuple[str, ...], tuple[Source, ...]]
-    | tuple[Interface, str, str | tuple[str, ...], tuple[Source, ...], Condition | Profile]
+    tuple[FlowNetwork, str, str | tuple[str, ...], tuple[Source, ...]]
+    | tuple[FlowNetwork, str, str | tuple[str, ...], tuple[Source, ...], Condition | Profile]
 )
 
 
 def _section(
     section: str, group: Role, bullets: list[Bullet], origin: str = DOCUMENT
 ) -> tuple[Flow, ...]:
-    """The port lines of one section: each bullet is (interface, service, lines, sources
+    """The port lines of one section: each bullet is (network, service, lines, sources
     [, condition]), its lines written as the document writes them, separated by spaces."""
     return tuple(
         Flow(
@@ -193,10 +193,10 @@ def _section(
             service=service,
             sources=sources,
             condition=condition[0] if condition else None,
-            interface=interface,
+            network=network,
             origin=origin,
         )
-        for interface, service, lines, sources, *condition in bullets
+        for network, service, lines, sources, *condition in bullets
         for line in (lines.split() if isinstance(lines, str) else lines)
     )
 
@@ -208,14 +208,14 @@ HOMER, VELLUM = Role.HOMER, Role.VELLUM
 WORLD, SSH, SNMP = (Audience.WORLD,), (Audience.SSH_SOURCES,), (Audience.SNMP_SOURCES,)
 MANAGERS, SITE = (Audience.MANAGEMENT_SOURCES,), (Audience.PEER_SITE,)
 MEMENTO, HSS, IF_SNMP = Condition.MEMENTO, Condition.HSS, Condition.SNMP
-MGMT, SIG, BOTH = Interface.MANAGEMENT, Interface.SIGNALING, Interface.BOTH
+MGMT, SIG, BOTH = FlowNetwork.MANAGEMENT, FlowNetwork.SIGNALING, FlowNetwork.BOTH
 ICMP = ("Echo Request", "Echo Reply", "Destination Unreachable")  # ICMP messages
 
-# Interfaces follow Multiple_Network_Support.md (Metaswitch/clearwater-readthedocs):
+# Networks follow Multiple_Network_Support.md (Metaswitch/clearwater-readthedocs):
 # management carries SSH, SNMP, etcd, Ellis's web UI and provisioning (Dime 8889 and
 # Homer 7888 from Ellis); signaling carries SIP, STUN, RTP and the internal service flows;
 # both answer ICMP. Homer's TCP/7888 is one document line with two audiences on two
-# interfaces, so it is written as two bullets. Dime's TCP/8888 from Ellis is not
+# networks, so it is written as two bullets. Dime's TCP/8888 from Ellis is not
 # provisioning (that is 8889): it stays with Sprout's on signaling.
 # fmt: off
 MATRIX: tuple[Flow, ...] = (

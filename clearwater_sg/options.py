@@ -48,6 +48,7 @@ from clearwater_sg.types import (
     Label,
     Location,
     NamePrefix,
+    Network,
     OwnSource,
     PortRange,
     PrefixListId,
@@ -172,8 +173,8 @@ class ExtraRule(BaseModel):
     reason: Annotated[FreeText, StringConstraints(min_length=1, max_length=200)] = Field(
         description="Why it exists (a ticket, a vendor requirement): synth shows it."
     )
-    network: Literal["management", "signaling"] | None = Field(
-        None, description="With networks: split, the interface's group it belongs to."
+    network: Network | None = Field(
+        None, description="With networks: split, the network whose group it belongs to."
     )
 
 
@@ -505,7 +506,7 @@ class DeploymentOptions(BaseModel):
         problems += [
             (
                 (key, index, "network"),
-                "networks is split: say which interface's group (management or signaling)"
+                "networks is split: say which network's group (management or signaling)"
                 if split
                 else "applies to networks: split only",
                 rule.network,

@@ -21,15 +21,16 @@ from clearwater_sg.matrix import (
     Audience,
     Condition,
     Flow,
-    Interface,
+    FlowNetwork,
     Profile,
     Protocol,
     Source,
     internal_ports,
 )
 from clearwater_sg.options import DeploymentOptions, ExtraRule, Networks
+from clearwater_sg.permission import Permission, planned
 from clearwater_sg.roles import Role
-from clearwater_sg.types import ANY_ADDRESS, Family, is_cidr, is_prefix_list
+from clearwater_sg.types import ANY_ADDRESS, Family, Network, is_cidr, is_prefix_list
 from clearwater_sg.world import internet_block
 
 
@@ -113,15 +114,14 @@ class PrefixListPeer(_Frozen):
 Peer = CidrPeer | GroupPeer | ExistingGroupPeer | PrefixListPeer
 
 
-# The interfaces a split node has; a single-network node has one, named None.
-Network = Literal["management", "signaling"]
+# The networks of a split node; a single-network node has one, named None.
 _SPLIT: tuple[Network, ...] = ("management", "signaling")
 
 
 class GroupSpec(_Frozen):
     key: str  # the role, or with split networks "<role>-<network>"
     role: str
-    network: Network | None  # with split networks: the interface the group is for
+    network: Network | None  # with split networks: the network the group is for
     name: str
     description: str
     tags: dict[str, str]
@@ -198,12 +198,12 @@ def _condition_holds(condition: Condition | Profile | None, options: DeploymentO
 
 
 def _networks(flow: Flow, options: DeploymentOptions) -> tuple[Network | None, ...]:
-    """The interfaces whose groups carry the flow: one, unless split and ICMP's both."""
+    """The networks whose groups carry the flow: one, unless split and ICMP's both."""
     if options.networks is Networks.SINGLE:
         return (None,)
-    if flow.interface is Interface.BOTH:
+    if flow.network is FlowNetwork.BOTH:
         return _SPLIT
-    return ("management",) if flow.interface is Interface.MANAGEMENT else ("signaling",)
+    return ("management",) if flow.network is FlowNetwork.MANAGEMENT else ("signaling",)
 
 
 def _peers(source: Source, options: DeploymentOptions, network: Network | None) -> list[Peer]:
@@ -308,7 +308,7 @@ def _setting(source: Source, site: str | None) -> str:
 
 def _egress_rules(group: str, families: tuple[Family, ...]) -> list[RuleSpec]:
     """Allow-all egress, declared once on the shared group every node carries (on each
-    interface, with split networks).
+    network, with split networks).
 
     pulumi-aws removes AWS's default allow-all egress from the groups it creates, and the
     OpenStack backend drops Neutron's default egress rules so Pulumi owns every rule; a
@@ -446,25 +446,17 @@ def _ends_of(profile: Profile, flows: Sequence[Flow]) -> str:
     return "it opens " + ", ".join(ends) if ends else "it has no flows between roles"
 
 
-def _permission(rule: RuleSpec, options: DeploymentOptions) -> tuple[object, ...]:
+def _permission(rule: RuleSpec, options: DeploymentOptions) -> Permission:
     """What a rule lets through, whatever it is named: clouds refuse two equal ones."""
-    peer: object = rule.peer
-    if isinstance(rule.peer, CidrPeer):
-        peer = ("cidr", rule.peer.cidr)  # whichever site or key names it
-    elif isinstance(rule.peer, PrefixListPeer):
-        peer = ("prefix-list", rule.peer.prefix_list)
-    elif isinstance(rule.peer, ExistingGroupPeer) and rule.peer.labelled:
+    if isinstance(rule.peer, ExistingGroupPeer) and rule.peer.labelled:
         group = options.labelled_groups[rule.peer.ref]
         # An id known now compares by value; an Output only with itself.
-        peer = ("group-id", group) if isinstance(group, str) else ("output", id(group))
-    elif isinstance(rule.peer, ExistingGroupPeer):
-        peer = ("group-id", rule.peer.ref)
-    ports = (rule.from_port, rule.to_port)
-    return (rule.group, rule.direction, rule.family, rule.protocol, ports, peer)
+        return planned(rule, group if isinstance(group, str) else f"(output {id(group)})")
+    return planned(rule)
 
 
 def _reject_duplicates(rules: list[RuleSpec], options: DeploymentOptions) -> None:
-    by_permission: dict[tuple[object, ...], list[str]] = {}
+    by_permission: dict[Permission, list[str]] = {}
     for rule in rules:
         by_permission.setdefault(_permission(rule, options), []).append(rule.key)
     duplicates = sorted(" = ".join(keys) for keys in by_permission.values() if len(keys) > 1)

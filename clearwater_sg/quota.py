@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from clearwater_sg.options import Limits
-from clearwater_sg.plan import Plan, PrefixListPeer
+from clearwater_sg.plan import Plan, PrefixListPeer, RuleSpec
 from clearwater_sg.types import Cloud
 
 AWS_RULES_TIMES_GROUPS = 1000
@@ -171,30 +171,32 @@ def _openstack_checks(limits: Limits, groups: list[str], rules: list[RuleUse]) -
     ]
 
 
-def plan_uses(plan: Plan, cloud: Cloud, prefix_lists: Mapping[str, int]) -> list[RuleUse]:
-    """The cloud rules a plan turns into, with the families each counts against."""
+def plan_uses(
+    plan: Plan,
+    counted_families: Callable[[RuleSpec], tuple[int, ...]],
+    prefix_lists: Mapping[str, int],
+) -> list[RuleUse]:
+    """The cloud rules a plan turns into, with the families each counts against (the
+    backend's `counted_families`)."""
     uses = []
     for rule in plan.rules:
-        weight = 1
-        if rule.family is not None:
-            families: tuple[int, ...] = (rule.family,)
-        elif cloud is Cloud.AWS:
-            # AWS counts a group reference in both families; a prefix list as its max
-            # entries, in its own family, which the plan does not know: both, to be safe.
-            families = (4, 6)
-            if isinstance(rule.peer, PrefixListPeer):
-                weight = prefix_lists[rule.peer.prefix_list]
-        else:
-            families = plan.families_of(rule)  # one Neutron rule per ethertype in use
-        setting = rule.setting
+        weight, setting = 1, rule.setting
         if isinstance(rule.peer, PrefixListPeer):
+            # AWS counts a prefix list as its max entries, in its own family, which the
+            # plan does not know: in both, to be safe.
+            weight = prefix_lists[rule.peer.prefix_list]
             setting = f"{setting}: prefix list {rule.peer.prefix_list} (its prefixLists size)"
+        families = counted_families(rule)
         uses.append(RuleUse(rule.group, rule.direction.value, families, weight, setting))
     return uses
 
 
 def plan_checks(
-    plan: Plan, cloud: Cloud, limits: Limits, prefix_lists: Mapping[str, int]
+    plan: Plan,
+    cloud: Cloud,
+    limits: Limits,
+    prefix_lists: Mapping[str, int],
+    counted_families: Callable[[RuleSpec], tuple[int, ...]],
 ) -> list[QuotaCheck]:
-    uses = plan_uses(plan, cloud, prefix_lists)
+    uses = plan_uses(plan, counted_families, prefix_lists)
     return quota_checks(cloud, limits, [group.key for group in plan.groups], uses)

@@ -38,6 +38,8 @@ class Cloud(StrEnum):
 
 
 Family = Literal[4, 6]
+# With `networks: split`, one of the two networks every node has an interface on.
+Network = Literal["management", "signaling"]
 
 
 class IpVersion(StrEnum):

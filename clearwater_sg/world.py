@@ -164,7 +164,3 @@ def internet_block(network: Network) -> Network | None:
         else:
             blocks += ipaddress.summarize_address_range(IPv6Address(low), IPv6Address(high))
     return min(blocks, key=lambda block: block.prefixlen, default=None)
-
-
-def reaches_the_world(network: Network) -> bool:
-    return internet_block(network) is not None

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pulumi
 
+from clearwater_sg.stack_file import StackFileError, find_project_dir
 from offline.formats import FORMATS, to_json, to_markdown, to_mermaid, to_table
 from offline.generated import (
     REFRESH_COMMAND,
@@ -29,7 +30,6 @@ from offline.generated import (
     replaced_groups,
     snapshots,
 )
-from offline.stackfile import StackFileError, find_project_dir
 from offline.synth import Synth, SynthError, synthesize
 
 RENDERERS: dict[str, Callable[[Synth], str]] = {

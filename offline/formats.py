@@ -1,7 +1,7 @@
 """Render a `Synth` as a terminal table, Markdown tables, a Mermaid flow diagram, or JSON.
 
 Every renderer is deterministic: rows keep the inventory's sorted order, nodes and edges
-are sorted, and groups are named by role, never by an id the mock engine made up.
+are sorted, and groups are named by group key, never by an id the mock engine made up.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
+from clearwater_sg.permission import Addresses, Peer, PeerGroup, peer_text
 from offline.inventory import RuleRow
 from offline.synth import Synth
 
@@ -20,8 +21,10 @@ from offline.synth import Synth
 FORMATS = {"table": "txt", "markdown": "md", "mermaid": "mmd", "json": "json"}
 
 INTERNET = "Internet"
-_GROUP_PEER = "group:"
 _PROTOCOL_ORDER = ("tcp", "udp", "icmp", "icmpv6", "all")
+# The columns of what a rule permits, as every table shows them first, and the notes after.
+_PERMISSION = ("group", "direction", "family", "protocol", "ports")
+_NOTES = ("description", "section")
 
 
 # --- JSON -----------------------------------------------------------------------------
@@ -33,14 +36,36 @@ def to_json(synth: Synth) -> str:
         "stack": synth.stack,
         "cloud": synth.cloud,
         "groups": [
-            {"role": group.role, "name": group.name, "description": group.description}
+            {"key": group.key, "name": group.name, "description": group.description}
             for group in synth.groups  # not the id: the mock engine made it up
         ],
-        "rules": [asdict(rule) for rule in synth.rules],
+        "rules": [cells(rule) for rule in synth.rules],
         "not_created": [asdict(missing) for missing in synth.not_created],
         "notes": list(synth.notes),
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def cells(rule: RuleRow) -> dict[str, str]:
+    """A rule as text, by column: the JSON's fields, and every table's cells."""
+    permission = rule.permission
+    return {
+        "group": permission.group,
+        "direction": permission.direction,
+        "family": permission.family,
+        "protocol": permission.protocol,
+        "ports": permission.ports(),
+        "peer": permission.peer_cell(),
+        "description": rule.description,
+        "section": rule.section,
+        "line": rule.line,
+        "resource": rule.resource,
+    }
+
+
+def _columns(rule: RuleRow, *names: str) -> list[str]:
+    row = cells(rule)
+    return [row[name] for name in names]
 
 
 # --- Markdown -------------------------------------------------------------------------
@@ -53,31 +78,18 @@ def to_markdown(synth: Synth) -> str:
         f"{synth.ingress_count} ingress and {synth.egress_count} egress {rules}."
     )
     groups = table(
-        ("Role", "Group name", "Description"),
-        [(group.role, group.name, group.description) for group in synth.groups],
+        ("Group", "Group name", "Description"),
+        [(group.key, group.name, group.description) for group in synth.groups],
     )
+    headers = ("Group", "Direction", "Family", "Protocol", "Ports", "Source / destination")
     flows = table(
-        (
-            "Role",
-            "Direction",
-            "Family",
-            "Protocol",
-            "Ports",
-            "Source / destination",
-            "Description",
-            "Doc section",
-        ),
+        (*headers, "Description", "Doc section"),
         [
-            (
-                rule.group,
-                rule.direction,
-                rule.family,
-                rule.protocol,
-                rule.ports,
-                _peer_label(rule.peer),
-                rule.description,
-                rule.section,
-            )
+            [
+                *_columns(rule, *_PERMISSION),
+                _peer_label(rule.permission.peer),
+                *_columns(rule, *_NOTES),
+            ]
             for rule in synth.rules
         ],
     )
@@ -92,8 +104,8 @@ def to_markdown(synth: Synth) -> str:
     return text
 
 
-def _peer_label(peer: str) -> str:
-    return f"{peer.removeprefix(_GROUP_PEER)} (group)" if peer.startswith(_GROUP_PEER) else peer
+def _peer_label(peer: Peer) -> str:
+    return f"{peer.key} (group)" if isinstance(peer, PeerGroup) else peer_text(peer)
 
 
 def markdown_cell(text: str) -> str:
@@ -128,16 +140,13 @@ def to_table(synth: Synth) -> str:
         f"Stack {synth.stack}: {len(synth.groups)} security groups, {synth.ingress_count} "
         f"ingress and {synth.egress_count} egress rules",
         table(
-            ("ROLE", "NAME", "DESCRIPTION"),
-            [(group.role, group.name, group.description) for group in synth.groups],
+            ("GROUP", "NAME", "DESCRIPTION"),
+            [(group.key, group.name, group.description) for group in synth.groups],
             markdown=False,
         ),
         table(
             ("GROUP", "DIR", "FAMILY", "PROTO", "PORTS", "FROM/TO", "DESCRIPTION"),
-            [
-                (r.group, r.direction, r.family, r.protocol, r.ports, r.peer, r.description)
-                for r in synth.rules
-            ],
+            [_columns(r, *_PERMISSION, "peer", "description") for r in synth.rules],
             markdown=False,
         ),
         table(
@@ -158,18 +167,20 @@ def to_table(synth: Synth) -> str:
 
 
 def to_mermaid(synth: Synth) -> str:
-    """Roles as nodes; every flow between the same two nodes merged into one edge
+    """Groups as nodes; every flow between the same two nodes merged into one edge
     labelled with its ports; world-facing ports drawn from an Internet node."""
     edges: dict[tuple[str, str, str], list[RuleRow]] = defaultdict(list)
     for rule in synth.rules:
-        peer = _peer_node(rule.peer)
-        group = _group_node(rule.group)
-        source, target = (peer, group) if rule.direction == "ingress" else (group, peer)
-        edges[(source, target, rule.direction)].append(rule)
+        permission = rule.permission
+        peer = _peer_node(permission.peer)
+        group = _group_node(permission.group)
+        way = permission.direction
+        source, target = (peer, group) if way == "ingress" else (group, peer)
+        edges[(source, target, way)].append(rule)
 
     lines = ["flowchart LR"]
     lines += [f'  {_node_id(INTERNET)}(("{INTERNET}"))']
-    lines += [f'  {_node_id(_group_node(group.role))}["{group.role}"]' for group in synth.groups]
+    lines += [f'  {_node_id(_group_node(group.key))}["{group.key}"]' for group in synth.groups]
     externals = sorted({node for edge in edges for node in edge[:2] if node.startswith("peer:")})
     lines += [f'  {_node_id(node)}(["{node.removeprefix("peer:")}"])' for node in externals]
     for (source, target, direction), rules in sorted(edges.items()):
@@ -178,27 +189,20 @@ def to_mermaid(synth: Synth) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _group_node(role: str) -> str:
-    return f"role:{role}"
+def _group_node(key: str) -> str:
+    return f"group:{key}"
 
 
-def _peer_node(peer: str) -> str:
-    if peer.startswith(_GROUP_PEER):
-        return _group_node(peer.removeprefix(_GROUP_PEER))
-    if _is_everywhere(peer):
+def _peer_node(peer: Peer) -> str:
+    if isinstance(peer, PeerGroup):
+        return _group_node(peer.key)
+    if isinstance(peer, Addresses) and ipaddress.ip_network(peer.cidr).prefixlen == 0:
         return INTERNET
-    return f"peer:{peer}"
-
-
-def _is_everywhere(peer: str) -> bool:
-    try:
-        return ipaddress.ip_network(peer).prefixlen == 0
-    except ValueError:
-        return False  # an existing security group's id
+    return f"peer:{peer_text(peer)}"
 
 
 def _node_id(node: str) -> str:
-    # Mermaid ids must be plain words; prefixes keep roles, peers and Internet apart.
+    # Mermaid ids must be plain words; prefixes keep groups, peers and Internet apart.
     return re.sub(r"[^A-Za-z0-9]", "_", node)
 
 
@@ -206,10 +210,10 @@ def _edge_label(rules: Sequence[RuleRow]) -> str:
     """'TCP 80, 443<br/>UDP 3478': ports per protocol, once each, in numeric order."""
     ports: dict[str, set[str]] = defaultdict(set)
     for rule in rules:
-        protocol = rule.protocol
-        if protocol == "icmp" and rule.family == "IPv6":
+        protocol = rule.permission.protocol
+        if protocol == "icmp" and rule.permission.family == "IPv6":
             protocol = "icmpv6"
-        ports[protocol].add(rule.ports.removeprefix("type "))
+        ports[protocol].add(rule.permission.ports().removeprefix("type "))
     parts = []
     for protocol in sorted(ports, key=_PROTOCOL_ORDER.index):
         if protocol == "all":

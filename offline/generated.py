@@ -9,8 +9,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from clearwater_sg.resources import AWS_GROUP_FIELDS, OPENSTACK_GROUP_FIELDS
+from clearwater_sg.stack_file import stack_file_path
 from offline.formats import to_json, to_markdown, to_mermaid
-from offline.stackfile import stack_file_path
 from offline.synth import synthesize
 
 SNAPSHOTS_DIR = "snapshots"
@@ -57,10 +58,12 @@ class Generated:
             self.path.write_text(self.content)
 
 
-# The group fields a change of which makes the cloud's provider replace the group
-# (ForceNew): AWS replaces a group whose name, name prefix or description changes (and
-# its VPC, which snapshots do not show); Neutron updates its name and description in place.
-REPLACING_FIELDS = {"aws": ("name", "description"), "openstack": ()}
+# The group fields of a snapshot a change of which makes the cloud's provider replace the
+# group (AWS: name and description; its VPC is not in a snapshot; Neutron: none).
+REPLACING_FIELDS = {
+    cloud: tuple(spec.name for spec in fields if spec.replaces and spec.name != "namePrefix")
+    for cloud, fields in (("aws", AWS_GROUP_FIELDS), ("openstack", OPENSTACK_GROUP_FIELDS))
+}
 
 
 def replaced_groups(generated: Generated) -> list[str]:
@@ -69,18 +72,18 @@ def replaced_groups(generated: Generated) -> list[str]:
     A replaced group is deleted and created again: with fixed names AWS deletes it first,
     and running nodes lose it (see groupNames in the README)."""
     before, after = generated.current(), generated.content
-    if before is None or after is None:
-        return []
+    if before is None or after is None or generated.path.suffix != ".json":
+        return []  # a new or removed snapshot, or the README: no group is replaced
     old, new = json.loads(before), json.loads(after)
     fields = REPLACING_FIELDS.get(str(new.get("cloud")), ())
-    old_groups = {group["role"]: group for group in old.get("groups", [])}
+    old_groups = {group["key"]: group for group in old.get("groups", [])}
     return [
-        f"{generated.label}: replaces group {group['role']} ({field}: "
-        f"{old_groups[group['role']][field]!r} -> {group[field]!r})"
+        f"{generated.label}: replaces group {group['key']} ({field}: "
+        f"{old_groups[group['key']][field]!r} -> {group[field]!r})"
         for group in new.get("groups", [])
-        if group["role"] in old_groups
+        if group["key"] in old_groups
         for field in fields
-        if old_groups[group["role"]].get(field) != group.get(field)
+        if old_groups[group["key"]].get(field) != group.get(field)
     ]
 
 

@@ -22,7 +22,8 @@ import pulumi
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.settings import ROOT
 
-from offline.stackfile import StackConfig, load_stack
+from clearwater_sg.resources import AWS_GROUP
+from clearwater_sg.stack_file import StackConfig, load_stack
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class Recording:
     resources: list[Registered] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     root: pulumi.Resource | None = None  # the program's Stack resource, once it has run
+    # Every resource object the program constructed, in order: how tools read what a
+    # component decided (its plan) besides what it registered.
+    objects: list[pulumi.Resource] = field(default_factory=list)
 
     def of_type(self, type_: str) -> list[Registered]:
         return [resource for resource in self.resources if resource.type == type_]
@@ -55,7 +59,7 @@ class Recording:
 def fake_id(type_: str, name: str) -> str:
     """A deterministic id shaped like the real cloud's, so a render is stable."""
     digest = hashlib.sha256(f"{type_}/{name}".encode()).hexdigest()
-    if type_ == "aws:ec2/securityGroup:SecurityGroup":
+    if type_ == AWS_GROUP:
         return f"sg-{digest[:17]}"
     if type_.startswith("openstack:"):
         return str(uuid.UUID(digest[:32]))
@@ -148,8 +152,12 @@ def run_program(
     def collect(outputs: dict[str, Any]) -> None:
         recording.outputs.update(outputs)
 
+    def keep(args: pulumi.ResourceTransformationArgs) -> None:
+        recording.objects.append(args.resource)
+
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> pulumi.Output[None]:
+        pulumi.runtime.register_stack_transformation(keep)
         program()
         stack_resource = recording.root = pulumi.runtime.get_root_resource()
         exported = getattr(stack_resource, "outputs", {})

@@ -4,8 +4,9 @@ document, what the cloud cannot express, and the quota the plan uses.
 Rows come from what the backends registered under the mock engine (`run_stack` +
 `inventory`), not from the plan, so a synth shows what `pulumi up` would ask the cloud
 for. The components the program created contribute what cloud resources cannot carry:
-the document section and port line of each rule (joined on the rule's stable key), the
-lines the cloud cannot express, and the quota pre-flight. The program runs once.
+the document section and port line of each rule (each component knows the plan rule of
+every rule resource it registered), the lines the cloud cannot express, and the quota
+pre-flight. The program runs once.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from clearwater_sg.component import ClearwaterSecurityGroups, components_of
+from clearwater_sg.component import ClearwaterSecurityGroups
 from clearwater_sg.plan import RuleSpec
 from clearwater_sg.quota import QuotaCheck
-from offline.inventory import OPENSTACK_RULE, RULE_TYPES, GroupRow, RuleRow, inventory
-from offline.runner import Recording, Registered, run_stack
-
-_FAMILY_SUFFIXES = ("-ipv4", "-ipv6")  # the OpenStack backend's one rule per ethertype
+from offline.inventory import GroupRow, RuleRow, inventory
+from offline.runner import Recording, run_stack
 
 
 class SynthError(RuntimeError):
@@ -51,7 +50,7 @@ class Synth:
 
     @property
     def ingress_count(self) -> int:
-        return sum(rule.direction == "ingress" for rule in self.rules)
+        return sum(rule.permission.direction == "ingress" for rule in self.rules)
 
     @property
     def egress_count(self) -> int:
@@ -63,18 +62,13 @@ def synthesize(stack_file: Path) -> Synth:
     stack, recording = run_stack(stack_file)
     found = inventory(recording)
     components = _components(recording)
-    traced = _trace_to_plan(recording, [r for c in components for r in c.plan.rules])
+    planned = {name: rule for c in components for name, rule in c.rule_of_resource.items()}
     return Synth(
         project=stack.project,
         stack=stack.stack,
         cloud=stack.config.get(f"{stack.project}:cloud", "?"),
         groups=tuple(found.groups),
-        rules=tuple(
-            dataclasses.replace(
-                row, section=traced[row.resource].section, line=traced[row.resource].line
-            )
-            for row in found.rules
-        ),
+        rules=tuple(_traced(row, planned) for row in found.rules),
         not_created=tuple(
             NotCreated(rule.group, rule.line, rule.description, rule.section, why)
             for component in components
@@ -92,34 +86,15 @@ def synthesize(stack_file: Path) -> Synth:
 def _components(recording: Recording) -> list[ClearwaterSecurityGroups]:
     if recording.root is None:
         raise SynthError("the program did not run to its end")
-    return components_of(recording.root)
+    return [obj for obj in recording.objects if isinstance(obj, ClearwaterSecurityGroups)]
 
 
-def _trace_to_plan(recording: Recording, rules: list[RuleSpec]) -> dict[str, RuleSpec]:
-    """Recorded rule resource name -> the plan rule it was created from.
-
-    A backend names a rule resource `<component>-<rule key>` (OpenStack appends the
-    ethertype), so the join needs the component's name: the rule resource's parent.
-    """
-    by_urn = {resource.urn: resource for resource in recording.resources}
-    return {
-        resource.name: _plan_rule_of(resource, by_urn, rules)
-        for resource in recording.resources
-        if resource.type in RULE_TYPES
-    }
-
-
-def _plan_rule_of(
-    resource: Registered, by_urn: dict[str, Registered], rules: list[RuleSpec]
-) -> RuleSpec:
-    parent = by_urn.get(resource.parent)
-    if parent is None:
-        raise SynthError(f"rule {resource.name} has no recorded parent component")
-    suffixes = _FAMILY_SUFFIXES if resource.type == OPENSTACK_RULE else ("",)
-    for rule in rules:
-        if any(resource.name == f"{parent.name}-{rule.key}{suffix}" for suffix in suffixes):
-            return rule
-    raise SynthError(
-        f"rule {resource.name} matches no rule of the program's components; it was not "
-        "created by a ClearwaterSecurityGroups component, which synth cannot trace"
-    )
+def _traced(row: RuleRow, planned: dict[str, RuleSpec]) -> RuleRow:
+    """The row with the document section and line of the plan rule it was created from."""
+    rule = planned.get(row.resource)
+    if rule is None:
+        raise SynthError(
+            f"rule {row.resource} matches no rule of the program's components; it was not "
+            "created by a ClearwaterSecurityGroups component, which synth cannot trace"
+        )
+    return dataclasses.replace(row, section=rule.section, line=rule.line)

@@ -8,10 +8,13 @@ Props arrive as the engine sends them to a policy: camelCase input names (`cidrI
 reading it makes pulumi-policy skip the whole policy; the checks read such values only
 when they must, through `_read`.
 
-The internal ports are derived from Clearwater's port matrix, never written down here.
-The pack depends on that matrix (`clearwater_sg.matrix`) only: the resource types it reads
-are Pulumi type tokens, written below. What counts as "the world" is `clearwater_sg.world`'s
-answer: any CIDR that includes a globally reachable address, whatever its prefix length.
+The internal ports are derived from Clearwater's port matrix, never written down here;
+the type tokens and protocol spellings are `clearwater_sg.resources`'. What counts as "the
+world" is `clearwater_sg.world`'s answer: any CIDR that includes a globally reachable
+address, whatever its prefix length. The pack reads props itself instead of through the
+backends' `Permission` readers: it judges every resource of a stack, also those the
+program never registers (inline ingress blocks, the older `aws:ec2/securityGroupRule`,
+a VPC's default group) and values unknown during preview, which those readers refuse.
 """
 
 from __future__ import annotations
@@ -31,36 +34,23 @@ from clearwater_sg.matrix import (
     doc_ports,
     internal_ports,
 )
+from clearwater_sg.resources import (
+    AWS_EGRESS,
+    AWS_GROUP,
+    AWS_INGRESS,
+    OPENSTACK_RULE,
+    protocol_name,
+)
 from clearwater_sg.world import internet_block, read_cidr
 
 Props = Mapping[str, Any]
 
-# The Pulumi type tokens of the resources the checks read.
-AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+# Types the program never registers but a stack may hold, and the checks read too.
 AWS_DEFAULT_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"  # a VPC's own group
-AWS_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-AWS_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 AWS_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"  # the older one-resource-per-rule
-OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 RULE_TYPES = (AWS_INGRESS, AWS_EGRESS, AWS_RULE, OPENSTACK_RULE)
 
 _ALL_PORTS = (0, 65535)
-# Protocol spellings the clouds accept, by what they mean. "all" covers TCP and UDP.
-_PROTOCOLS = {
-    "-1": "all",  # AWS
-    "all": "all",
-    "any": "all",  # Neutron
-    "0": "all",  # Neutron's number for "any"
-    "tcp": "tcp",
-    "6": "tcp",
-    "udp": "udp",
-    "17": "udp",
-    "icmp": "icmp",
-    "1": "icmp",
-    "icmpv6": "icmp",
-    "ipv6-icmp": "icmp",
-    "58": "icmp",
-}
 
 
 class _Unknown:
@@ -138,14 +128,6 @@ def _world_via(cidr: object) -> str | None:
     return f"{cidr} ({', '.join(notes)})" if notes else cidr
 
 
-def _protocol(value: object) -> str:
-    if value in (None, ""):
-        return "all"  # Neutron: no protocol means every protocol
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = int(value)  # a protocol number sent as a number
-    return _PROTOCOLS.get(str(value).lower(), str(value).lower())
-
-
 def _port_range(protocol: str, low: object, high: object) -> tuple[int, int]:
     if protocol == "all" or not isinstance(low, (int, float)):
         return _ALL_PORTS  # unset ports mean every port
@@ -158,7 +140,7 @@ def _port_range(protocol: str, low: object, high: object) -> tuple[int, int]:
 
 def _openings(protocol: object, low: object, high: object, sources: list[str]) -> list[Opening]:
     """One opening per world-reaching source."""
-    name = _protocol(protocol)
+    name = protocol_name(protocol)
     first, last = _port_range(name, low, high)
     return [Opening(name, first, last, source) for source in sources]
 

@@ -5,7 +5,7 @@ matrix, the options, the planner and the program."""
 
 from __future__ import annotations
 
-from tests.helpers import ALL_ROLES, VPC
+from harness import ALL_ROLES, VPC
 
 ALL = ALL_ROLES
 

@@ -13,26 +13,21 @@ from typing import Any
 import pulumi
 import pytest
 
-from offline.inventory import GROUP_TYPES, Inventory, inventory
-from offline.runner import Recording, Registered, run_project
-from offline.stackfile import config_string
+from clearwater_sg.resources import GROUP_TYPES
+from harness import PROJECT_DIR, aws, openstack, run_main
+from offline.inventory import Inventory, inventory
+from offline.runner import Recording, Registered
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-PROJECT = "clearwater-sg"
-# The repository's own copy of Clearwater's port document: a user's clone has nothing beside it.
-DOC = PROJECT_DIR / "reference" / "Clearwater_IP_Port_Usage.rst"
 # The bundled stack files.
 STACK_FILES = sorted((PROJECT_DIR / "stacks").glob("Pulumi.*.yaml"))
 # The bundled stack with every role, Memento and an HSS: every peer flow of the document.
 PROD = PROJECT_DIR / "stacks" / "Pulumi.aws-prod.yaml"
-VPC = "vpc-0123456789abcdef0"
 # Existing groups a configuration may name: two on AWS, two on OpenStack.
 SG_A = "sg-0aaaaaaaaaaaaaaaa"
 SG_B = "sg-0bbbbbbbbbbbbbbbb"
 UUID_A = "abcdef01-2345-6789-abcd-ef0123456789"
 UUID_B = "12345678-aaaa-bbbb-cccc-0123456789ab"
 
-ALL_ROLES = ["ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server"]
 # A managed prefix list (AWS), as a source.
 PL = "pl-0a1b2c3d4e5f60718"
 # Extra rules, as a stack file writes them (the ports are added where they matter).
@@ -46,17 +41,6 @@ BGCF = {
 }
 
 
-def run_main(
-    config: Mapping[str, object], stack: str = "dev", recording: Recording | None = None
-) -> Recording:
-    """Run __main__.py with `config` given as the stack file would (keys without namespace)."""
-    full = {
-        (key if ":" in key else f"{PROJECT}:{key}"): config_string(value)
-        for key, value in config.items()
-    }
-    return run_project(PROJECT_DIR, project=PROJECT, stack=stack, config=full, recording=recording)
-
-
 def refused(config: Mapping[str, object]) -> str:
     """The message of a configuration the program refuses; nothing may be registered."""
     recording = Recording()
@@ -68,14 +52,6 @@ def refused(config: Mapping[str, object]) -> str:
 
 def run_inventory(config: Mapping[str, object], stack: str = "dev") -> Inventory:
     return inventory(run_main(config, stack))
-
-
-def aws(**config: object) -> dict[str, object]:
-    return {"cloud": "aws", "vpcId": VPC, **config}
-
-
-def openstack(**config: object) -> dict[str, object]:
-    return {"cloud": "openstack", **config}
 
 
 # Each cloud's config builder, by cloud name.

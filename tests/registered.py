@@ -1,7 +1,7 @@
 """An independent, minimal reader of what the program registered, for the tests.
 
 It reads the raw inputs of each registered resource (what the engine hands the
-provider) and keeps their whole meaning as :class:`tests.doc_reader.Permission`: the
+provider) and keeps their whole meaning as :class:`harness.doc_reader.Permission`: the
 address family, the protocol exactly as the cloud will see it (``icmpv6`` and
 ``ipv6-icmp`` stay apart from ``icmp``), the port range or the ICMP type *and* code, and
 the peer. It deliberately does not use ``offline.inventory``, whose rows are for
@@ -22,14 +22,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from clearwater_sg.resources import (
+    AWS_EGRESS,
+    AWS_GROUP,
+    AWS_INGRESS,
+    OPENSTACK_GROUP,
+    OPENSTACK_RULE,
+)
+from harness.doc_reader import ANY_FAMILY, ANYWHERE, Permission
 from offline.runner import Recording, Registered
-from tests.doc_reader import ANY_FAMILY, ANYWHERE, Permission
 
-AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-AWS_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-AWS_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-OPENSTACK_GROUP = "openstack:networking/secGroup:SecGroup"
-OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 ROLE_TAG = "clearwater:role"
 NETWORK_TAG = "clearwater:network"
 # AWS's ICMP protocols, by name or number: their from/to port are a type and a code.

@@ -7,9 +7,9 @@ import runpy
 import pytest
 import yaml
 
-from offline.inventory import AWS_GROUP
+from clearwater_sg.resources import AWS_GROUP
+from harness import PROJECT_DIR
 from offline.runner import Recording, Registered, run_program
-from tests.helpers import PROJECT_DIR
 
 EXAMPLE_DIR = PROJECT_DIR / "examples" / "aws-deployment"
 EXAMPLE_PROJECT = yaml.safe_load((EXAMPLE_DIR / "Pulumi.yaml").read_text())["name"]

@@ -38,12 +38,24 @@ import yaml
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from clearwater_sg.backends.aws import AwsBackend
+from clearwater_sg.backends.openstack import OpenStackBackend
+from clearwater_sg.component import COMPONENT_TYPE as COMPONENT
 from clearwater_sg.options import DeploymentOptions
+from clearwater_sg.permission import Addresses, OutsideGroup, PeerGroup, Permission
+from clearwater_sg.resources import (
+    AWS_EGRESS,
+    AWS_GROUP,
+    AWS_INGRESS,
+    GROUP_TYPES,
+    OPENSTACK_RULE,
+    RULE_TYPES,
+)
+from clearwater_sg.stack_file import load_stack
+from harness import PROJECT_DIR, aws, run_main
 from offline.runner import Recording, Registered
-from offline.stackfile import load_stack
 from tests.beyond import ALL, split_config
-from tests.helpers import PROJECT_DIR, STACK_FILES, aws, group_ids_by_role, groups_by_role, run_main
-from tests.registered import AWS_EGRESS, AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
+from tests.helpers import STACK_FILES, group_ids_by_role, groups_by_role
 from tests.strategies import (
     ANY_ADDRESS,
     FAMILIES,
@@ -163,10 +175,6 @@ def test_the_tests_collect_in_a_clone_with_nothing_beside_it(tmp_path: Path) -> 
 # ==========================================================================
 # Properties over generated configurations
 
-GROUP_TYPES = (AWS_GROUP, OPENSTACK_GROUP)
-RULE_TYPES = (AWS_INGRESS, AWS_EGRESS, OPENSTACK_RULE)
-COMPONENT = "clearwater-sg:index:ClearwaterSecurityGroups"
-
 
 # Runs of the program on valid configurations take ~0.3-0.6 s each.
 VALID_EXAMPLES = 50
@@ -177,25 +185,22 @@ EMPTY_LIST_EXAMPLES = 20
 # What a registered rule permits, read from its inputs as the provider gets them
 
 
-@dataclass(frozen=True)
-class Permission:
-    """The traffic one registered rule lets through, whatever the rule is named."""
-
-    group: str  # id of the group the rule belongs to
-    direction: str  # ingress / egress
-    family: int | None  # None: a group reference without a family (AWS: both)
-    protocol: str  # tcp, udp, icmp, all
-    first: int | None  # first port, or the ICMP type; None: every one
-    last: int | None  # last port, or the ICMP code; None: every one
-    source: tuple[str, str]  # ("cidr", canonical network) or ("group", id)
-
-
-def _number(value: object) -> int | None:
-    if value is None:
-        return None
-    assert isinstance(value, (int, float)) and not isinstance(value, bool), value
-    assert value == int(value), value
-    return int(value)
+# Each cloud's rule resources as its backend reads them (`Backend.permission`): the one
+# shape of what a rule lets through. Groups keep their ids here (the "keys" the reader is
+# given are the ids themselves), so that a rule is judged against the ids the
+# configuration names.
+_READERS = {
+    AWS_INGRESS: AwsBackend.permission,
+    AWS_EGRESS: AwsBackend.permission,
+    OPENSTACK_RULE: OpenStackBackend.permission,
+}
+_AWS_PROTOCOLS = ("-1", "tcp", "6", "udp", "17")
+_AWS_ICMP = {"icmp": 4, "1": 4, "icmpv6": 6, "58": 6}
+_NEUTRON_ANY = (None, "", "tcp", "6", "udp", "17")
+_NEUTRON_PROTOCOLS = {
+    4: (*_NEUTRON_ANY, "icmp", "1"),
+    6: (*_NEUTRON_ANY, "icmpv6", "ipv6-icmp", "58"),
+}
 
 
 def _network(text: object, family: int | None) -> str:
@@ -207,80 +212,52 @@ def _network(text: object, family: int | None) -> str:
     return text
 
 
-_AWS_PROTOCOLS = {"-1": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
-_AWS_ICMP = {"icmp": 4, "1": 4, "icmpv6": 6, "58": 6}
-
-
-def _aws_permission(rule: Registered) -> Permission:
+def _check_encoding(rule: Registered) -> None:
+    """What the reader takes as given: one source, in the form the cloud stores, of the
+    rule's family, and a protocol spelled for that family."""
     inputs = rule.inputs
-    raw = str(inputs["ipProtocol"]).lower()
-    sources = [k for k in ("cidrIpv4", "cidrIpv6", "referencedSecurityGroupId") if inputs.get(k)]
+    if rule.type == OPENSTACK_RULE:
+        family = {"IPv4": 4, "IPv6": 6}[str(inputs["ethertype"])]
+        prefix, remote = inputs.get("remoteIpPrefix"), inputs.get("remoteGroupId")
+        assert not (prefix and remote), f"{rule.name}: both a prefix and a group"
+        raw = inputs.get("protocol")
+        assert raw in _NEUTRON_PROTOCOLS[family], f"{rule.name}: protocol {raw!r}"
+        if prefix:
+            _network(prefix, family)
+        return
+    kinds = ("cidrIpv4", "cidrIpv6", "referencedSecurityGroupId")
+    sources = [kind for kind in kinds if inputs.get(kind)]
     assert len(sources) == 1, f"{rule.name}: sources {sources}"
-    family = {"cidrIpv4": 4, "cidrIpv6": 6}.get(sources[0])
-    if raw in _AWS_ICMP:
-        assert family in (None, _AWS_ICMP[raw]), f"{rule.name}: {raw} from IPv{family}"
-        family, protocol = _AWS_ICMP[raw], "icmp"
-        first, last = _number(inputs.get("fromPort")), _number(inputs.get("toPort"))
-        first, last = (None if first == -1 else first), (None if last == -1 else last)
-    else:
-        protocol = _AWS_PROTOCOLS[raw]
-        first, last = _number(inputs.get("fromPort")), _number(inputs.get("toPort"))
-        if protocol == "all":
-            first = last = None  # AWS ignores ports of "-1"
-    source = (
-        ("group", str(inputs["referencedSecurityGroupId"]))
-        if sources[0] == "referencedSecurityGroupId"
-        else ("cidr", _network(inputs[sources[0]], family))
-    )
-    return Permission(
-        group=str(inputs["securityGroupId"]),
-        direction="ingress" if rule.type == AWS_INGRESS else "egress",
-        family=family,
-        protocol=protocol,
-        first=first,
-        last=last,
-        source=source,
-    )
-
-
-def _openstack_permission(rule: Registered) -> Permission:
-    inputs = rule.inputs
-    family = {"IPv4": 4, "IPv6": 6}[str(inputs["ethertype"])]
-    raw = inputs.get("protocol")
-    protocols = {None: "all", "": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
-    icmp = ("icmp", "1") if family == 4 else ("icmp", "icmpv6", "ipv6-icmp", "58")
-    protocol = "icmp" if raw in icmp else protocols[None if raw is None else str(raw)]
-    # gophercloud leaves a 0 port out of the request: Neutron reads it as "any".
-    first = _number(inputs.get("portRangeMin")) or None
-    last = _number(inputs.get("portRangeMax")) or None
-    if protocol == "all":
-        first = last = None
-    prefix, remote = inputs.get("remoteIpPrefix"), inputs.get("remoteGroupId")
-    assert not (prefix and remote), f"{rule.name}: both a prefix and a group"
-    source = (
-        ("group", str(remote))
-        if remote
-        else ("cidr", _network(prefix, family) if prefix else ANY_ADDRESS[family])
-    )
-    return Permission(
-        group=str(inputs["securityGroupId"]),
-        direction=str(inputs["direction"]),
-        family=family,
-        protocol=protocol,
-        first=first,
-        last=last,
-        source=source,
-    )
+    cidr_family = {"cidrIpv4": 4, "cidrIpv6": 6}.get(sources[0])
+    raw = str(inputs["ipProtocol"]).lower()
+    assert raw in _AWS_PROTOCOLS or raw in _AWS_ICMP, f"{rule.name}: protocol {raw!r}"
+    assert cidr_family in (None, _AWS_ICMP.get(raw, cidr_family)), f"{rule.name}: {raw}"
+    if cidr_family is not None:
+        _network(inputs[sources[0]], cidr_family)
 
 
 def permissions(recording: Recording) -> list[tuple[Registered, Permission]]:
+    ids = {r.id: r.id for r in recording.resources if r.type in GROUP_TYPES}
     found = []
     for resource in recording.resources:
-        if resource.type in (AWS_INGRESS, AWS_EGRESS):
-            found.append((resource, _aws_permission(resource)))
-        elif resource.type == OPENSTACK_RULE:
-            found.append((resource, _openstack_permission(resource)))
+        if resource.type in _READERS:
+            _check_encoding(resource)
+            found.append((resource, _READERS[resource.type](resource.type, resource.inputs, ids)))
     return found
+
+
+def family_of(permission: Permission) -> int | None:
+    """4, 6, or None for a group reference without a family (AWS: both)."""
+    return {"IPv4": 4, "IPv6": 6}.get(permission.family)
+
+
+def source_of(permission: Permission) -> tuple[str, str]:
+    """("cidr", network) or ("group", id)."""
+    peer = permission.peer
+    if isinstance(peer, Addresses):
+        return "cidr", peer.cidr
+    assert isinstance(peer, (PeerGroup, OutsideGroup)), peer
+    return "group", peer.key if isinstance(peer, PeerGroup) else peer.id
 
 
 def audiences(permission: Permission) -> set[str]:
@@ -290,8 +267,8 @@ def audiences(permission: Permission) -> set[str]:
         return {"ssh", "snmp", "other"}
     if permission.protocol == "icmp":
         return {"other"}
-    first = 0 if permission.first is None else permission.first
-    last = 65535 if permission.last is None else permission.last
+    first = 0 if permission.low is None else permission.low
+    last = 65535 if permission.high is None else permission.high
     found = set()
     for name, (protocol, low, high) in (("ssh", SSH_PORTS), ("snmp", SNMP_PORTS)):
         if permission.protocol == protocol and first <= high and low <= last:
@@ -363,18 +340,18 @@ def source_violations(config: Mapping[str, object], recording: Recording) -> lis
     allowed = allowed_sources(config, own)
     problems = []
     for rule, permission in permissions(recording):
-        where = f"{rule.name}: {permission}"
+        where = f"{rule.name}: {permission.describe()}"
         if permission.group not in own:
             problems.append(f"{where}: belongs to no group of this program")
-        if permission.family is not None and permission.family not in allowed.families:
-            problems.append(f"{where}: IPv{permission.family} is not in use")
+        if family_of(permission) is not None and family_of(permission) not in allowed.families:
+            problems.append(f"{where}: IPv{family_of(permission)} is not in use")
         if permission.direction == "egress":
-            if permission.protocol != "all" or permission.source not in {
+            if permission.protocol != "all" or source_of(permission) not in {
                 ("cidr", ANY_ADDRESS[family]) for family in allowed.families
             }:
                 problems.append(f"{where}: egress other than allow-all to the any-address")
             continue
-        kind, value = permission.source
+        kind, value = source_of(permission)
         for audience in sorted(audiences(permission)):
             pool = (allowed.cidrs if kind == "cidr" else allowed.groups)[audience]
             if value not in pool:
@@ -385,7 +362,7 @@ def source_violations(config: Mapping[str, object], recording: Recording) -> lis
 def duplicate_permissions(recording: Recording) -> list[str]:
     """Invariant 2: what each rule permits, counted; and every resource named once."""
     counted = Counter(permission for _, permission in permissions(recording))
-    problems = [f"{count} rules permit {p}" for p, count in counted.items() if count > 1]
+    problems = [f"{count} rules permit {p.describe()}" for p, count in counted.items() if count > 1]
     urns = Counter(resource.urn for resource in recording.resources)
     problems += [f"{urn} registered {count} times" for urn, count in urns.items() if count > 1]
     return problems
@@ -403,18 +380,18 @@ def empty_list_violations(config: Mapping[str, object], recording: Recording) ->
         if (
             config.get("sshSources") == []
             and "ssh" in opens
-            and (p.source[0] == "cidr" or p.source[1] not in labelled_ssh)
+            and (source_of(p)[0] == "cidr" or source_of(p)[1] not in labelled_ssh)
         ):
-            problems.append(f"sshSources is [] but {name} opens SSH to {p.source}")
+            problems.append(f"sshSources is [] but {name} opens SSH to {source_of(p)}")
         if (
             config.get("worldCidrs") == []
             and "sshSources" not in config
-            and p.source[0] == "cidr"
-            and (opens != {"snmp"} or p.source[1] not in snmp_cidrs)
+            and source_of(p)[0] == "cidr"
+            and (opens != {"snmp"} or source_of(p)[1] not in snmp_cidrs)
         ):
-            problems.append(f"worldCidrs is [] but {name} admits {p.source[1]}")
+            problems.append(f"worldCidrs is [] but {name} admits {source_of(p)[1]}")
         if not config.get("snmpSources") and not labelled_snmp and "snmp" in opens:
-            problems.append(f"no SNMP pollers but {name} opens SNMP to {p.source}")
+            problems.append(f"no SNMP pollers but {name} opens SNMP to {source_of(p)}")
     return problems
 
 
@@ -494,6 +471,8 @@ def test_an_explicit_empty_list_opens_nothing(config: Config) -> None:
         assert not [p for p in ingress if "snmp" in audiences(p)], "SNMP was opened"
     if config.get("worldCidrs") == [] and "sshSources" not in config:
         if not config.get("snmpSources"):
-            assert not [p for p in ingress if p.source[0] == "cidr"], "a CIDR rule was registered"
+            assert not [p for p in ingress if source_of(p)[0] == "cidr"], (
+                "a CIDR rule was registered"
+            )
         egress = [p for _, p in permissions(recording) if p.direction == "egress"]
         assert egress, "allow-all egress stays"

@@ -1,27 +1,43 @@
-"""One small backend per cloud. A backend turns a plan's groups and rules into that
-cloud's Pulumi resources; it knows nothing about Clearwater."""
+"""One small backend per cloud. A backend owns how a plan's groups and rules become that
+cloud's resources, as pure functions (`group_resource`, `rule_resources`, `permission`)
+that registration, adopt and drift, synth, the quota and the tests all call; it knows
+nothing about Clearwater."""
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
+from clearwater_sg.permission import Permission
 from clearwater_sg.plan import ExistingGroupPeer, GroupPeer, GroupSpec, Plan, RuleSpec
+from clearwater_sg.resources import Field
 
 
 @dataclass(frozen=True)
-class RuleTarget:
-    """What a rule resource needs besides the rule: ids resolved, and its parent."""
+class Resource:
+    """One Pulumi resource as a backend registers it: what `pulumi preview` lists."""
 
-    name: str  # the Pulumi resource name, from the rule's stable key
-    group_id: pulumi.Output[str]  # the group the rule belongs to
-    peer_group_id: pulumi.Input[str] | None  # the group it admits, unless the peer is a CIDR
-    families: tuple[int, ...]  # the families the rule applies to
-    parent: pulumi.Resource
-    tags: dict[str, str]  # its group's tags, named for the rule: for clouds that tag rules
+    type: str
+    name: str
+    inputs: Mapping[str, Any]  # by the provider's input names; None is not sent
+    protect: bool | None = None  # None: as its parent (the component) is
+    delete_before_replace: bool = False
+    ignore_changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a plan's rules go: the plan, the component that names them, the ids."""
+
+    plan: Plan
+    component: str
+    ids: Mapping[str, pulumi.Input[str]]  # the plan's groups, by key
+    labelled: Mapping[str, pulumi.Input[str]]  # groups from outside the plan, by label
 
 
 def stored_texts(plan: Plan) -> list[tuple[str, str]]:
@@ -31,47 +47,78 @@ def stored_texts(plan: Plan) -> list[tuple[str, str]]:
     return texts + [(f"description of rule {r.key!r}", r.description) for r in plan.rules]
 
 
-def rule_tags(plan: Plan, rule: RuleSpec, component: str) -> dict[str, str]:
-    """A rule's tags, for clouds that tag rules: its group's, named for the rule."""
-    group = next(g for g in plan.groups if g.key == rule.group)
-    return {**group.tags, "Name": f"{component}-{rule.key}"}
+def peer_group_id(rule: RuleSpec, at: Placement) -> pulumi.Input[str] | None:
+    """The id of the group a rule admits: a group of the plan, an outside group's id or
+    the id its label stands for; None when the peer is not a group."""
+    peer = rule.peer
+    if isinstance(peer, GroupPeer):
+        return at.ids[peer.group]
+    if isinstance(peer, ExistingGroupPeer):
+        return at.labelled[peer.ref] if peer.labelled else peer.ref
+    return None
+
+
+def tag_texts(tags: object) -> tuple[str, ...]:
+    """Tags as compared and shown, `key=value` sorted: from a map (AWS) or from Neutron's
+    list of strings."""
+    if isinstance(tags, Mapping):
+        return tuple(sorted(f"{key}={value}" for key, value in tags.items()))
+    return tuple(sorted(str(tag) for tag in tags or ()))  # type: ignore[attr-defined]
+
+
+def number(value: object) -> int | None:
+    """A port or ICMP type/code from inputs; the engine's wire format makes them floats."""
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+_CAMEL = re.compile(r"[A-Z]")
+
+
+def _argument(input_name: str) -> str:
+    """The SDK's keyword argument for a provider input: `vpcId` -> `vpc_id`."""
+    return _CAMEL.sub(lambda upper: "_" + upper.group().lower(), input_name)
 
 
 class Backend(ABC):
+    # The SDK class that registers each resource type.
+    classes: Mapping[str, type[pulumi.CustomResource]]
+    # What the provider compares on update, on a group and on a rule resource.
+    group_fields: tuple[Field, ...]
+    rule_fields: tuple[Field, ...]
+
     def create(
         self,
         plan: Plan,
-        name: str,
+        component: str,
         parent: pulumi.Resource,
         labelled: Mapping[str, pulumi.Input[str]],
-    ) -> dict[str, pulumi.CustomResource]:
-        """Register every group, then every rule; return each group resource by group key.
-
-        `labelled` resolves the labels of groups from outside the plan to their ids.
-        """
+    ) -> tuple[dict[str, pulumi.CustomResource], dict[str, RuleSpec]]:
+        """Register every group, then every rule: each group resource by group key, and
+        each rule resource's name with its plan rule. `labelled` resolves the labels of
+        groups from outside the plan to their ids."""
         # Groups first and without inline rules: rules then only depend on group ids, so
         # mutual references (Bono <-> Sprout) cannot form a dependency cycle.
-        groups = {g.key: self.group(g, f"{name}-{g.key}", parent) for g in plan.groups}
-        ids = {key: group.id for key, group in groups.items()}
+        groups = {
+            group.key: self.register(self.group_resource(group, component), parent)
+            for group in plan.groups
+        }
+        at = Placement(plan, component, {key: group.id for key, group in groups.items()}, labelled)
+        rules: dict[str, RuleSpec] = {}
         for rule in plan.rules:
-            peer = rule.peer
-            peer_group_id: pulumi.Input[str] | None = (
-                ids[peer.group]
-                if isinstance(peer, GroupPeer)
-                else (labelled[peer.ref] if peer.labelled else peer.ref)
-                if isinstance(peer, ExistingGroupPeer)
-                else None
-            )
-            target = RuleTarget(
-                name=f"{name}-{rule.key}",
-                group_id=ids[rule.group],
-                peer_group_id=peer_group_id,
-                families=plan.families_of(rule),
-                parent=parent,
-                tags=rule_tags(plan, rule, name),
-            )
-            self.rule(rule, target)
-        return groups
+            for resource in self.rule_resources(rule, at):
+                self.register(resource, parent)
+                rules[resource.name] = rule
+        return groups, rules
+
+    def register(self, resource: Resource, parent: pulumi.Resource) -> pulumi.CustomResource:
+        options = pulumi.ResourceOptions(
+            parent=parent,
+            protect=resource.protect,
+            delete_before_replace=resource.delete_before_replace or None,
+            ignore_changes=list(resource.ignore_changes) or None,
+        )
+        arguments = {_argument(name): value for name, value in resource.inputs.items()}
+        return self.classes[resource.type](resource.name, **arguments, opts=options)
 
     def refusals(self, plan: Plan, component: str) -> list[str]:
         """What in the plan of `component` this cloud would refuse (names, descriptions,
@@ -89,9 +136,19 @@ class Backend(ABC):
         return plan.model_copy(update={"rules": kept}), dropped
 
     @abstractmethod
-    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.CustomResource:
-        """Register one security group without rules."""
+    def group_resource(self, group: GroupSpec, component: str) -> Resource:
+        """The resource of one security group, without rules."""
 
     @abstractmethod
-    def rule(self, rule: RuleSpec, target: RuleTarget) -> None:
-        """Register the cloud resources of one rule."""
+    def rule_resources(self, rule: RuleSpec, at: Placement) -> list[Resource]:
+        """The resources of one rule of `at.plan`."""
+
+    @abstractmethod
+    def counted_families(self, plan: Plan, rule: RuleSpec) -> tuple[int, ...]:
+        """The address families a rule counts against in the cloud's rule quota."""
+
+    @staticmethod
+    @abstractmethod
+    def permission(type_: str, inputs: Mapping[str, Any], keys: Mapping[str, str]) -> Permission:
+        """What a rule resource of this cloud permits, read from its inputs; `keys` names
+        the deployment's groups by id (group id -> group key)."""

@@ -4,16 +4,46 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from clearwater_sg.backends import Backend, RuleTarget, rule_tags, stored_texts
+from clearwater_sg.backends import (
+    Backend,
+    Placement,
+    Resource,
+    number,
+    peer_group_id,
+    stored_texts,
+)
+from clearwater_sg.permission import (
+    ANY_FAMILY,
+    Addresses,
+    OutsideGroup,
+    Peer,
+    PeerGroup,
+    Permission,
+    PrefixList,
+)
 from clearwater_sg.plan import CidrPeer, Direction, GroupSpec, Plan, PrefixListPeer, RuleSpec
+from clearwater_sg.resources import (
+    AWS_EGRESS,
+    AWS_GENERATED_GROUP_FIELDS,
+    AWS_GROUP,
+    AWS_GROUP_FIELDS,
+    AWS_INGRESS,
+    AWS_RULE_FIELDS,
+    AWS_TAGGED_RULE_FIELDS,
+    ICMP_FAMILY,
+    Field,
+    protocol_name,
+)
 from clearwater_sg.types import AWS_TAG_VALUE_MAX
 
-_ANY_ICMP_CODE = -1
+_ANY = -1  # EC2's "any" ICMP type or code, and "every protocol"
 # EC2's documented rules for VPC security group names, group and rule descriptions.
 _TEXT_MAX = 255
 _ALLOWED_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
@@ -29,17 +59,96 @@ class AwsBackend(Backend):
     generated_names: bool = False
     tag_rules: bool = False  # tag each rule resource like its group (opt-in: tagRules)
 
-    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.CustomResource:
-        return aws.ec2.SecurityGroup(
-            name,
-            name=None if self.generated_names else group.name,
-            name_prefix=f"{group.name}-" if self.generated_names else None,
-            description=group.description,
-            vpc_id=self.vpc_id,
-            tags=group.tags,
-            # Peers' rules may still reference this group when it is deleted.
-            revoke_rules_on_delete=True,
-            opts=pulumi.ResourceOptions(parent=parent, protect=self.protect),
+    classes = {  # noqa: RUF012 (a table, never mutated)
+        AWS_GROUP: aws.ec2.SecurityGroup,
+        AWS_INGRESS: aws.vpc.SecurityGroupIngressRule,
+        AWS_EGRESS: aws.vpc.SecurityGroupEgressRule,
+    }
+
+    @property
+    def group_fields(self) -> tuple[Field, ...]:  # type: ignore[override]
+        return AWS_GENERATED_GROUP_FIELDS if self.generated_names else AWS_GROUP_FIELDS
+
+    @property
+    def rule_fields(self) -> tuple[Field, ...]:  # type: ignore[override]
+        return AWS_TAGGED_RULE_FIELDS if self.tag_rules else AWS_RULE_FIELDS
+
+    def group_resource(self, group: GroupSpec, component: str) -> Resource:
+        return Resource(
+            type=AWS_GROUP,
+            name=f"{component}-{group.key}",
+            inputs={
+                "name": None if self.generated_names else group.name,
+                "namePrefix": f"{group.name}-" if self.generated_names else None,
+                "description": group.description,
+                "vpcId": self.vpc_id,
+                "tags": group.tags,
+                # Peers' rules may still reference this group when it is deleted.
+                "revokeRulesOnDelete": True,
+            },
+            protect=self.protect,
+        )
+
+    def rule_resources(self, rule: RuleSpec, at: Placement) -> list[Resource]:
+        ip_protocol, from_port, to_port = ec2_protocol(rule)
+        peer = rule.peer
+        cidr = peer.cidr if isinstance(peer, CidrPeer) else None
+        inputs = {
+            "securityGroupId": at.ids[rule.group],
+            "description": rule.description,
+            "ipProtocol": ip_protocol,
+            "fromPort": from_port,
+            "toPort": to_port,
+            "cidrIpv4": cidr if isinstance(peer, CidrPeer) and peer.family == 4 else None,
+            "cidrIpv6": cidr if isinstance(peer, CidrPeer) and peer.family == 6 else None,
+            # One group reference matches the group's members over both families.
+            "referencedSecurityGroupId": peer_group_id(rule, at),
+            "prefixListId": peer.prefix_list if isinstance(peer, PrefixListPeer) else None,
+            "tags": rule_tags(at.plan, rule, at.component) if self.tag_rules else None,
+        }
+        ingress = rule.direction is Direction.INGRESS
+        return [
+            Resource(
+                type=AWS_INGRESS if ingress else AWS_EGRESS,
+                name=f"{at.component}-{rule.key}",
+                inputs=inputs,
+            )
+        ]
+
+    def counted_families(self, plan: Plan, rule: RuleSpec) -> tuple[int, ...]:
+        # A group reference or prefix list counts against both families' rule limits.
+        return (4, 6) if rule.family is None else (rule.family,)
+
+    @staticmethod
+    def permission(type_: str, inputs: Mapping[str, Any], keys: Mapping[str, str]) -> Permission:
+        """Also reads `DescribeSecurityGroupRules`' rules, by the same names in camelCase."""
+        ip_protocol = inputs.get("ipProtocol", "-1")
+        protocol = protocol_name(ip_protocol)
+        implied = ICMP_FAMILY.get(str(ip_protocol).lower())
+        ports = (number(inputs.get("fromPort")), number(inputs.get("toPort")))
+        low, high = (None, None) if protocol == "all" else ports
+        cidr = inputs.get("cidrIpv4") or inputs.get("cidrIpv6")
+        group_id = inputs.get("referencedSecurityGroupId")
+        peer: Peer
+        if cidr:
+            peer, family = Addresses.of(cidr), ("IPv6" if ":" in cidr else "IPv4")
+        elif group_id:
+            peer = PeerGroup(keys[group_id]) if group_id in keys else OutsideGroup(group_id)
+            family = implied or ANY_FAMILY  # ICMP from a group: the one family it names
+        else:
+            peer, family = PrefixList(str(inputs.get("prefixListId"))), implied or ANY_FAMILY
+        if implied not in (None, family):
+            # ICMP of the other family, which never arrives: it permits nothing the
+            # planned rule of this family does, so it must not pass for it.
+            protocol = "icmpv4" if implied == "IPv4" else "icmpv6"
+        return Permission(
+            group=keys[str(inputs["securityGroupId"])],
+            direction="egress" if type_ == AWS_EGRESS else "ingress",
+            family=family,
+            protocol=protocol,
+            low=None if low == _ANY else low,
+            high=None if high == _ANY else high,
+            peer=peer,
         )
 
     def refusals(self, plan: Plan, component: str) -> list[str]:
@@ -66,29 +175,11 @@ class AwsBackend(Backend):
             ]
         return refused
 
-    def rule(self, rule: RuleSpec, target: RuleTarget) -> None:
-        ip_protocol, from_port, to_port = ec2_protocol(rule)
-        peer = rule.peer
-        resource = (
-            aws.vpc.SecurityGroupIngressRule
-            if rule.direction is Direction.INGRESS
-            else aws.vpc.SecurityGroupEgressRule
-        )
-        resource(
-            target.name,
-            security_group_id=target.group_id,
-            description=rule.description,
-            ip_protocol=ip_protocol,
-            from_port=from_port,
-            to_port=to_port,
-            cidr_ipv4=peer.cidr if isinstance(peer, CidrPeer) and peer.family == 4 else None,
-            cidr_ipv6=peer.cidr if isinstance(peer, CidrPeer) and peer.family == 6 else None,
-            # One group reference matches the group's members over both families.
-            referenced_security_group_id=target.peer_group_id,
-            prefix_list_id=peer.prefix_list if isinstance(peer, PrefixListPeer) else None,
-            tags=target.tags if self.tag_rules else None,
-            opts=pulumi.ResourceOptions(parent=target.parent),
-        )
+
+def rule_tags(plan: Plan, rule: RuleSpec, component: str) -> dict[str, str]:
+    """A rule's tags with tagRules: its group's, named for the rule."""
+    group = next(g for g in plan.groups if g.key == rule.group)
+    return {**group.tags, "Name": f"{component}-{rule.key}"}
 
 
 def ec2_protocol(rule: RuleSpec) -> tuple[str, int | None, int | None]:
@@ -97,5 +188,5 @@ def ec2_protocol(rule: RuleSpec) -> tuple[str, int | None, int | None]:
         return "-1", None, None  # every protocol; AWS rejects ports with it
     if rule.protocol == "icmp":
         # For ICMP, AWS reads from_port as the type and to_port as the code.
-        return ("icmp" if rule.family == 4 else "icmpv6"), rule.from_port, _ANY_ICMP_CODE
+        return ("icmp" if rule.family == 4 else "icmpv6"), rule.from_port, _ANY
     return rule.protocol, rule.from_port, rule.to_port

@@ -3,17 +3,43 @@ per rule and ethertype (Neutron rules carry exactly one ethertype)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-import pulumi
 import pulumi_openstack as openstack
 
-from clearwater_sg.backends import Backend, RuleTarget, stored_texts
+from clearwater_sg.backends import (
+    Backend,
+    Placement,
+    Resource,
+    number,
+    peer_group_id,
+    stored_texts,
+)
+from clearwater_sg.permission import (
+    FAMILY_NAMES,
+    Addresses,
+    AddressGroup,
+    OutsideGroup,
+    Peer,
+    PeerGroup,
+    Permission,
+)
 from clearwater_sg.plan import CidrPeer, GroupSpec, Plan, PrefixListPeer, RuleSpec
+from clearwater_sg.resources import (
+    OPENSTACK_GROUP,
+    OPENSTACK_GROUP_FIELDS,
+    OPENSTACK_RULE,
+    OPENSTACK_RULE_FIELDS,
+    protocol_name,
+)
+from clearwater_sg.types import ANY_ADDRESS
 
-_ETHERTYPE = {4: "IPv4", 6: "IPv6"}
 _ICMP_PROTOCOL = {4: "icmp", 6: "ipv6-icmp"}
-_ANY_ICMP_CODE = 0  # never sent: see neutron_protocol
+# gophercloud, under pulumi-openstack, leaves a 0 port out of its requests (omitempty,
+# gophercloud issue 1775), so Neutron stores "any" for it: the ICMP code 0 means any code.
+_ANY_ICMP_CODE = 0
 _EVERY_PORT = (1, 65535)
 # Neutron's column sizes for names and descriptions, and its tag length.
 _TEXT_MAX = 255
@@ -23,20 +49,91 @@ _TEXT_MAX = 255
 class OpenStackBackend(Backend):
     protect: bool = False
 
-    def group(self, group: GroupSpec, name: str, parent: pulumi.Resource) -> pulumi.CustomResource:
-        return openstack.networking.SecGroup(
-            name,
-            name=group.name,
-            description=group.description,
-            tags=neutron_tags(group),
-            # Neutron gives each new group allow-all egress rules that Pulumi would not
-            # see; drop them and declare egress in the plan, so every rule is managed.
-            delete_default_rules=True,
+    classes = {  # noqa: RUF012 (a table, never mutated)
+        OPENSTACK_GROUP: openstack.networking.SecGroup,
+        OPENSTACK_RULE: openstack.networking.SecGroupRule,
+    }
+    group_fields = OPENSTACK_GROUP_FIELDS
+    rule_fields = OPENSTACK_RULE_FIELDS
+
+    def group_resource(self, group: GroupSpec, component: str) -> Resource:
+        return Resource(
+            type=OPENSTACK_GROUP,
+            name=f"{component}-{group.key}",
+            inputs={
+                "name": group.name,
+                "description": group.description,
+                "tags": neutron_tags(group),
+                # Neutron gives each new group allow-all egress rules that Pulumi would
+                # not see; drop them and declare egress in the plan, so every rule is
+                # managed.
+                "deleteDefaultRules": True,
+            },
+            protect=self.protect,
             # It acts only when the group is created, and an imported group (adopt) does
             # not read it back: a difference must not replace a running group.
-            opts=pulumi.ResourceOptions(
-                parent=parent, protect=self.protect, ignore_changes=["deleteDefaultRules"]
-            ),
+            ignore_changes=("deleteDefaultRules",),
+        )
+
+    def rule_resources(self, rule: RuleSpec, at: Placement) -> list[Resource]:
+        peer = rule.peer
+        resources = []
+        for family in at.plan.families_of(rule):
+            protocol, port_min, port_max = neutron_protocol(rule, family)
+            ethertype = FAMILY_NAMES[family]
+            inputs = {
+                "securityGroupId": at.ids[rule.group],
+                "direction": rule.direction.value,
+                "ethertype": ethertype,
+                "description": rule.description,
+                "protocol": protocol,
+                "portRangeMin": port_min,
+                "portRangeMax": port_max,
+                "remoteIpPrefix": peer.cidr if isinstance(peer, CidrPeer) else None,
+                "remoteGroupId": peer_group_id(rule, at),
+            }
+            resources.append(
+                Resource(
+                    type=OPENSTACK_RULE,
+                    name=f"{at.component}-{rule.key}-{ethertype.lower()}",
+                    inputs=inputs,
+                    # Neutron rules cannot be updated in place; a changed rule must be
+                    # deleted before its replacement is created, or Neutron rejects it as
+                    # a duplicate.
+                    delete_before_replace=True,
+                )
+            )
+        return resources
+
+    def counted_families(self, plan: Plan, rule: RuleSpec) -> tuple[int, ...]:
+        return plan.families_of(rule)  # one Neutron rule per ethertype in use
+
+    @staticmethod
+    def permission(type_: str, inputs: Mapping[str, Any], keys: Mapping[str, str]) -> Permission:
+        """Also reads a rule as Neutron stores it, by the same names in camelCase."""
+        remote_group = inputs.get("remoteGroupId")
+        peer: Peer
+        if remote_group:
+            peer = (
+                PeerGroup(keys[remote_group])
+                if remote_group in keys
+                else OutsideGroup(remote_group)
+            )
+        elif inputs.get("remoteAddressGroupId"):
+            peer = AddressGroup(inputs["remoteAddressGroupId"])
+        elif inputs.get("remoteIpPrefix"):
+            peer = Addresses.of(inputs["remoteIpPrefix"])
+        else:  # no remote: Neutron admits every address of the ethertype
+            peer = Addresses(ANY_ADDRESS[4 if inputs["ethertype"] == "IPv4" else 6])
+        return Permission(
+            group=keys[str(inputs["securityGroupId"])],
+            direction=str(inputs["direction"]),
+            family=str(inputs["ethertype"]),
+            protocol=protocol_name(inputs.get("protocol")),
+            # A 0 is never sent (_ANY_ICMP_CODE): Neutron stores "any".
+            low=number(inputs.get("portRangeMin")) or None,
+            high=number(inputs.get("portRangeMax")) or None,
+            peer=peer,
         )
 
     def refusals(self, plan: Plan, component: str) -> list[str]:
@@ -55,35 +152,14 @@ class OpenStackBackend(Backend):
 
     def cannot_express(self, rule: RuleSpec) -> str | None:
         if rule.protocol == "icmp" and rule.from_port == 0:
-            # gophercloud, under pulumi-openstack, leaves zero ports out of its requests
-            # (gophercloud issue 1775), and Neutron reads an ICMP rule without a type as
-            # every ICMP type: a rule for type 0 would open all of ICMP instead.
+            # Type 0 is never sent (_ANY_ICMP_CODE), and Neutron reads an ICMP rule without
+            # a type as every ICMP type: a rule for type 0 would open all of ICMP instead.
             return (
                 "pulumi-openstack cannot send ICMP type 0 (Echo Reply); Neutron would store "
                 "it as every ICMP type. Neutron groups are stateful, so replies to a node's "
                 "own echo requests are admitted without it"
             )
         return None
-
-    def rule(self, rule: RuleSpec, target: RuleTarget) -> None:
-        peer = rule.peer
-        for family in target.families:
-            protocol, port_min, port_max = neutron_protocol(rule, family)
-            openstack.networking.SecGroupRule(
-                f"{target.name}-{_ETHERTYPE[family].lower()}",
-                security_group_id=target.group_id,
-                direction=rule.direction.value,
-                ethertype=_ETHERTYPE[family],
-                description=rule.description,
-                protocol=protocol,
-                port_range_min=port_min,
-                port_range_max=port_max,
-                remote_ip_prefix=peer.cidr if isinstance(peer, CidrPeer) else None,
-                remote_group_id=target.peer_group_id,
-                # Neutron rules cannot be updated in place; a changed rule must be deleted
-                # before its replacement is created, or Neutron rejects it as a duplicate.
-                opts=pulumi.ResourceOptions(parent=target.parent, delete_before_replace=True),
-            )
 
 
 def neutron_tags(group: GroupSpec) -> list[str]:
@@ -96,9 +172,8 @@ def neutron_protocol(rule: RuleSpec, family: int) -> tuple[str | None, int | Non
     if rule.protocol == "all":
         return None, None, None
     if rule.protocol == "icmp":
-        # Neutron reads port_range_min as the ICMP type and port_range_max as the code.
-        # The provider wants both once either is set, and leaves a 0 out of the request,
-        # so port_range_max=0 reaches Neutron as "any code".
+        # port_range_min is the ICMP type and port_range_max the code; the provider
+        # wants both once either is set.
         return _ICMP_PROTOCOL[family], rule.from_port, _ANY_ICMP_CODE
     if (rule.from_port, rule.to_port) == _EVERY_PORT:
         # Neutron stores the full range as "any port"; sent so, it reads back as sent.

@@ -10,19 +10,6 @@ them with what the program registers.
 
 Command line: `python -m clearwater_sg.live adopt|drift --help`. AWS is read with boto3
 (`pip install 'clearwater-sg[live-aws]'`), OpenStack with openstacksdk
-(`pip install 'clearwater-sg[live-openstack]'`); both are imported only when used.
+(`pip install 'clearwater-sg[live-openstack]'`); both are imported only when used. The
+comparison is `clearwater_sg.live.compare`, each cloud's reader `.aws` and `.openstack`.
 """
-
-from clearwater_sg.live.compare import Comparison, compare, import_document, read_live
-from clearwater_sg.live.model import LiveError, Permission
-from clearwater_sg.live.planned import expected
-
-__all__ = [
-    "Comparison",
-    "LiveError",
-    "Permission",
-    "compare",
-    "expected",
-    "import_document",
-    "read_live",
-]

@@ -9,26 +9,14 @@ its own id (`sgr-...`), the id `pulumi import` takes for
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clearwater_sg.live.model import (
-    ANY_FAMILY,
-    GROUP_PEER,
-    ID_PEER,
-    PREFIX_LIST_PEER,
-    LiveError,
-    LiveGroup,
-    LiveRule,
-    Permission,
-)
-from clearwater_sg.live.planned import (
-    aws_ports,
-    aws_protocol,
-    generated_name_prefix,
-    normal_cidr,
-)
+from clearwater_sg.backends.aws import AwsBackend
+from clearwater_sg.live.compare import LiveError, LiveGroup, LiveRule
+from clearwater_sg.resources import AWS_EGRESS, AWS_INGRESS
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -42,6 +30,17 @@ CREDENTIALS_HELP = (
     "`aws configure`, or `aws sso login` with AWS_PROFILE), or put aws:accessKey and "
     "aws:secretKey in the stack"
 )
+
+
+# terraform-provider-aws's generated names: the prefix, then a 26-digit unique id.
+_GENERATED_SUFFIX = re.compile(r"(?s)(.*?)(\d{26})")
+
+
+def generated_name_prefix(name: str) -> str | None:
+    """The name_prefix terraform-provider-aws reads back from a group's name: what
+    precedes a 26-digit unique id it generated, or None for a name it did not generate."""
+    match = _GENERATED_SUFFIX.fullmatch(name)
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -137,6 +136,14 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def _as_inputs(rule: SecurityGroupRuleTypeDef) -> dict[str, Any]:
+    """An EC2 rule's fields by the provider's input names: the same, in camelCase."""
+    inputs: dict[str, Any] = {key[0].lower() + key[1:]: value for key, value in rule.items()}
+    inputs["securityGroupId"] = rule["GroupId"]
+    inputs["referencedSecurityGroupId"] = rule.get("ReferencedGroupInfo", {}).get("GroupId")
+    return inputs
+
+
 class AwsReader:
     """The deployment's groups in one VPC, and every rule in them."""
 
@@ -212,7 +219,7 @@ class AwsReader:
             found_by=found_by,
             fields={
                 "name": group["GroupName"],
-                "name_prefix": generated_name_prefix(group["GroupName"]),
+                "namePrefix": generated_name_prefix(group["GroupName"]),
                 "description": group.get("Description", ""),
                 "tags": tuple(sorted(f"{t['Key']}={t['Value']}" for t in group.get("Tags", []))),
             },
@@ -235,22 +242,6 @@ class AwsReader:
         return sorted(rules, key=lambda rule: (rule.permission.sort_key(), rule.id))
 
     def _rule(self, rule: SecurityGroupRuleTypeDef, keys: Mapping[str, str]) -> LiveRule:
-        protocol, implied = aws_protocol(str(rule.get("IpProtocol", "-1")))
-        low, high = aws_ports(protocol, rule.get("FromPort"), rule.get("ToPort"))
-        referenced = rule.get("ReferencedGroupInfo", {}).get("GroupId")
-        if rule.get("CidrIpv4"):
-            family, peer = "IPv4", normal_cidr(rule["CidrIpv4"])
-        elif rule.get("CidrIpv6"):
-            family, peer = "IPv6", normal_cidr(rule["CidrIpv6"])
-        elif referenced:
-            family = ANY_FAMILY
-            peer = GROUP_PEER + keys[referenced] if referenced in keys else ID_PEER + referenced
-        else:
-            family, peer = ANY_FAMILY, PREFIX_LIST_PEER + str(rule.get("PrefixListId"))
-        if implied is not None and family == ANY_FAMILY:
-            family = implied  # ICMP from a group: the one family it names
-        elif implied is not None and implied != family:
-            protocol = str(rule.get("IpProtocol"))  # ICMP of the other family: as it is
         egress = bool(rule.get("IsEgress"))
         group_id = rule["GroupId"]
         description = rule.get("Description")
@@ -259,15 +250,8 @@ class AwsReader:
         way = "egress" if egress else "ingress"
         return LiveRule(
             id=rule["SecurityGroupRuleId"],
-            group_id=group_id,
-            permission=Permission(
-                group=keys[group_id],
-                direction=way,
-                family=family,
-                protocol=protocol,
-                low=low,
-                high=high,
-                peer=peer,
+            permission=AwsBackend.permission(
+                AWS_EGRESS if egress else AWS_INGRESS, _as_inputs(rule), keys
             ),
             description=description or "",
             fields={

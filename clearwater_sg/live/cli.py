@@ -19,9 +19,18 @@ from typing import TextIO
 
 import pulumi
 
-from clearwater_sg.live.compare import Comparison, Reader, compare, import_document, read_live
-from clearwater_sg.live.model import Expected, LiveError, LiveRule, PlannedRule
-from clearwater_sg.live.planned import expected
+from clearwater_sg.live.compare import (
+    Comparison,
+    Expected,
+    LiveError,
+    LiveRule,
+    PlannedRule,
+    Reader,
+    compare,
+    expected,
+    import_document,
+    read_live,
+)
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.stack_config import options_from_config
 
@@ -68,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
             choices=("text", "json"),
             default="text",
             help="text for people (default), or one JSON document for a CI job: "
-            "groups and rules kept, missing and extra, and every field change",
+            "groups and rules kept, missing and unplanned, and every field change",
         )
     adopt.add_argument(
         "--out",
@@ -137,20 +146,20 @@ def _deployment_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @dataclass(frozen=True)
-class Deployment:
+class LoadedStack:
     options: DeploymentOptions
     stack: str
     provider_config: dict[str, str]  # "aws:region", "openstack:cloud", ...: as text
 
 
-def load_deployment(args: argparse.Namespace) -> Deployment:
+def load_stack_settings(args: argparse.Namespace) -> LoadedStack:
     if args.stack_file is not None:
         try:
-            from offline.stackfile import StackFileError, load_stack
+            from clearwater_sg.stack_file import StackFileError, load_stack
         except ImportError:
             raise LiveError(
-                "--stack-file needs the repository's offline tools (run from a clone of "
-                "clearwater-sg, with PyYAML); or pass the keys with --config"
+                "--stack-file reads YAML with PyYAML: pip install 'clearwater-sg[live-aws]' "
+                "or 'clearwater-sg[live-openstack]' (or PyYAML); or pass the keys with --config"
             ) from None
         try:
             stack = load_stack(args.stack_file)
@@ -176,7 +185,7 @@ def load_deployment(args: argparse.Namespace) -> Deployment:
     except pulumi.RunError as exc:
         raise LiveError(str(exc)) from None
     provider = {key: value for key, value in values.items() if not key.startswith(f"{namespace}:")}
-    return Deployment(options=options, stack=name, provider_config=provider)
+    return LoadedStack(options=options, stack=name, provider_config=provider)
 
 
 def _text_of(path: Path) -> str:
@@ -219,7 +228,7 @@ def given_ids(args: argparse.Namespace) -> dict[str, str]:
     return ids
 
 
-def make_reader(args: argparse.Namespace, deployment: Deployment, plan: Expected) -> Reader:
+def make_reader(args: argparse.Namespace, stack: LoadedStack, planned: Expected) -> Reader:
     aws_flags = {
         "--region": args.region,
         "--endpoint-url": args.endpoint_url,
@@ -230,25 +239,25 @@ def make_reader(args: argparse.Namespace, deployment: Deployment, plan: Expected
         "--os-endpoint": args.os_endpoint,
         "--project-id": args.project_id,
     }
-    other = os_flags if plan.cloud == "aws" else aws_flags
+    other = os_flags if planned.cloud == "aws" else aws_flags
     wrong = [flag for flag, value in other.items() if value]
     if wrong:
-        raise LiveError(f"{wrong[0]} does not apply to this stack: its cloud is {plan.cloud}")
-    if plan.cloud == "aws":
+        raise LiveError(f"{wrong[0]} does not apply to this stack: its cloud is {planned.cloud}")
+    if planned.cloud == "aws":
         from clearwater_sg.live.aws import AwsReader, AwsSettings, ec2_client
 
         settings = AwsSettings.from_stack(
-            deployment.provider_config,
+            stack.provider_config,
             region=args.region,
             endpoint_url=args.endpoint_url,
             profile=args.profile,
         )
-        assert plan.vpc_id is not None
-        return AwsReader(ec2_client(settings), plan.vpc_id, plan.generated_names)
+        assert planned.vpc_id is not None
+        return AwsReader(ec2_client(settings), planned.vpc_id, planned.generated_names)
     from clearwater_sg.live.openstack import OpenStackReader, OpenStackSettings, connect
 
     os_settings = OpenStackSettings.from_stack(
-        deployment.provider_config,
+        stack.provider_config,
         cloud=args.os_cloud,
         endpoint=args.os_endpoint,
         project_id=args.project_id,
@@ -259,13 +268,13 @@ def make_reader(args: argparse.Namespace, deployment: Deployment, plan: Expected
 # -- output --------------------------------------------------------------------------
 
 
-def _where(plan: Expected) -> str:
-    place = f", VPC {plan.vpc_id}" if plan.vpc_id else ""
-    return f"stack {plan.stack!r} ({plan.cloud}{place}), component {plan.component!r}"
+def _where(planned: Expected) -> str:
+    place = f", VPC {planned.vpc_id}" if planned.vpc_id else ""
+    return f"stack {planned.stack!r} ({planned.cloud}{place}), component {planned.component!r}"
 
 
 def _rule_line(rule: PlannedRule) -> str:
-    return f"{rule.resource_name}  [{rule.permission.describe()}]"
+    return f"{rule.resource.name}  [{rule.permission.describe()}]"
 
 
 def _live_line(rule: LiveRule) -> str:
@@ -294,15 +303,16 @@ def _changes(comparison: Comparison, out: TextIO, heading: str) -> None:
         return
     print(f"{heading} ({len(changed)}):", file=out)
     for kept in changed:
-        print(f"  {kept.planned.resource_name} ({kept.live.id}):", file=out)
+        print(f"  {kept.planned.resource.name} ({kept.live.id}):", file=out)
         for change in kept.changes:
             print(f"    {change.describe()}", file=out)
 
 
 def print_adopt(comparison: Comparison, out_file: Path, out: TextIO) -> None:
-    plan = comparison.expected
+    planned = comparison.expected
     print(
-        f"Adopting {_where(plan)}: {len(plan.groups)} groups and {len(plan.rules)} rules planned.",
+        f"Adopting {_where(planned)}: {len(planned.groups)} groups and "
+        f"{len(planned.rules)} rules planned.",
         file=out,
     )
     _groups(comparison, out)
@@ -312,17 +322,21 @@ def print_adopt(comparison: Comparison, out_file: Path, out: TextIO) -> None:
     print(f"Rules to create, planned and not found ({len(comparison.rules_missing)}):", file=out)
     for rule in comparison.rules_missing:
         print(f"  create  {_rule_line(rule)}", file=out)
-    extras = len(comparison.rules_extra)
+    unplanned = comparison.rules_unplanned
     print(
-        f"Rules to delete, found and asked for by no planned rule ({extras})"
-        + (": not imported, so `pulumi up` leaves them in place; remove them:" if extras else ":"),
+        f"Rules to delete, found and asked for by no planned rule ({len(unplanned)})"
+        + (
+            ": not imported, so `pulumi up` leaves them in place; remove them:"
+            if unplanned
+            else ":"
+        ),
         file=out,
     )
-    for extra in comparison.rules_extra:
-        print(f"  delete  {_live_line(extra)}\n          {extra.delete_command}", file=out)
+    for found in unplanned:
+        print(f"  delete  {_live_line(found)}\n          {found.delete_command}", file=out)
     _changes(comparison, out, "Changes the first `pulumi up` makes to kept resources")
     replaced = [
-        k.planned.resource_name for k in comparison.changed if any(c.replaces for c in k.changes)
+        k.planned.resource.name for k in comparison.changed if any(c.replaces for c in k.changes)
     ]
     if replaced:
         print(
@@ -332,27 +346,27 @@ def print_adopt(comparison: Comparison, out_file: Path, out: TextIO) -> None:
             "that must not happen.",
             file=out,
         )
-    for line in plan.not_created:
+    for line in planned.not_created:
         print(f"Not created on this cloud: {line}", file=out)
     imported = len(comparison.groups_kept) + len(comparison.rules_kept)
     print(
         f"Wrote {out_file}: {len(comparison.groups_kept)} groups and "
         f"{len(comparison.rules_kept)} rules to import ({imported} resources), under "
-        f"component {plan.component!r}.",
+        f"component {planned.component!r}.",
         file=out,
     )
-    protect = "" if plan.protect else " --protect=false"
+    protect = "" if planned.protect else " --protect=false"
     print("Next:", file=out)
     print(f"  pulumi import --file {out_file}{protect} --generate-code=false", file=out)
-    if comparison.rules_extra:
+    if comparison.rules_unplanned:
         print("  (delete the rules listed above with the commands shown)", file=out)
     print("  pulumi preview --diff", file=out)
-    for note in _import_notes(plan):
+    for note in _import_notes(planned):
         print(f"Note: {note}", file=out)
 
 
-def _import_notes(plan: Expected) -> list[str]:
-    if plan.cloud == "aws":
+def _import_notes(planned: Expected) -> list[str]:
+    if planned.cloud == "aws":
         return [
             "revokeRulesOnDelete is not read back on import; the first `pulumi up` sets "
             "it on every group in the state (an update that makes no EC2 call)."
@@ -364,10 +378,10 @@ def _import_notes(plan: Expected) -> list[str]:
 
 
 def print_drift(comparison: Comparison, out: TextIO) -> int:
-    plan = comparison.expected
+    planned = comparison.expected
     if comparison.in_sync:
         print(
-            f"No drift in {_where(plan)}: {len(plan.groups)} groups and {len(plan.rules)} "
+            f"No drift in {_where(planned)}: {len(planned.groups)} groups and {len(planned.rules)} "
             "rules as planned, and no other rule in those groups.",
             file=out,
         )
@@ -375,56 +389,60 @@ def print_drift(comparison: Comparison, out: TextIO) -> int:
     count = (
         len(comparison.groups_missing)
         + len(comparison.rules_missing)
-        + len(comparison.rules_extra)
+        + len(comparison.rules_unplanned)
         + len(comparison.changed)
     )
-    print(f"Drift in {_where(plan)}: {count} differences.", file=out)
+    print(f"Drift in {_where(planned)}: {count} differences.", file=out)
     for group in comparison.groups_missing:
         print(f"  missing group  {group.key}: no group named {group.name}", file=out)
     for rule in comparison.rules_missing:
-        print(f"  missing  {_rule_line(rule)}", file=out)
-    for extra in comparison.rules_extra:
-        print(f"  extra    {_live_line(extra)}", file=out)
+        print(f"  missing    {_rule_line(rule)}", file=out)
+    for unplanned in comparison.rules_unplanned:
+        print(f"  unplanned  {_live_line(unplanned)}", file=out)
     for kept in comparison.changed:
-        print(f"  changed  {kept.planned.resource_name} ({kept.live.id}):", file=out)
+        print(f"  changed    {kept.planned.resource.name} ({kept.live.id}):", file=out)
         for change in kept.changes:
-            print(f"             {change.describe()}", file=out)
+            print(f"               {change.describe()}", file=out)
     return EXIT_DRIFT
 
 
 def report(comparison: Comparison) -> dict[str, object]:
     """The comparison as JSON: what each command prints in text, for programs."""
-    plan = comparison.expected
+    planned = comparison.expected
     kept_groups = {k.planned.key: k for k in comparison.groups_kept}
     return {
-        "stack": plan.stack,
-        "cloud": plan.cloud,
-        "component": plan.component,
+        "stack": planned.stack,
+        "cloud": planned.cloud,
+        "component": planned.component,
         "inSync": comparison.in_sync,
         "groups": [
-            {"key": g.key, "resource": g.resource_name, "name": g.name}
+            {"key": g.key, "resource": g.resource.name, "name": g.name}
             | (
                 {"action": "keep", "id": kept_groups[g.key].live.id}
                 if g.key in kept_groups
                 else {"action": "create"}
             )
-            for g in plan.groups
+            for g in planned.groups
         ],
         "rulesKept": [
-            {"resource": k.planned.resource_name, "id": k.live.id, "permits": _permits(k.live)}
+            {
+                "resource": k.planned.resource.name,
+                "id": k.live.id,
+                "permits": k.live.permission.describe(),
+            }
             for k in comparison.rules_kept
         ],
         "rulesMissing": [
-            {"resource": r.resource_name, "permits": r.permission.describe()}
+            {"resource": r.resource.name, "permits": r.permission.describe()}
             for r in comparison.rules_missing
         ],
-        "rulesExtra": [
-            {"id": r.id, "permits": _permits(r), "description": r.description}
-            for r in comparison.rules_extra
+        "rulesUnplanned": [
+            {"id": r.id, "permits": r.permission.describe(), "description": r.description}
+            for r in comparison.rules_unplanned
         ],
         "changes": [
             {
-                "resource": k.planned.resource_name,
+                "resource": k.planned.resource.name,
                 "id": k.live.id,
                 "field": c.field,
                 "live": _json_value(c.live),
@@ -434,12 +452,8 @@ def report(comparison: Comparison) -> dict[str, object]:
             for k in comparison.changed
             for c in k.changes
         ],
-        "notCreated": list(plan.not_created),
+        "notCreated": list(planned.not_created),
     }
-
-
-def _permits(rule: LiveRule) -> str:
-    return rule.permission.describe()
 
 
 def _json_value(value: object) -> object:
@@ -454,18 +468,18 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
     args = build_parser().parse_args(argv)
     try:
-        deployment = load_deployment(args)
+        stack = load_stack_settings(args)
         ids = given_ids(args)
-        plan = expected(deployment.options, deployment.stack, args.component)
-        reader = make_reader(args, deployment, plan)
-        comparison = compare(plan, read_live(plan, reader, ids))
+        planned = expected(stack.options, stack.stack, args.component)
+        reader = make_reader(args, stack, planned)
+        comparison = compare(planned, read_live(planned, reader, ids))
         as_json = args.format == "json"
         if args.command == "drift":
             if as_json:
                 print(json.dumps(report(comparison), indent=2), file=out)
                 return EXIT_OK if comparison.in_sync else EXIT_DRIFT
             return print_drift(comparison, out)
-        out_file = args.out or Path(f"adopt-{deployment.stack}.json")
+        out_file = args.out or Path(f"adopt-{stack.stack}.json")
         document = import_document(comparison, args.component_urn)
         try:
             out_file.write_text(json.dumps(document, indent=2) + "\n")

@@ -1,9 +1,11 @@
 """Compare what the program registers with what a cloud holds, and write the
 `pulumi import --file` document that adopts what already exists.
 
-Rules are matched by what they permit (`model.Permission`), never by name or id, so a
-rule made by hand is recognised as the planned rule it is. Every matched resource is
-then compared field by field, as its provider would on the first `pulumi up`.
+What the program registers comes from the component's own `prepare` and its backend's
+`group_resource` / `rule_resources`, exactly as `pulumi up` registers them. Rules are
+matched by what they permit (`clearwater_sg.permission.Permission`), never by name or
+id, so a rule made by hand is recognised as the planned rule it is. Every matched
+resource is then compared field by field, as its provider would on the first `pulumi up`.
 """
 
 from __future__ import annotations
@@ -12,18 +14,165 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from clearwater_sg.component import COMPONENT_TYPE
-from clearwater_sg.live.model import (
-    Expected,
-    FieldChange,
-    Live,
-    LiveError,
-    LiveGroup,
-    LiveRule,
-    PlannedGroup,
-    PlannedRule,
-    field_changes,
-)
+from clearwater_sg.backends import Placement, Resource, tag_texts
+from clearwater_sg.component import COMPONENT_TYPE, prepare
+from clearwater_sg.options import DeploymentOptions, GroupNames
+from clearwater_sg.permission import Permission
+from clearwater_sg.plan import PlanError
+from clearwater_sg.quota import QuotaExceededError
+from clearwater_sg.resources import Field
+from clearwater_sg.types import Cloud
+
+
+class LiveError(Exception):
+    """A problem that stops adopt or drift: the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    live: object
+    planned: object
+    replaces: bool
+
+    def describe(self) -> str:
+        how = "replaces the resource" if self.replaces else "updated in place"
+        return f"{self.field}: {_show(self.live)} -> {_show(self.planned)} ({how})"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(item) for item in value) + "]"  # tags: key=value
+    return "(none)" if value is None or value == "" else repr(value)
+
+
+def field_changes(
+    fields: tuple[Field, ...], live: Mapping[str, object], planned: Mapping[str, object]
+) -> list[FieldChange]:
+    return [
+        FieldChange(spec.name, live.get(spec.name), planned.get(spec.name), spec.replaces)
+        for spec in fields
+        if live.get(spec.name) != planned.get(spec.name)
+    ]
+
+
+def compared_fields(resource: Resource, fields: tuple[Field, ...]) -> dict[str, object]:
+    """A registered resource's inputs as a live reader reports the same fields."""
+    value = resource.inputs.get
+    return {f.name: tag_texts(value(f.name)) if f.name == "tags" else value(f.name) for f in fields}
+
+
+@dataclass(frozen=True)
+class PlannedGroup:
+    """A group the program registers: its Pulumi resource and what the cloud stores."""
+
+    key: str  # the plan's group key (the role, or <role>-<network>)
+    resource: Resource
+    fields: Mapping[str, object]
+
+    @property
+    def name(self) -> str:
+        """Its name in the cloud (with generated names: what the name starts with)."""
+        inputs = self.resource.inputs
+        return str(inputs.get("name") or inputs.get("namePrefix"))
+
+
+@dataclass(frozen=True)
+class PlannedRule:
+    """One cloud rule the program registers (OpenStack: one per ethertype)."""
+
+    resource: Resource
+    permission: Permission
+    fields: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class LiveGroup:
+    key: str
+    id: str
+    name: str
+    found_by: str  # "given" (an id the user gave) or "name" (the planned name)
+    fields: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class LiveRule:
+    id: str
+    permission: Permission
+    description: str
+    fields: Mapping[str, object]
+    delete_command: str  # how to remove it by hand with the cloud's own CLI
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Everything the program would register for one deployment."""
+
+    cloud: str
+    stack: str
+    component: str
+    groups: tuple[PlannedGroup, ...]
+    rules: tuple[PlannedRule, ...]
+    group_fields: tuple[Field, ...]  # what Pulumi compares on a group
+    rule_fields: tuple[Field, ...]  # what Pulumi compares on a rule
+    vpc_id: str | None = None
+    generated_names: bool = False  # AWS completes each group's name after its prefix
+    protect: bool = False
+    not_created: tuple[str, ...] = ()  # document lines the cloud cannot express, why
+
+
+@dataclass(frozen=True)
+class Live:
+    """What one cloud holds in the deployment's groups."""
+
+    groups: tuple[LiveGroup, ...]
+    rules: tuple[LiveRule, ...]
+
+
+def expected(options: DeploymentOptions, stack: str, component: str = "clearwater") -> Expected:
+    """Every group and rule the component `component` of stack `stack` registers.
+
+    Raises LiveError when the program itself would refuse the options.
+    """
+    try:
+        prepared = prepare(options, component, stack)
+    except (PlanError, QuotaExceededError) as exc:
+        raise LiveError(f"the program would refuse this stack: {exc}") from None
+    backend, plan = prepared.backend, prepared.plan
+    # The group keys stand for the ids the cloud will give the groups.
+    keys = {group.key: group.key for group in plan.groups}
+    labelled: dict[str, str] = {}
+    for label, group_id in options.labelled_groups.items():
+        if not isinstance(group_id, str):
+            raise LiveError(f"the group of label {label!r} is not a plain id")
+        labelled[label] = group_id
+    groups = [backend.group_resource(group, component) for group in plan.groups]
+    at = Placement(plan, component, keys, labelled)
+    rules = [resource for rule in plan.rules for resource in backend.rule_resources(rule, at)]
+    vpc_id = options.vpc_id if isinstance(options.vpc_id, str) else None
+    return Expected(
+        cloud=options.cloud.value,
+        stack=stack,
+        component=component,
+        groups=tuple(
+            PlannedGroup(group.key, resource, compared_fields(resource, backend.group_fields))
+            for group, resource in zip(plan.groups, groups, strict=True)
+        ),
+        rules=tuple(
+            PlannedRule(
+                resource,
+                backend.permission(resource.type, resource.inputs, keys),
+                compared_fields(resource, backend.rule_fields),
+            )
+            for resource in rules
+        ),
+        group_fields=backend.group_fields,
+        rule_fields=backend.rule_fields,
+        vpc_id=vpc_id,
+        generated_names=options.cloud is Cloud.AWS and options.group_names is GroupNames.GENERATED,
+        protect=options.protect,
+        not_created=tuple(f"{rule.key}: {why}" for rule, why in prepared.not_created),
+    )
 
 
 class Reader(Protocol):
@@ -74,7 +223,7 @@ class Comparison:
     groups_missing: tuple[PlannedGroup, ...]  # planned, not found: `pulumi up` creates
     rules_kept: tuple[KeptRule, ...]
     rules_missing: tuple[PlannedRule, ...]  # planned, not found: `pulumi up` creates
-    rules_extra: tuple[LiveRule, ...]  # found, not planned: nothing asks for them
+    rules_unplanned: tuple[LiveRule, ...]  # found, and no planned rule asks for them
 
     @property
     def changed(self) -> tuple[KeptGroup | KeptRule, ...]:
@@ -83,7 +232,9 @@ class Comparison:
 
     @property
     def in_sync(self) -> bool:
-        return not (self.groups_missing or self.rules_missing or self.rules_extra or self.changed)
+        return not (
+            self.groups_missing or self.rules_missing or self.rules_unplanned or self.changed
+        )
 
 
 def compare(expected: Expected, live: Live) -> Comparison:
@@ -100,7 +251,7 @@ def compare(expected: Expected, live: Live) -> Comparison:
         if (found := live_groups.get(planned.key)) is not None
     )
     groups_missing = tuple(g for g in expected.groups if g.key not in live_groups)
-    unmatched: dict[Any, list[LiveRule]] = {}
+    unmatched: dict[Permission, list[LiveRule]] = {}
     for rule in live.rules:
         unmatched.setdefault(rule.permission, []).append(rule)
     rules_kept: list[KeptRule] = []
@@ -113,7 +264,7 @@ def compare(expected: Expected, live: Live) -> Comparison:
         match = candidates.pop(0)
         changes = field_changes(expected.rule_fields, match.fields, planned.fields)
         rules_kept.append(KeptRule(planned, match, tuple(changes)))
-    extra = sorted(
+    unplanned = sorted(
         (rule for rules in unmatched.values() for rule in rules),
         key=lambda rule: (rule.permission.sort_key(), rule.id),
     )
@@ -123,7 +274,7 @@ def compare(expected: Expected, live: Live) -> Comparison:
         groups_missing=groups_missing,
         rules_kept=tuple(rules_kept),
         rules_missing=tuple(rules_missing),
-        rules_extra=tuple(extra),
+        rules_unplanned=tuple(unplanned),
     )
 
 
@@ -148,8 +299,8 @@ def import_document(comparison: Comparison, component_urn: str | None = None) ->
     for kept in kept_resources:
         resources.append(
             {
-                "type": kept.planned.type,
-                "name": kept.planned.resource_name,
+                "type": kept.planned.resource.type,
+                "name": kept.planned.resource.name,
                 "id": kept.live.id,
                 "parent": component,
             }

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clearwater_sg.live.model import GROUP_PEER, ID_PEER, LiveError, LiveGroup, LiveRule, Permission
-from clearwater_sg.live.planned import normal_cidr, openstack_protocol
-from clearwater_sg.types import ANY_ADDRESS
+from clearwater_sg.backends.openstack import OpenStackBackend
+from clearwater_sg.live.compare import LiveError, LiveGroup, LiveRule
+from clearwater_sg.resources import OPENSTACK_RULE
 
 if TYPE_CHECKING:
     from openstack.connection import Connection
@@ -195,35 +195,34 @@ def _group(key: str, group: Any, found_by: str) -> LiveGroup:
     )
 
 
+# A provider input of a rule -> openstacksdk's attribute of the rule Neutron stored.
+_INPUTS = {
+    "securityGroupId": "security_group_id",
+    "direction": "direction",
+    "ethertype": "ether_type",
+    "protocol": "protocol",
+    "portRangeMin": "port_range_min",
+    "portRangeMax": "port_range_max",
+    "remoteIpPrefix": "remote_ip_prefix",
+    "remoteGroupId": "remote_group_id",
+    "remoteAddressGroupId": "remote_address_group_id",
+}
+
+
 def _rule(rule: Any, keys: Mapping[str, str]) -> LiveRule:
-    ethertype = str(rule.ether_type)
-    remote_group = rule.remote_group_id
-    if remote_group:
-        peer = GROUP_PEER + keys[remote_group] if remote_group in keys else ID_PEER + remote_group
-    elif rule.remote_address_group_id:
-        peer = f"address-group:{rule.remote_address_group_id}"
-    elif rule.remote_ip_prefix:
-        peer = normal_cidr(rule.remote_ip_prefix)
-    else:  # no remote: Neutron admits every address of the ethertype
-        peer = ANY_ADDRESS[4 if ethertype == "IPv4" else 6]
     description = rule.description or ""
     return LiveRule(
         id=str(rule.id),
-        group_id=str(rule.security_group_id),
-        permission=Permission(
-            group=keys[rule.security_group_id],
-            direction=str(rule.direction),
-            family=ethertype,
-            protocol=openstack_protocol(rule.protocol),
-            low=rule.port_range_min,
-            high=rule.port_range_max,
-            peer=peer,
+        permission=OpenStackBackend.permission(
+            OPENSTACK_RULE,
+            {name: getattr(rule, attribute) for name, attribute in _INPUTS.items()},
+            keys,
         ),
         description=description,
         fields={
             "description": description,
             "protocol": rule.protocol or None,
-            "remote_ip_prefix": rule.remote_ip_prefix or None,
+            "remoteIpPrefix": rule.remote_ip_prefix or None,
         },
         delete_command=f"openstack security group rule delete {rule.id}",
     )

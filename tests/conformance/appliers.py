@@ -25,6 +25,7 @@ translate is an error: a backend that starts sending a new field must be taught 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -34,21 +35,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
-from offline.inventory import (
-    AWS_EGRESS,
-    AWS_GROUP,
-    AWS_INGRESS,
-)
+from clearwater_sg.live.aws import AwsReader
+from clearwater_sg.permission import OutsideGroup, Permission
+from clearwater_sg.resources import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from clearwater_sg.stack_file import config_string, load_stack
+from harness import PROJECT_DIR, run_main
+from harness.largest import largest
+from harness.servers import MotoServer
+from offline.inventory import inventory
 from offline.runner import Recording, Registered, run_stack
-from offline.stackfile import config_string, load_stack
-from tests.conformance.servers import MotoServer
-from tests.helpers import PROJECT_DIR, run_main
-from tests.largest import largest
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ec2.type_defs import (
-        IpPermissionOutputTypeDef,
         IpPermissionUnionTypeDef,
         IpRangeTypeDef,
         Ipv6RangeTypeDef,
@@ -99,7 +98,7 @@ def case_config(name: str) -> dict[str, str]:
 
 
 def largest_config(name: str) -> dict[str, str]:
-    """The largest configuration (tests/largest.py), dual stack, as text."""
+    """The largest configuration (harness/largest.py), dual stack, as text."""
     config = largest(name.removeprefix("largest-"), "dual")
     return {key: config_string(value) for key, value in config.items()}
 
@@ -221,17 +220,14 @@ def ip_permission(inputs: Mapping[str, Any], ids: Mapping[str, str]) -> IpPermis
     return permission
 
 
-@dataclass(frozen=True, order=True)
-class Ec2RuleRow:
-    group: str
-    direction: str  # ingress / egress
-    ip_protocol: str
-    from_port: int | None
-    to_port: int | None
-    cidr_ipv4: str | None
-    cidr_ipv6: str | None
-    referenced_group: str | None
-    description: str | None
+@dataclass(frozen=True)
+class StoredRule:
+    """One rule: what it permits, as the AWS backend reads a rule (`AwsBackend.permission`:
+    the program's inputs, and through the adopt/drift reader what EC2 holds), and its
+    description."""
+
+    permission: Permission
+    description: str
 
 
 @dataclass(frozen=True)
@@ -242,30 +238,11 @@ class Ec2GroupRow:
     tags: tuple[tuple[str, str], ...]  # sorted
 
 
-def registered_ec2_rules(recording: Recording) -> Counter[Ec2RuleRow]:
-    names = {resource.id: resource.name for resource in recording.resources}
-    rows: Counter[Ec2RuleRow] = Counter()
-    for rule in recording.resources:
-        if rule.type not in (AWS_INGRESS, AWS_EGRESS):
-            continue
-        inputs = rule.inputs
-        referenced = inputs.get("referencedSecurityGroupId")
-        rows[
-            Ec2RuleRow(
-                group=names[str(inputs["securityGroupId"])],
-                direction="ingress" if rule.type == AWS_INGRESS else "egress",
-                ip_protocol=str(inputs["ipProtocol"]),
-                from_port=_int(inputs.get("fromPort")),
-                to_port=_int(inputs.get("toPort")),
-                cidr_ipv4=_str(inputs.get("cidrIpv4")),
-                cidr_ipv6=_str(inputs.get("cidrIpv6")),
-                referenced_group=(
-                    names.get(str(referenced), f"external:{referenced}") if referenced else None
-                ),
-                description=_str(inputs.get("description")),
-            )
-        ] += 1
-    return rows
+def registered_ec2_rules(recording: Recording) -> Counter[StoredRule]:
+    """What the program asked EC2 for: each rule resource, read from its inputs."""
+    return Counter(
+        StoredRule(row.permission, row.description) for row in inventory(recording).rules
+    )
 
 
 def registered_ec2_groups(recording: Recording, ids: Mapping[str, str]) -> dict[str, Ec2GroupRow]:
@@ -280,42 +257,11 @@ def registered_ec2_groups(recording: Recording, ids: Mapping[str, str]) -> dict[
     }
 
 
-def _permission_rows(
-    permission: IpPermissionOutputTypeDef, group: str, direction: str, label: Mapping[str, str]
-) -> list[Ec2RuleRow]:
-    """One row per source of a described IpPermission (EC2 may merge sources)."""
-    if permission.get("PrefixListIds"):
-        raise AssertionError(f"unexpected prefix list in {group}: {permission}")
-
-    def row(
-        description: str | None, v4: str | None, v6: str | None, pair: str | None
-    ) -> Ec2RuleRow:
-        return Ec2RuleRow(
-            group=group,
-            direction=direction,
-            ip_protocol=permission["IpProtocol"],
-            from_port=permission.get("FromPort"),
-            to_port=permission.get("ToPort"),
-            cidr_ipv4=v4,
-            cidr_ipv6=v6,
-            referenced_group=label.get(pair, f"unknown:{pair}") if pair else None,
-            description=description,
-        )
-
-    return [
-        *(
-            row(r.get("Description"), r["CidrIp"], None, None)
-            for r in permission.get("IpRanges", [])
-        ),
-        *(
-            row(r.get("Description"), None, r["CidrIpv6"], None)
-            for r in permission.get("Ipv6Ranges", [])
-        ),
-        *(
-            row(p.get("Description"), None, None, p["GroupId"])
-            for p in permission.get("UserIdGroupPairs", [])
-        ),
-    ]
+def _as_given(permission: Permission, given: Mapping[str, str]) -> Permission:
+    peer = permission.peer
+    if isinstance(peer, OutsideGroup) and peer.id in given:
+        return dataclasses.replace(permission, peer=OutsideGroup(given[peer.id]))
+    return permission
 
 
 def _error_code(exc: ClientError) -> str:
@@ -439,22 +385,20 @@ class Ec2Applier:
             return []
         return self.ec2.describe_security_groups(GroupIds=mine)["SecurityGroups"]
 
-    def stored_rules(self, recording: Recording) -> Counter[Ec2RuleRow]:
-        """Every permission EC2 holds in the applied groups, one row per source."""
-        label = _label(self.ids, recording)
-        rows: Counter[Ec2RuleRow] = Counter()
-        for group in self._described(recording):
-            permissions = (
-                ("ingress", group.get("IpPermissions", [])),
-                ("egress", group.get("IpPermissionsEgress", [])),
-            )
-            for direction, listed in permissions:
-                for permission in listed:
-                    for row in _permission_rows(
-                        permission, label[group["GroupId"]], direction, label
-                    ):
-                        rows[row] += 1
-        return rows
+    def stored_rules(self, recording: Recording) -> Counter[StoredRule]:
+        """What EC2 holds in the applied groups, read as adopt and drift read it; a
+        stand-in for an existing group by the id the stack gave, as the program sent it."""
+        groups = inventory(recording).groups
+        if not groups:
+            return Counter()
+        (vpc_id,) = {self.ids[str(g.inputs["vpcId"])] for g in recording.of_type(AWS_GROUP)}
+        reader = AwsReader(self.ec2, vpc_id)
+        live = reader.groups({group.key: self.ids[group.id] for group in groups}, {})
+        given = {real: fake for fake, real in self.ids.items()}
+        return Counter(
+            StoredRule(_as_given(rule.permission, given), rule.description)
+            for rule in reader.rules(live)
+        )
 
     def stored_groups(self, recording: Recording) -> dict[str, Ec2GroupRow]:
         label = _label(self.ids, recording)

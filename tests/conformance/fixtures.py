@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conformance.servers import (
+from harness.servers import (
     NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP,
     NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE,
     MotoServer,

@@ -1,4 +1,4 @@
-"""What the clouds actually store, read back as :class:`tests.doc_reader.Permission`, so
+"""What the clouds actually store, read back as :class:`harness.doc_reader.Permission`, so
 that it can be judged against the document rather than against what the program sent.
 
 Peer group ids are mapped back by what the stored groups say about themselves: a
@@ -14,12 +14,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tests.doc_reader import ANY_FAMILY, ANYWHERE, Permission
+from harness.doc_reader import ANY_FAMILY, ANYWHERE, Permission
 from tests.registered import AWS_ICMP, role_of_tags
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ec2.type_defs import SecurityGroupTypeDef
+
+    from harness.local_openstack import Project
 
 EXTERNAL_PREFIX = "external-"
 
@@ -116,3 +118,8 @@ def ec2_permissions(ec2: EC2Client, vpc_id: str) -> Counter[Permission]:
                 for family, peer in sources:
                     found[Permission(role, direction, family, protocol, low, high, peer)] += 1
     return found
+
+
+def project_permissions(project: Project) -> Counter[Permission]:
+    """What the deployment's groups in a project let through, read from Neutron alone."""
+    return neutron_listing_permissions(*project.listing())

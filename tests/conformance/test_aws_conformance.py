@@ -31,7 +31,11 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from offline.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from clearwater_sg.permission import Addresses
+from clearwater_sg.resources import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from harness import PROJECT_DIR, aws, run_main
+from harness.servers import MotoServer, free_loopback_port
+from offline.inventory import inventory
 from offline.runner import Recording, Registered
 from tests.conformance.appliers import (
     STACKS_DIR,
@@ -43,8 +47,6 @@ from tests.conformance.appliers import (
     registered_ec2_groups,
     registered_ec2_rules,
 )
-from tests.conformance.servers import MotoServer, free_loopback_port
-from tests.helpers import PROJECT_DIR, aws, run_main
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -85,11 +87,11 @@ def test_ec2_stores_exactly_the_registered_permissions(moto_ec2: MotoServer, cas
     applier, _ = applied_to_ec2(moto_ec2, case)
     stored = applier.stored_rules(recording)
     expected = registered_ec2_rules(recording)
-    assert sorted((stored - expected).elements()) == [], "permissions EC2 holds beyond the plan"
-    assert sorted((expected - stored).elements()) == [], "registered rules EC2 lacks"
+    assert list((stored - expected).elements()) == [], "permissions EC2 holds beyond the plan"
+    assert list((expected - stored).elements()) == [], "registered rules EC2 lacks"
     assert stored == expected
-    egress_groups = {row.group for row in stored if row.direction == "egress"}
-    assert egress_groups == {g.name for g in recording.of_type(AWS_GROUP) if "all-nodes" in g.name}
+    egress_groups = {row.permission.group for row in stored if row.permission.direction == "egress"}
+    assert egress_groups == {g.key for g in inventory(recording).groups if "all-nodes" in g.key}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -108,13 +110,12 @@ def test_every_group_fits_motos_stricter_rule_count(moto_ec2: MotoServer, case: 
     recording = recording_of(case)
     applier, _ = applied_to_ec2(moto_ec2, case)
     stored = applier.stored_rules(recording)
-    for group in recording.of_type(AWS_GROUP):
-        ingress = sum(
-            n for row, n in stored.items() if (row.group, row.direction) == (group.name, "ingress")
-        )
-        egress = sum(
-            n for row, n in stored.items() if (row.group, row.direction) == (group.name, "egress")
-        )
+    for group in inventory(recording).groups:
+        ways: Counter[str] = Counter()
+        for row, n in stored.items():
+            if row.permission.group == group.key:
+                ways[row.permission.direction] += n
+        ingress, egress = ways["ingress"], ways["egress"]
         assert ingress == applier.ingress_count(applier.ids[group.id])
         assert ingress <= MOTO_RULES_PER_GROUP and egress <= MOTO_RULES_PER_GROUP
 
@@ -202,7 +203,9 @@ def test_the_read_back_sees_a_permission_removed_behind_the_programs_back(
         ],
     )
     missing = expected - applier.stored_rules(small)
-    assert [(row.from_port, row.cidr_ipv4) for row in missing.elements()] == [(22, "0.0.0.0/0")]
+    assert [(row.permission.low, row.permission.peer) for row in missing.elements()] == [
+        (22, Addresses("0.0.0.0/0"))
+    ]
 
 
 # ==========================================================================

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import pytest
 
-from offline.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from clearwater_sg.resources import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from harness import VPC, run_main
+from harness.servers import MotoServer
 from tests.conformance.appliers import (
     apply_to_ec2,
     registered_ec2_rules,
 )
-from tests.conformance.servers import MotoServer
-from tests.helpers import VPC, run_main
 
 pytestmark = pytest.mark.conformance
 

@@ -22,17 +22,13 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from offline.inventory import (
-    AWS_EGRESS,
-    AWS_GROUP,
-    AWS_INGRESS,
-)
+from clearwater_sg.resources import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from harness import run_main
+from harness.servers import MotoServer
 from tests.conformance.appliers import (
     apply_to_ec2,
     registered_ec2_rules,
 )
-from tests.conformance.servers import MotoServer
-from tests.helpers import run_main
 from tests.strategies import Config, valid_configs
 
 pytestmark = pytest.mark.conformance

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conformance.servers import (
+from harness.servers import (
     MOTO_ACCOUNT_ID,
     MotoServer,
     NeutronClient,

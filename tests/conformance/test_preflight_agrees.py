@@ -18,16 +18,17 @@ from botocore.exceptions import ClientError
 from clearwater_sg.component import prepare
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.quota import QuotaCheck, QuotaExceededError
-from offline.inventory import AWS_GROUP, AWS_INGRESS
+from clearwater_sg.resources import AWS_GROUP, AWS_INGRESS
+from harness import aws, run_main
+from harness.servers import (
+    MotoServer,
+)
 from offline.runner import Recording
 from tests.conformance.appliers import (
     ApplyError,
     Ec2Applier,
 )
-from tests.conformance.servers import (
-    MotoServer,
-)
-from tests.helpers import aws, refused, run_main
+from tests.helpers import refused
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client

@@ -5,7 +5,7 @@ wrong but valid rule (Vellum's Chronos on TCP/7254) passes them. Here the rules 
 after applying a case (every bundled AWS stack, the largest configuration) are read back
 from the server alone (peer group ids mapped to roles by the stored groups' tags, see
 ``stored.py``) and must equal, nothing more and nothing missing, the rules
-tests/doc_reader.py expects from the .rst and the case's configuration: ports, protocol
+harness/doc_reader.py expects from the .rst and the case's configuration: ports, protocol
 as the cloud names it, ICMP type and code, family, peer. On OpenStack the engine tests
 judge what Neutron holds after a real `pulumi up` the same way (tests/engine/test_deploy.py).
 
@@ -21,6 +21,10 @@ from collections import Counter
 
 import pytest
 
+from clearwater_sg.resources import AWS_GROUP, AWS_INGRESS
+from harness import DOC, aws, run_main
+from harness.doc_reader import Permission, expected_rules, read_document
+from harness.servers import MotoServer, NeutronServer
 from offline.runner import Recording, Registered
 from tests.conformance.appliers import (
     Ec2Applier,
@@ -29,11 +33,7 @@ from tests.conformance.appliers import (
     case_names,
     recording_of,
 )
-from tests.conformance.servers import MotoServer, NeutronServer
 from tests.conformance.stored import ec2_permissions
-from tests.doc_reader import Permission, expected_rules, read_document
-from tests.helpers import DOC, aws, run_main
-from tests.registered import AWS_GROUP, AWS_INGRESS
 
 pytestmark = pytest.mark.conformance
 

@@ -2,7 +2,7 @@
 pulumi-resource-openstack (`make engine`), against a live Keystone and Neutron.
 
 * ``local_openstack``: Keystone and a Neutron that authenticates through it, for the
-  session (:class:`tests.engine.cloud.LocalOpenStack`).
+  session (:class:`harness.local_openstack.LocalOpenStack`).
 * ``os_project``: a fresh Keystone project per test.
 * ``engine_stack``: factory ``(name, config) -> EngineStack`` in the test's temporary
   directory, deploying to ``os_project``; whatever it deployed is destroyed afterwards.
@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 import pytest
 
+from harness.engine import EngineStack, engine_command
+from harness.local_openstack import LocalOpenStack, Project
 from tests.conformance.fixtures import require_openstack_python
-from tests.engine.cloud import LocalOpenStack, Project
-from tests.engine.workspace import EngineStack, engine_command
 
 
 class StackFactory(Protocol):

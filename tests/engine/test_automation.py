@@ -7,9 +7,9 @@ from __future__ import annotations
 import pulumi
 
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
-from tests.engine.cloud import Project
+from harness.engine import settings
+from harness.local_openstack import Project
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import settings
 
 
 def _program() -> None:

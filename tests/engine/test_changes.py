@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from pulumi.automation.events import OpType
 
-from tests.engine.cloud import Project
+from harness import PROJECT
+from harness.engine import documented, settings
+from harness.local_openstack import Project
+from tests.conformance.stored import project_permissions
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import documented, settings
-from tests.helpers import PROJECT
 
 CORE = ["ellis", "bono", "sprout", "dime", "homer", "vellum"]
 BASE = settings(cloud="openstack", ipVersion="dual", roles=CORE, sshSources=["192.0.2.0/24"])
@@ -81,5 +82,5 @@ def test_a_one_line_change_is_exactly_its_creates_and_deletes(
 
     applied = stack.up().changes()
     assert Counter(step.op for step in applied) == ops
-    assert os_project.permissions() == new
+    assert project_permissions(os_project) == new
     assert stack.preview(expect_no_changes=True).changes() == []

@@ -3,7 +3,7 @@ and one with every key beyond the document, deployed by the real engine and
 pulumi-resource-openstack through Keystone to Neutron.
 
 What Neutron then stores is read from Neutron alone and judged against the document
-reader's expectation (tests/doc_reader.py), never against what the program sent. Right
+reader's expectation (harness/doc_reader.py), never against what the program sent. Right
 after, a preview must show no change and a refresh must find none: Neutron's
 normalization of what it stores (prefixes, ICMP fields, tags, descriptions) must not
 become a perpetual diff.
@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from pulumi.automation.events import OpType
 
-from tests.doc_reader import Permission, without_network
-from tests.engine.cloud import Project
+from harness import PROJECT, PROJECT_DIR
+from harness.doc_reader import Permission, without_network
+from harness.engine import documented, stack_file_config
+from harness.local_openstack import Project
+from tests.conformance.stored import project_permissions
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import documented, stack_file_config
-from tests.helpers import PROJECT, PROJECT_DIR
 
 BEYOND = Path(__file__).with_name("stacks") / "Pulumi.openstack-beyond.yaml"
 OPENSTACK_STACKS = sorted(
@@ -77,7 +78,7 @@ def test_up_stores_the_document_and_a_second_run_changes_nothing(
     assert created.changes(), "up created nothing"
     assert {s.op for s in created.changes()} == {OpType.CREATE}
 
-    held = os_project.permissions()
+    held = project_permissions(os_project)
     assert max(held.values()) == 1, "Neutron holds a rule twice"
     stored, expected = _judged(held, config)
     assert _readable(stored - expected) == [], "Neutron lets through what the document does not"

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.engine.cloud import LocalOpenStack, Project
-from tests.engine.workspace import EngineStack
+from harness.engine import EngineStack
+from harness.local_openstack import LocalOpenStack, Project
 from tests.strategies import UUID, Config, valid_configs
 
 SAMPLE = 3

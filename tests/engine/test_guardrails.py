@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pulumi.automation.errors import CommandError
 
-from tests.engine.cloud import Project
+from harness import PROJECT_DIR
+from harness.engine import settings, stack_file_config
+from harness.local_openstack import Project
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import settings, stack_file_config
-from tests.helpers import PROJECT_DIR
 
 PACK_FILES = ("PulumiPolicy.yaml", "__main__.py")
 BUNDLED = PROJECT_DIR / "stacks" / "Pulumi.openstack-staging.yaml"

@@ -18,10 +18,11 @@ import pytest
 from pulumi.automation.events import OpType
 
 from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_OK, run
-from tests.doc_reader import Permission
-from tests.engine.cloud import Project
+from harness.doc_reader import Permission
+from harness.engine import EngineStack, documented, settings
+from harness.local_openstack import Project
+from tests.conformance.stored import project_permissions
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import EngineStack, documented, settings
 
 STACK = "adopted"
 ROLES = ["sprout", "dime", "vellum"]
@@ -100,7 +101,7 @@ def test_adopt_then_import_then_preview_shows_what_adopt_reported(
     status, adopted = _live("adopt", stack, monkeypatch, "--out", str(document))
     assert status == EXIT_OK
     assert [r["permits"] for r in adopted["rulesMissing"]] == [CASSANDRA_TEXT]
-    assert any("tcp/8080" in r["permits"] for r in adopted["rulesExtra"])
+    assert any("tcp/8080" in r["permits"] for r in adopted["rulesUnplanned"])
     assert all(g["action"] == "keep" for g in adopted["groups"])
 
     imported = json.loads(document.read_text())
@@ -126,7 +127,9 @@ def test_adopt_then_import_then_preview_shows_what_adopt_reported(
     stack.up()
     assert stack.preview(expect_no_changes=True).changes() == []
     # The rules nobody planned are left alone: `pulumi up` manages only what it imported.
-    assert os_project.permissions() == (documented(CONFIG) | NEUTRON_DEFAULTS) + Counter([STRAY])
+    assert project_permissions(os_project) == (documented(CONFIG) | NEUTRON_DEFAULTS) + Counter(
+        [STRAY]
+    )
 
 
 def test_drift_reports_what_was_changed_behind_pulumis_back(
@@ -156,7 +159,7 @@ def test_drift_reports_what_was_changed_behind_pulumis_back(
 
     status, report = _live("drift", stack, monkeypatch)
     assert status == EXIT_DRIFT
-    assert [r["id"] for r in report["rulesExtra"]] == [added.id]
+    assert [r["id"] for r in report["rulesUnplanned"]] == [added.id]
     assert [r["permits"] for r in report["rulesMissing"]] == [CASSANDRA_TEXT]
 
     # What the engine sees: refresh notices the deleted rule (it drops it from the state,
@@ -172,7 +175,7 @@ def test_drift_reports_what_was_changed_behind_pulumis_back(
     ]
     status, report = _live("drift", stack, monkeypatch)
     assert status == EXIT_DRIFT
-    assert [r["id"] for r in report["rulesExtra"]] == [added.id]
+    assert [r["id"] for r in report["rulesUnplanned"]] == [added.id]
     assert report["rulesMissing"] == []
 
 
@@ -196,7 +199,7 @@ def test_drift_reports_rules_without_ports_made_in_a_console(
     )  # fmt: skip
     status, report = _live("drift", stack, monkeypatch)
     assert status == EXIT_DRIFT
-    assert sorted(r["permits"] for r in report["rulesExtra"]) == [
+    assert sorted(r["permits"] for r in report["rulesUnplanned"]) == [
         "vellum ingress IPv4 tcp any port from 10.9.0.0/16",
         "vellum ingress IPv6 icmp any type from fd00:9::/48",
     ]

@@ -15,9 +15,9 @@ import pulumi_openstack as openstack
 import pytest
 from pulumi.automation.errors import CommandError
 
-from tests.engine.cloud import Project
+from harness.engine import settings
+from harness.local_openstack import Project
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import settings
 
 CONFIG = settings(cloud="openstack")
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 import pytest
 from pulumi.automation.errors import CommandError
 
-from tests.engine.cloud import Project
+from harness.engine import settings
+from harness.local_openstack import Project
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import settings
 
 QUOTA_GROUPS, QUOTA_RULES = 4, 20
 LIMITS = {"securityGroups": QUOTA_GROUPS, "securityGroupRules": QUOTA_RULES}

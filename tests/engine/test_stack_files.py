@@ -15,9 +15,9 @@ import pytest
 from pulumi.automation import ConfigValue
 from pulumi.automation.errors import CommandError
 
-from offline.stackfile import StackFileError, load_stack
+from clearwater_sg.stack_file import StackFileError, load_stack
+from harness.engine import EngineStack, settings
 from tests.engine.conftest import StackFactory
-from tests.engine.workspace import EngineStack, settings
 
 AGREE = {
     "yaml-1.1-booleans": """

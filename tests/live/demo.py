@@ -20,11 +20,11 @@ from pathlib import Path
 
 import yaml
 
-from tests.conformance.servers import MOTO_REGION, MotoServer
-from tests.helpers import PROJECT_DIR
+from harness import PROJECT_DIR
+from harness.servers import MOTO_REGION, MotoServer
 from tests.live.scenario import (
     STACK,
-    add_extra_on_ec2,
+    add_unplanned_on_ec2,
     config,
     handmade_on_ec2,
     pulumi_made_on_ec2,
@@ -92,7 +92,7 @@ def demo_aws(directory: Path) -> None:
         (directory / stack_file).write_text(yaml.safe_dump({"config": values}, sort_keys=False))
         deployed = pulumi_made_on_ec2(ec2, other_vpc)
         show(directory, env, "drift", "--stack-file", stack_file)
-        add_extra_on_ec2(ec2, deployed)
+        add_unplanned_on_ec2(ec2, deployed)
         remove_missing_on_ec2(ec2, deployed)
         print("# a rule added and one revoked behind the program's back\n")
         show(directory, env, "drift", "--stack-file", stack_file)

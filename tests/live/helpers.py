@@ -15,8 +15,8 @@ import pytest
 
 from clearwater_sg.component import COMPONENT_TYPE
 from clearwater_sg.live.cli import run
+from harness.servers import MOTO_REGION, MotoServer
 from offline.runner import Recording, Registered
-from tests.conformance.servers import MOTO_REGION, MotoServer
 from tests.live.scenario import COMPONENT, STACK, config, write_stack_file
 
 # Every test of `python -m clearwater_sg.live` against the servers is a conformance test.

@@ -5,7 +5,7 @@ drift tests (tests/live/) and the runs in docs/adopt-and-drift.md (tests/live/de
   made by hand before the program existed: the groups with the planned names and
   descriptions but no tags, every planned ingress rule but one (:data:`MISSING`),
   egress left to the cloud's own default rules, and one rule no document line asks for
-  (:data:`EXTRA`, TCP/8080 from the world on Ellis).
+  (:data:`UNPLANNED_DESCRIPTION`, TCP/8080 from the world on Ellis).
 * :func:`pulumi_made_on_ec2` / :func:`pulumi_made_on_neutron`: the deployment exactly
   as the providers create it (`appliers.py`), for drift.
 
@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
-from offline.inventory import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from clearwater_sg.resources import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from harness import PROJECT_DIR, run_main
 from offline.runner import Recording
 from tests.conformance.appliers import Ec2Applier, ip_permission
-from tests.helpers import PROJECT_DIR, run_main
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -45,7 +45,7 @@ MISSING: Final = {
     "aws": "clearwater-ellis-in-tcp-443-from-0.0.0.0_0",
     "openstack": "clearwater-ellis-in-tcp-443-from-0.0.0.0_0-ipv4",
 }
-EXTRA_DESCRIPTION: Final = "temporary debugging, remove"
+UNPLANNED_DESCRIPTION: Final = "temporary debugging, remove"
 
 
 def config(cloud: str, vpc_id: str = PLACEHOLDER_VPC) -> dict[str, object]:
@@ -82,7 +82,7 @@ class Deployed:
 
     group_ids: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, list[str]] = field(default_factory=dict)  # key -> the cloud's rules
-    extra: str = ""  # the id of the rule no planned rule asks for
+    unplanned: str = ""  # the id of the rule no planned rule asks for
     removed: str = ""  # the id of the planned rule deleted behind the program's back
 
 
@@ -94,7 +94,7 @@ def _ec2_rule_ids(ec2: EC2Client, group_id: str) -> list[str]:
     return sorted(rule["SecurityGroupRuleId"] for rule in rules["SecurityGroupRules"])
 
 
-def add_extra_on_ec2(ec2: EC2Client, deployed: Deployed) -> None:
+def add_unplanned_on_ec2(ec2: EC2Client, deployed: Deployed) -> None:
     """TCP/8080 from the world on Ellis, which no document line asks for."""
     answer = ec2.authorize_security_group_ingress(
         GroupId=deployed.group_ids["ellis"],
@@ -103,16 +103,16 @@ def add_extra_on_ec2(ec2: EC2Client, deployed: Deployed) -> None:
                 "IpProtocol": "tcp",
                 "FromPort": 8080,
                 "ToPort": 8080,
-                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": EXTRA_DESCRIPTION}],
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": UNPLANNED_DESCRIPTION}],
             }
         ],
     )
-    deployed.extra = answer["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    deployed.unplanned = answer["SecurityGroupRules"][0]["SecurityGroupRuleId"]
 
 
 def handmade_on_ec2(ec2: EC2Client, vpc_id: str) -> Deployed:
     """Groups created as an operator would (no tags; EC2 adds its allow-all egress),
-    every planned ingress rule but MISSING, and the extra rule."""
+    every planned ingress rule but MISSING, and the unplanned rule."""
     rec = recording("aws")
     applier = Ec2Applier(ec2)
     applier.use_vpc(rec, vpc_id)
@@ -130,7 +130,7 @@ def handmade_on_ec2(ec2: EC2Client, vpc_id: str) -> Deployed:
         if rule.name != MISSING["aws"]:
             applier.create_rule(rule)
     assert rec.of_type(AWS_EGRESS), "the plan has egress: EC2's default rules stand for it"
-    add_extra_on_ec2(ec2, deployed)
+    add_unplanned_on_ec2(ec2, deployed)
     return deployed
 
 

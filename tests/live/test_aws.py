@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_ERROR, EXIT_OK
-from offline.inventory import AWS_GROUP
-from tests.conformance.servers import MotoServer
-from tests.helpers import PROJECT_DIR, run_main
+from clearwater_sg.resources import AWS_GROUP
+from harness import PROJECT_DIR, run_main
+from harness.servers import MotoServer
 from tests.live.helpers import (
     LIVE_MARKS,
     aws_stack_file,
@@ -192,8 +192,8 @@ def test_drift_reports_rules_without_ports_next_to_rules_with_them_on_aws(
     stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
     code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file), "--format", "json")
     assert (code, err) == (EXIT_DRIFT, "")
-    extra = sorted(rule["permits"] for rule in json.loads(report)["rulesExtra"])
-    assert extra == [
+    unplanned = sorted(rule["permits"] for rule in json.loads(report)["rulesUnplanned"])
+    assert unplanned == [
         "all-nodes ingress IPv4 icmp any type from 10.9.0.0/16",
         "all-nodes ingress IPv4 tcp/0-65535 from 10.9.0.0/16",
     ]

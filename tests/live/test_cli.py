@@ -1,18 +1,22 @@
 """The command line of adopt and drift (`clearwater_sg.live.cli`): group ids read from a
 file as PowerShell writes it (UTF-16, UTF-8 with a byte order mark); a file that is not
 text one line and exit status 2; and a crash exit status 2, never 1, so that a scheduled
-drift job never mistakes a failure for drift found."""
+drift job never mistakes a failure for drift found; and `pip install
+'clearwater-sg[live-aws]'` alone is enough to run it on a stack file."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from clearwater_sg.live.cli import EXIT_ERROR, EXIT_OK
-from tests.conformance.servers import MotoServer
+from harness import PROJECT_DIR
+from harness.servers import MotoServer
 from tests.live.helpers import LIVE_MARKS, aws_stack_file, cli
 from tests.live.scenario import pulumi_made_on_ec2
 
@@ -67,3 +71,25 @@ def test_a_crash_exits_2_never_1(
     code, _, err = cli(capsys, "drift", "--config", "cloud=openstack", "--stack", "s")
     assert code == EXIT_ERROR
     assert "a bug in clearwater-sg" in err
+
+
+def test_the_live_aws_extra_alone_runs_drift_with_a_stack_file(
+    moto_ec2: MotoServer, ec2: EC2Client, vpc_id: str, tmp_path: Path, aws_env: None
+) -> None:
+    """`pip install 'clearwater-sg[live-aws]'` is all `drift --stack-file` needs: the
+    package from this checkout, built and installed with that one extra into a fresh
+    virtualenv, run from outside the repository, with no offline tools and no tests."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    install = [python, "-m", "pip", "install", "--quiet", f"{PROJECT_DIR}[live-aws]"]
+    subprocess.run(install, check=True, timeout=900)
+    for repository_only in ("offline", "harness", "tests"):
+        found = subprocess.run([python, "-c", f"import {repository_only}"], cwd=tmp_path)
+        assert found.returncode != 0, f"{repository_only} is importable from the install"
+    pulumi_made_on_ec2(ec2, vpc_id)
+    stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
+    drift = [python, "-m", "clearwater_sg.live", "drift", "--stack-file", str(stack_file)]
+    result = subprocess.run(drift, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert (result.returncode, result.stderr) == (EXIT_OK, ""), result.stdout
+    assert result.stdout.startswith("No drift in stack")

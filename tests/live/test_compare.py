@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_OK
-from offline.inventory import AWS_EGRESS, AWS_GROUP
+from clearwater_sg.resources import AWS_EGRESS, AWS_GROUP
+from clearwater_sg.stack_file import load_stack
+from harness import PROJECT_DIR
+from harness.servers import MOTO_REGION, MotoServer
 from offline.runner import Recording, Registered, run_project
-from offline.stackfile import load_stack
-from tests.conformance.servers import MOTO_REGION, MotoServer
-from tests.helpers import PROJECT_DIR
 from tests.live.helpers import (
     LIVE_MARKS,
     aws_stack_file,
@@ -33,11 +33,11 @@ from tests.live.helpers import (
     sections,
 )
 from tests.live.scenario import (
-    EXTRA_DESCRIPTION,
     MISSING,
     STACK,
+    UNPLANNED_DESCRIPTION,
     Deployed,
-    add_extra_on_ec2,
+    add_unplanned_on_ec2,
     config,
     handmade_on_ec2,
     key_of,
@@ -138,7 +138,7 @@ def test_adopt_a_handmade_aws_deployment(
             assert ec2_holds(stored[entry["id"]]) == ec2_asks(resource, ids), entry["name"]
             imported_rules[entry["id"]] = entry["name"]
 
-    # The report: kept = imported; created = the missing rule; deleted = the extra rule
+    # The report: kept = imported; created = the missing rule; deleted = the unplanned rule
     # and EC2's default egress of every group but all-nodes, whose defaults are the
     # planned egress (IPv4 and IPv6).
     found = sections(report)
@@ -147,7 +147,7 @@ def test_adopt_a_handmade_aws_deployment(
     assert found["create"] == [f"create {MISSING['aws']}"]
     defaults = {key: ids_ for key, ids_ in deployed.defaults.items()}
     assert len(defaults["all-nodes"]) == 2
-    deleted = {deployed.extra} | {
+    deleted = {deployed.unplanned} | {
         rule for key, rules in defaults.items() if key != "all-nodes" for rule in rules
     }
     assert sorted(found["delete"]) == sorted(f"delete {rule}" for rule in deleted)
@@ -160,7 +160,7 @@ def test_adopt_a_handmade_aws_deployment(
     assert report.count("tags: [] -> [") == len(group_names)
     assert report.count("description: (none) -> 'All outbound IPv") == 2
     assert "replaces" not in report
-    assert EXTRA_DESCRIPTION in report
+    assert UNPLANNED_DESCRIPTION in report
     assert f"pulumi import --file {out_file} --protect=false --generate-code=false" in report
 
 
@@ -185,12 +185,14 @@ def test_drift_on_aws(
     assert (code, err) == (EXIT_OK, ""), report
     assert report.startswith(f"No drift in stack '{STACK}' (aws, VPC {vpc_id})")
 
-    add_extra_on_ec2(ec2, deployed)
+    add_unplanned_on_ec2(ec2, deployed)
     remove_missing_on_ec2(ec2, deployed)
     code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file))
     assert (code, err) == (EXIT_DRIFT, "")
     assert "2 differences" in report
-    assert drift_lines(report) == sorted([f"extra {deployed.extra}", f"missing {MISSING['aws']}"])
+    assert drift_lines(report) == sorted(
+        [f"unplanned {deployed.unplanned}", f"missing {MISSING['aws']}"]
+    )
 
 
 # -- rule tags (issue 15) ---------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from clearwater_sg.live.cli import EXIT_ERROR
-from tests.conformance.servers import NeutronServer
+from harness.servers import NeutronServer
 from tests.live.helpers import LIVE_MARKS, cli, openstack_config_args
 
 pytestmark = LIVE_MARKS

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from harness import PROJECT_DIR
 from offline.__main__ import main
 from offline.formats import to_json, to_markdown, to_table
 from offline.synth import synthesize
-from tests.helpers import PROD, PROJECT_DIR, STACK_FILES, copy_project
+from tests.helpers import PROD, STACK_FILES, copy_project
 
 
 def test_cli_writes_one_file_per_stack_and_format(tmp_path: Path) -> None:

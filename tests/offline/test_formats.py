@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from clearwater_sg.resources import RULE_TYPES
+from harness import DOC
+from harness.doc_reader import PORT_LINE, read_document
 from offline.formats import markdown_cell, to_json, to_markdown, to_mermaid
-from offline.inventory import RULE_TYPES
 from offline.runner import run_stack
 from offline.synth import synthesize
-from tests.doc_reader import PORT_LINE, read_document
-from tests.helpers import DOC, PROD, STACK_FILES, run_offline_cli
+from tests.helpers import PROD, STACK_FILES, run_offline_cli
 
 DOC_PORTS = read_document(DOC)
 
@@ -54,11 +55,11 @@ def markdown_rows(text: str, first_header: str) -> list[list[str]]:
 def test_markdown_has_a_row_per_registered_rule_with_the_reviewers_columns() -> None:
     text = to_markdown(synthesize(PROD))
     header = next(line for line in text.splitlines() if "Doc section" in line)
-    for column in ("Role", "Direction", "Protocol", "Ports", "Source", "Description"):
+    for column in ("Group", "Direction", "Protocol", "Ports", "Source", "Description"):
         assert column in header
     _, recording = run_stack(PROD)
     rules = [resource for resource in recording.resources if resource.type in RULE_TYPES]
-    assert len(markdown_rows(text, "Role | Direction")) == len(rules)
+    assert len(markdown_rows(text, "Group | Direction")) == len(rules)
 
 
 def test_markdown_lists_the_documents_peer_flows_of_the_full_deployment() -> None:
@@ -68,7 +69,7 @@ def test_markdown_lists_the_documents_peer_flows_of_the_full_deployment() -> Non
         for port in DOC_PORTS
         if port.source not in ("world", "ssh", "snmp") and port.group != "all-in-one"
     }
-    rows = markdown_rows(to_markdown(synthesize(PROD)), "Role | Direction")
+    rows = markdown_rows(to_markdown(synthesize(PROD)), "Group | Direction")
     found = {(row[0], row[3], row[4], row[5], row[7]) for row in rows if row[5].endswith("(group)")}
     assert found == expected
 
@@ -134,7 +135,7 @@ def test_json_carries_every_rule_with_its_document_section() -> None:
         "aws-prod",
         "aws",
     )
-    assert {group["role"] for group in document["groups"]} >= {"all-nodes", "sprout"}
+    assert {group["key"] for group in document["groups"]} >= {"all-nodes", "sprout"}
     assert all(rule["section"] and rule["line"] for rule in document["rules"])
     assert {
         (rule["group"], rule["ports"], rule["peer"], rule["section"])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import PROJECT_DIR
 from offline.__main__ import main
 from offline.formats import to_markdown, to_mermaid
 from offline.generated import (
@@ -29,7 +30,7 @@ from offline.generated import (
     stack_name,
 )
 from offline.synth import synthesize
-from tests.helpers import PROD, PROJECT_DIR, copy_project
+from tests.helpers import PROD, copy_project
 
 STACK_FILES = stack_files(PROJECT_DIR)
 
@@ -124,7 +125,7 @@ def test_refresh_check_shows_a_diff_then_refresh_fixes_it(
 
 def _snapshot(tmp_path: Path, cloud: str, description: str, rules: int = 0) -> Generated:
     def text(desc: str, count: int) -> str:
-        group = {"role": "sprout", "name": "cw-sprout", "description": desc}
+        group = {"key": "sprout", "name": "cw-sprout", "description": desc}
         return json.dumps({"cloud": cloud, "groups": [group], "rules": [{}] * count})
 
     path = tmp_path / f"{cloud}.json"
@@ -159,3 +160,10 @@ def test_the_snapshot_check_warns_of_a_group_replacement(
     out = capsys.readouterr().out
     assert "WARNING snapshots/aio-lab.json: replaces group all-in-one (name: " in out
     assert "'clearwater-aio-lab-all-in-one' -> 'lab-all-in-one'" in out
+
+
+def test_a_stale_readme_beside_the_snapshots_is_no_group_replacement(tmp_path: Path) -> None:
+    """The README is refreshed with the snapshots; its text is not a snapshot to read."""
+    path = tmp_path / "README.md"
+    path.write_text("# old matrix\n")
+    assert replaced_groups(Generated(path, "# new matrix\n", "README.md")) == []

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from harness import DOC, PROJECT_DIR
+from harness.doc_reader import BEYOND_PORTS, ICMP_TYPES, PORT_LINE, read_document
 from offline.synth import synthesize
-from tests.doc_reader import BEYOND_PORTS, ICMP_TYPES, PORT_LINE, read_document
-from tests.helpers import DOC, PROJECT_DIR, STACK_FILES
+from tests.helpers import STACK_FILES
 
 DOC_PORTS = read_document(DOC)
 # "Profile restund (Metaswitch/sprout restund scripts; Metaswitch/clearwater-heat ...)"
@@ -25,24 +26,25 @@ def test_every_rule_names_the_document_line_it_comes_from(stack_file: Path) -> N
     doc_lines = {(port.section, port.line) for port in DOC_PORTS}
     beyond = {(port.section, port.line, port.group) for port in BEYOND_PORTS}
     for rule in synthesize(stack_file).rules:
-        if rule.direction == "egress":
+        permits = rule.permission
+        if permits.direction == "egress":
             assert rule.section not in section_group  # egress is not in the document
             continue
         sourced = SOURCED.fullmatch(rule.section)
         if sourced:  # beyond the document: what turns it on, and the files it comes from
-            assert (sourced.group(1), rule.line, rule.group) in beyond, rule
+            assert (sourced.group(1), rule.line, permits.group) in beyond, rule
             continue
         assert (rule.section, rule.line) in doc_lines, rule
-        assert section_group[rule.section] == rule.group, rule
+        assert section_group[rule.section] == permits.group, rule
         match = PORT_LINE.match(rule.line)
         if match:
-            assert rule.protocol == match.group(1).lower()
+            assert permits.protocol == match.group(1).lower()
             first, last = match.group(2), match.group(3) or match.group(2)
-            assert rule.ports == (first if first == last else f"{first}-{last}")
+            assert permits.ports() == (first if first == last else f"{first}-{last}")
         else:
-            family = 6 if rule.family == "IPv6" else 4
-            assert rule.protocol == "icmp"
-            assert int(rule.ports.removeprefix("type ")) in ICMP_TYPES[rule.line][family]
+            family = 6 if permits.family == "IPv6" else 4
+            assert permits.protocol == "icmp"
+            assert int(permits.ports().removeprefix("type ")) in ICMP_TYPES[rule.line][family]
 
 
 def test_synth_marks_extra_rules_as_not_from_the_document(tmp_path: Path) -> None:
@@ -57,6 +59,6 @@ def test_synth_marks_extra_rules_as_not_from_the_document(tmp_path: Path) -> Non
         " description: SIP from the SBC, reason: 'IMS-7: SBC trunk'}\n"
     )
     synth = synthesize(stack)
-    extra = [rule for rule in synth.rules if "5060-5061" in rule.ports]
+    extra = [rule for rule in synth.rules if "5060-5061" in rule.permission.ports()]
     assert [rule.section for rule in extra] == ["Extra rule, not in the document: IMS-7: SBC trunk"]
     assert [rule.line for rule in extra] == ["UDP/5060-5061"]

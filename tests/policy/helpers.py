@@ -11,8 +11,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from offline.stackfile import load_stack
-from tests.helpers import PROJECT_DIR, run_main
+from clearwater_sg.stack_file import load_stack
+from harness import PROJECT_DIR, run_main
 
 POLICY_DIR = PROJECT_DIR / "policy"
 

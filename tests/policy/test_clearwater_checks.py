@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import BGCF, STACK_FILES, aws, run_main
+from harness import aws, run_main
+from tests.helpers import BGCF, STACK_FILES
 from tests.policy.helpers import (
     AWS_DEFAULT_GROUP,
     AWS_EGRESS,

@@ -3,7 +3,7 @@ the type checkers of the programs that import it."""
 
 from __future__ import annotations
 
-from tests.helpers import PROJECT_DIR
+from harness import PROJECT_DIR
 
 
 def test_the_package_is_typed() -> None:

@@ -19,9 +19,10 @@ import pulumi_openstack as openstack
 import pytest
 
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
-from offline.inventory import AWS_GROUP, OPENSTACK_GROUP
+from clearwater_sg.resources import AWS_GROUP, OPENSTACK_GROUP
+from harness import PROJECT_DIR, VPC, run_main
 from offline.runner import Recording, run_program
-from tests.helpers import PROJECT_DIR, VPC, group_ids_by_role, run_main
+from tests.helpers import group_ids_by_role
 
 
 def test_a_vpc_created_in_the_same_program_can_be_passed_as_an_output() -> None:

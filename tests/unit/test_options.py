@@ -20,22 +20,10 @@ import pulumi
 import pytest
 
 from clearwater_sg import DeploymentOptions
+from harness import aws, openstack, run_main
 from offline.runner import Recording
 from tests.beyond import base
-from tests.helpers import (
-    BGCF,
-    CLOUDS,
-    PL,
-    SG_A,
-    SG_B,
-    aws,
-    ingress,
-    openstack,
-    port,
-    refused,
-    run_main,
-    source,
-)
+from tests.helpers import BGCF, CLOUDS, PL, SG_A, SG_B, ingress, port, refused, source
 from tests.registered import registered_rules
 
 # --- An explicit empty list means none (issue 8) ------------------------------------------
@@ -173,11 +161,11 @@ def test_a_bad_extra_rule_is_refused_before_anything_exists(
         assert word in str(raised.value), str(raised.value)
 
 
-def test_split_networks_need_the_interface_of_each_extra_rule() -> None:
+def test_split_networks_need_the_network_of_each_extra_rule() -> None:
     config = aws(networks="split", extraRules={"sprout": [{**BGCF, "network": "signaling"}]})
     names = {r.resource for r in registered_rules(run_main(config))}
     assert "clearwater-sprout-signaling-in-tcp-5053-from-10.40.0.0_16" in names
-    with pytest.raises(pulumi.RunError, match="say which interface"):
+    with pytest.raises(pulumi.RunError, match="say which network"):
         run_main(aws(networks="split", extraRules={"sprout": [BGCF]}))
 
 

@@ -19,15 +19,16 @@ import pytest
 
 from clearwater_sg import ClearwaterSecurityGroups
 from clearwater_sg.component import prepare
-from clearwater_sg.matrix import MATRIX, Audience, Flow, Interface
+from clearwater_sg.matrix import MATRIX, Audience, Flow, FlowNetwork
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.plan import PlanError, plan_security_groups
+from clearwater_sg.resources import GROUP_TYPES
 from clearwater_sg.roles import Role
-from offline.inventory import GROUP_TYPES
+from harness import ALL_ROLES, VPC, aws, openstack, run_main
+from harness.doc_reader import ANY_FAMILY, Permission
 from offline.runner import Recording, run_program
 from tests.beyond import base
-from tests.doc_reader import ANY_FAMILY, Permission
-from tests.helpers import ALL_ROLES, BGCF, CLOUDS, EXTRA, PL, SG_A, VPC, aws, openstack, run_main
+from tests.helpers import BGCF, CLOUDS, EXTRA, PL, SG_A
 from tests.registered import registered_permissions, registered_rules
 
 
@@ -62,7 +63,7 @@ def test_a_matrix_that_repeats_a_line_is_refused() -> None:
             line="TCP/80",
             service="Web UI",
             sources=(Audience.WORLD,),
-            interface=Interface.MANAGEMENT,
+            network=FlowNetwork.MANAGEMENT,
         ),
     )
     with pytest.raises(PlanError, match=r"duplicates.*ellis-in-tcp-80-from-0\.0\.0\.0_0"):
@@ -296,10 +297,7 @@ def test_a_profile_whose_roles_are_absent_adds_nothing_and_says_so() -> None:
     assert registered_permissions(recording) == registered_permissions(
         run_main(base("openstack", "4", roles=["ellis", "homer"]))
     )
-    from clearwater_sg.component import components_of
-
-    assert recording.root is not None
-    (component,) = components_of(recording.root)
+    (component,) = [o for o in recording.objects if isinstance(o, ClearwaterSecurityGroups)]
     assert any("restund adds nothing" in note for note in component.plan.notes)
 
 

@@ -14,11 +14,12 @@ import pytest
 from clearwater_sg import DeploymentOptions
 from clearwater_sg.component import prepare
 from clearwater_sg.quota import QuotaExceededError
-from offline.inventory import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
+from clearwater_sg.resources import AWS_GROUP, AWS_INGRESS, OPENSTACK_GROUP, OPENSTACK_RULE
+from harness import VPC, aws, openstack, run_main
+from harness.largest import largest
 from offline.runner import Recording
 from tests.beyond import ALL
-from tests.helpers import BGCF, PL, VPC, aws, openstack, refused, run_main
-from tests.largest import largest
+from tests.helpers import BGCF, PL, refused
 
 GENEROUS = {"securityGroups": 1000, "securityGroupRules": 10000}
 

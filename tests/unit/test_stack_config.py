@@ -18,8 +18,9 @@ import pytest
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
+from harness import VPC, run_main
 from offline.runner import Recording
-from tests.helpers import SG_A, SG_B, VPC, refused, run_main
+from tests.helpers import SG_A, SG_B, refused
 from tests.strategies import (
     CLOUDS,
     FAMILIES,

@@ -1,5 +1,5 @@
 """Reading a stack's configuration the way the Pulumi CLI does, without it
-(`offline.stackfile`, becoming `clearwater_sg.stack_file`): the project's declared keys
+(`clearwater_sg.stack_file`, becoming `clearwater_sg.stack_file`): the project's declared keys
 (required, typed) checked as the CLI checks them, and a malformed stack file refused
 cleanly, naming what is wrong, with no traceback (through `python -m offline`)."""
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from offline.stackfile import StackFileError, load_stack
-from tests.helpers import PROJECT_DIR, run_offline_cli
+from clearwater_sg.stack_file import StackFileError, load_stack
+from harness import PROJECT_DIR
+from tests.helpers import run_offline_cli
 
 
 @pytest.mark.parametrize(

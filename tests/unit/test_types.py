@@ -15,19 +15,9 @@ from __future__ import annotations
 import pytest
 
 from clearwater_sg import DeploymentOptions
-from tests.helpers import (
-    CLOUDS,
-    EXTRA,
-    SG_A,
-    UUID_A,
-    UUID_B,
-    VPC,
-    aws,
-    openstack,
-    refused,
-    run_main,
-)
-from tests.registered import AWS_INGRESS, OPENSTACK_RULE
+from clearwater_sg.resources import AWS_INGRESS, OPENSTACK_RULE
+from harness import VPC, aws, openstack, run_main
+from tests.helpers import CLOUDS, EXTRA, SG_A, UUID_A, UUID_B, refused
 
 SPROUT_PEER = {"roles": ["bono", "sprout", "vellum"]}
 

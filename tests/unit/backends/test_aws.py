@@ -14,9 +14,10 @@ from clearwater_sg import DeploymentOptions
 from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.component import prepare
 from clearwater_sg.plan import GroupSpec, Plan
-from offline.inventory import AWS_EGRESS, AWS_INGRESS
+from clearwater_sg.resources import AWS_EGRESS, AWS_INGRESS
+from harness import ALL_ROLES, VPC, aws, run_main
 from offline.runner import Registered
-from tests.helpers import ALL_ROLES, VPC, aws, groups_by_role, rules_of, run_main
+from tests.helpers import groups_by_role, rules_of
 
 
 def test_aws_groups_have_no_inline_rules_and_live_in_the_vpc() -> None:
@@ -166,3 +167,23 @@ def test_generated_names_let_aws_complete_each_group_name() -> None:
 def test_fixed_names_stay_the_default() -> None:
     sprout = groups_by_role(run_main({"cloud": "aws", "vpcId": VPC}))["sprout"].inputs
     assert sprout["name"] == "clearwater-dev-sprout" and "namePrefix" not in sprout
+
+
+# --- What a rule permits, read back (adopt, drift, synth) ---------------------------------
+
+
+def _permits(ip_protocol: str, source: dict[str, str]) -> object:
+    inputs = {"securityGroupId": "sg-1", "ipProtocol": ip_protocol, "fromPort": 8, "toPort": -1}
+    return AwsBackend.permission(AWS_INGRESS, inputs | source, {"sg-1": "all-nodes"})
+
+
+def test_icmp_of_the_other_family_does_not_pass_for_the_planned_icmp_rule() -> None:
+    """EC2 stores `icmp` from an IPv6 range, but ICMPv4 never arrives over IPv6: drift
+    must report it, and adopt must not import it, as the planned ICMPv6 rule."""
+    planned_v6 = _permits("icmpv6", {"cidrIpv6": "::/0"})
+    planned_v4 = _permits("icmp", {"cidrIpv4": "0.0.0.0/0"})
+    assert _permits("icmp", {"cidrIpv6": "::/0"}) not in (planned_v6, planned_v4)
+    assert _permits("icmpv6", {"cidrIpv4": "0.0.0.0/0"}) not in (planned_v6, planned_v4)
+    # The numbers EC2 also accepts mean the same as the names.
+    assert _permits("58", {"cidrIpv6": "::/0"}) == planned_v6
+    assert _permits("1", {"cidrIpv4": "0.0.0.0/0"}) == planned_v4

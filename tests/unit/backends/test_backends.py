@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from offline.inventory import (
-    AWS_GROUP,
-    OPENSTACK_GROUP,
-)
-from tests.helpers import UUID_A, UUID_B, aws, ingress, openstack, port, run_main, source
+from clearwater_sg.resources import AWS_GROUP, OPENSTACK_GROUP
+from harness import aws, openstack, run_main
+from tests.helpers import UUID_A, UUID_B, ingress, port, source
 
 COMPONENT = "clearwater-sg:index:ClearwaterSecurityGroups"
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
 from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.plan import GroupSpec, Plan
-from offline.inventory import OPENSTACK_RULE
+from clearwater_sg.resources import OPENSTACK_RULE
+from harness import VPC, openstack, run_main
 from offline.runner import run_program
-from tests.helpers import VPC, groups_by_role, openstack, rules_of, run_main
+from tests.helpers import groups_by_role, rules_of
 
 
 def test_openstack_rules_carry_one_ethertype_and_reference_peer_groups() -> None:

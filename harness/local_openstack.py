@@ -1,4 +1,4 @@
-"""A local OpenStack for the engine tests: a real Keystone and a Neutron that
+"""A local OpenStack for the engine tests and the bench: a real Keystone and a Neutron that
 authenticates every request through it, on loopback, and a fresh Keystone project per
 test, reached the way an operator reaches a cloud (OS_* variables, a password login, the
 catalog's network endpoint)."""
@@ -6,13 +6,10 @@ catalog's network endpoint)."""
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tests.conformance.servers import KeystoneServer, NeutronServer, free_loopback_port
-from tests.conformance.stored import neutron_listing_permissions
-from tests.doc_reader import Permission
+from harness.servers import KeystoneServer, NeutronServer, free_loopback_port
 
 if TYPE_CHECKING:
     from openstack.connection import Connection
@@ -45,10 +42,6 @@ class Project:
         groups = net.get("/security-groups", params=query).json()["security_groups"]
         rules = net.get("/security-group-rules", params=query).json()["security_group_rules"]
         return groups, rules
-
-    def permissions(self) -> Counter[Permission]:
-        """What the deployment's groups in Neutron let through, read from Neutron alone."""
-        return neutron_listing_permissions(*self.listing())
 
     def snapshot(self) -> set[tuple[str, ...]]:
         """Every group (id, name) and rule id in the project: to tell whether a run left

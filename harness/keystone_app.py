@@ -2,7 +2,7 @@
 
 Run with the isolated OpenStack venv made by ``scripts/neutron-venv.sh``::
 
-    .venv-neutron/bin/python tests/conformance/keystone_app.py \\
+    .venv-neutron/bin/python harness/keystone_app.py \\
         --port 5000 --state-dir /tmp/keystone-state --password secret \\
         --network-url http://127.0.0.1:9696
 

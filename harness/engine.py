@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from pulumi import automation as auto
 from pulumi.automation.events import EngineEvent, OpType
 
-from tests.doc_reader import Permission, expected_rules, read_document
-from tests.engine.cloud import Project
-from tests.helpers import DOC, PROJECT, PROJECT_DIR
+from harness import DOC, PROJECT, PROJECT_DIR
+from harness.doc_reader import Permission, expected_rules, read_document
+from harness.local_openstack import Project
 
 ENGINE_ROOT = PROJECT_DIR / ".engine"
 DOC_PORTS = read_document(DOC)
@@ -34,12 +33,12 @@ PASSPHRASE = "clearwater-engine-tests"
 
 
 def engine_command() -> auto.PulumiCommand:
-    """The engine `make engine` provides; a test fails (never skips) without it."""
+    """The engine `make engine` provides; without it, an error that says how to build it
+    (a test then fails, never skips)."""
     if not (ENGINE_ROOT / "bin" / "pulumi").exists():
-        pytest.fail(
+        raise RuntimeError(
             f"no Pulumi engine in {ENGINE_ROOT / 'bin'}: run `make engine` (it builds the CLI, "
-            "the Python language host and pulumi-resource-openstack from Go modules)",
-            pytrace=False,
+            "the Python language host and pulumi-resource-openstack from Go modules)"
         )
     return auto.PulumiCommand(root=str(ENGINE_ROOT))
 

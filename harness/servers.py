@@ -1,4 +1,4 @@
-"""Real-API oracles on loopback for conformance tests.
+"""Real-API oracles on loopback, for the conformance and engine tests and the bench.
 
 * :class:`NeutronServer` runs a real OpenStack Neutron API (``neutron_app.py``
   under the isolated ``.venv-neutron`` interpreter) and :class:`NeutronClient`
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 
-REPO_ROOT: Final = Path(__file__).resolve().parents[2]
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 NEUTRON_APP: Final = Path(__file__).resolve().with_name("neutron_app.py")
 KEYSTONE_APP: Final = Path(__file__).resolve().with_name("keystone_app.py")
 DEFAULT_NEUTRON_PYTHON: Final = REPO_ROOT / ".venv-neutron" / "bin" / "python"

@@ -232,7 +232,7 @@ def cloud_protocol(cloud: str, protocol: str, family: int | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class Deployment:
+class Configuration:
     """The settings of a stack that decide its rules, read from its configuration the
     way the README's configuration table describes the keys (nothing from the program)."""
 
@@ -250,7 +250,7 @@ class Deployment:
     timers: bool = False  # replicateTimersAcrossSites
 
     @classmethod
-    def from_config(cls, config: Mapping[str, object]) -> Deployment:
+    def from_config(cls, config: Mapping[str, object]) -> Configuration:
         """`config` is the project's keys without namespace, with values either as the
         stack file writes them or as the program receives them (text, JSON for lists
         and maps)."""
@@ -345,7 +345,7 @@ def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Co
       document lists inbound ports only; AWS and Neutron both start a group with
       allow-all egress, which the program replaces by its own declared rules).
     """
-    deployment = Deployment.from_config(config)
+    deployment = Configuration.from_config(config)
     cloud = deployment.cloud
     rules: Counter[Permission] = Counter()
     for port in (*ports, *BEYOND_PORTS):

@@ -3,7 +3,7 @@ behind a Keystone (``--keystone-url``, ``keystone_app.py``).
 
 Run with the isolated Neutron venv made by ``scripts/neutron-venv.sh``::
 
-    .venv-neutron/bin/python tests/conformance/neutron_app.py \\
+    .venv-neutron/bin/python harness/neutron_app.py \\
         --port 9696 --state-dir /tmp/neutron-state \\
         [--quota-security-group 10] [--quota-security-group-rule 100]
 
