@@ -10,8 +10,11 @@ Fields are declared in the order those rules read them.
 from __future__ import annotations
 
 import inspect
+import textwrap
+import types
+import typing
 from contextvars import ContextVar
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pulumi
@@ -604,26 +607,56 @@ def _same_group(first: str | pulumi.Output[str], second: str | pulumi.Output[str
     return first is second
 
 
+class _Shown(str):
+    """Text a signature prints as it is (it prints defaults with repr)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _readable(annotation: object) -> str:
+    """A type as a caller writes it (`tuple[str, ...]`, `str | Output[str]`, `Cloud`),
+    without the validators its `Annotated` metadata carries."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _readable(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_readable(arg) for arg in args)
+    if origin is Literal:
+        return " | ".join(repr(arg) for arg in args)
+    if origin is not None:
+        inner = ", ".join("..." if arg is Ellipsis else _readable(arg) for arg in args)
+        return f"{getattr(origin, '__name__', origin)}[{inner}]"
+    return "None" if annotation is type(None) else getattr(annotation, "__name__", str(annotation))
+
+
 def _document_for_python(model: type[BaseModel]) -> None:
-    """Let `help()` and IDEs show what Python callers write: the snake_case names (the
-    camelCase aliases are for stack config), with each field's description."""
-    parameters = [
-        inspect.Parameter(
-            name,
-            inspect.Parameter.KEYWORD_ONLY,
-            default=inspect.Parameter.empty
-            if field.is_required()
-            else field.get_default(call_default_factory=True),
-            annotation=field.annotation,
+    """Let `help()` show what Python callers write: a signature of the snake_case names
+    and their defaults (the camelCase aliases are for stack config), then each field with
+    its type, without the validators it carries, and its description."""
+    parameters, lines = [], []
+    for name, field in model.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = default.value if isinstance(default, Enum) else default
+        if isinstance(default, BaseModel):  # its own defaults are listed with its fields
+            shown = _Shown(f"{type(default).__name__}()")
+        required = field.is_required()
+        parameters.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if required else shown,
+            )
         )
-        for name, field in model.model_fields.items()
-    ]
+        lines.append(f"      {name}: {_readable(field.annotation)} (stack config: {field.alias})")
+        lines.append(
+            textwrap.fill(
+                str(field.description), 88, initial_indent=" " * 10, subsequent_indent=" " * 10
+            )
+        )
     setattr(model, "__signature__", inspect.Signature(parameters, return_annotation=None))  # noqa: B010
-    fields = "\n".join(
-        f"      {name} ({field.alias}): {field.description}"
-        for name, field in model.model_fields.items()
-    )
-    model.__doc__ = f"{model.__doc__}\n\n    Fields (Python name, stack config key):\n{fields}\n"
+    fields = "\n".join(lines)
+    model.__doc__ = f"{model.__doc__}\n\n    Fields:\n{fields}\n"
 
 
 _document_for_python(DeploymentOptions)

@@ -35,6 +35,7 @@ from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.stack_config import options_from_config
 
 PROJECT = "clearwater-sg"  # the project namespace of the program's config keys
+COMMAND = "clearwater-sg-live"  # the console script pyproject.toml installs
 EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
 _USAGE = """\
@@ -51,7 +52,8 @@ planned name (in the stack's VPC on AWS, in the project on OpenStack).
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m clearwater_sg.live",
+        # The installed command, or the module run with python -m.
+        prog=COMMAND if Path(sys.argv[0]).name == COMMAND else "python -m clearwater_sg.live",
         description=_USAGE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -78,7 +78,8 @@ def test_the_live_aws_extra_alone_runs_drift_with_a_stack_file(
 ) -> None:
     """`pip install 'clearwater-sg[live-aws]'` is all `drift --stack-file` needs: the
     package from this checkout, built and installed with that one extra into a fresh
-    virtualenv, run from outside the repository, with no offline tools and no tests."""
+    virtualenv, its `clearwater-sg-live` command run from outside the repository, with no
+    offline tools and no tests."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
@@ -89,7 +90,8 @@ def test_the_live_aws_extra_alone_runs_drift_with_a_stack_file(
         assert found.returncode != 0, f"{repository_only} is importable from the install"
     pulumi_made_on_ec2(ec2, vpc_id)
     stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
-    drift = [python, "-m", "clearwater_sg.live", "drift", "--stack-file", str(stack_file)]
+    # The installed command, as pip puts it on the virtualenv's PATH.
+    drift = [str(venv / "bin" / "clearwater-sg-live"), "drift", "--stack-file", str(stack_file)]
     result = subprocess.run(drift, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert (result.returncode, result.stderr) == (EXIT_OK, ""), result.stdout
     assert result.stdout.startswith("No drift in stack")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import pydoc
 import textwrap
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -233,10 +234,25 @@ def test_help_shows_the_names_python_callers_write_with_their_descriptions() -> 
     assert "ip_version" in parameters and "ipVersion" not in parameters
     assert parameters["ip_version"].default == "4"
     assert parameters["cloud"].default is inspect.Parameter.empty  # required
-    doc = DeploymentOptions.__doc__ or ""
+    doc = " ".join((DeploymentOptions.__doc__ or "").split())  # descriptions are wrapped
     for name, field in DeploymentOptions.model_fields.items():
         assert field.description, f"{name} has no description"
-        assert f"{name} ({field.alias}): {field.description}" in doc
+        assert f"{name}: " in doc and f"(stack config: {field.alias}) {field.description}" in doc
+
+
+def test_help_is_readable_not_the_validators_types() -> None:
+    """help() shows a signature of names and defaults a person can read, and each field's
+    type as a caller writes it, never pydantic's validator machinery."""
+    signature = str(inspect.signature(DeploymentOptions))
+    assert list(inspect.signature(DeploymentOptions).parameters) == list(
+        DeploymentOptions.model_fields
+    )
+    assert len(signature) < 500, signature
+    text = pydoc.render_doc(DeploymentOptions, renderer=pydoc.plaintext)  # type: ignore[attr-defined]
+    own = text.split("Method resolution order")[0]
+    assert "Validator" not in own and "<function" not in own and "Annotated" not in own
+    assert "ssh_source_groups: dict[str, str | Output[str]] (stack config: sshSourceGroups)" in own
+    assert "limits=Limits()" in signature and "deployment='distributed'" in signature
 
 
 # --- Field order: a validator sees only the settings declared before its own -------------
