@@ -51,6 +51,7 @@ typecheck: setup
 	$(BIN)/mypy
 	$(BIN)/mypy policy/__main__.py policy/clearwater_pack.py policy/clearwater_checks.py .github/scripts/previewable_stacks.py
 	$(BIN)/mypy examples/aws-deployment/__main__.py
+	$(BIN)/mypy package/__main__.py
 	$(BIN)/mypy scripts/local-ec2.py
 
 # Credential-free rendering of one stack for review: markdown, mermaid or json.

@@ -1,8 +1,8 @@
 """`ClearwaterSecurityGroups`: the security groups of one Clearwater deployment, as a
 Pulumi component any program can import."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's schema analyzer reads the outputs'
+# annotations below as types (clearwater_sg.package).
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -39,18 +39,12 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         the ids to attach to that interface of a node. Split networks only; else empty.
     """
 
-    # The group resources by group key, for what the outputs do not cover: a dependency,
-    # a rule of your own (`aws.vpc.SecurityGroupIngressRule(security_group_id=...)`).
-    security_groups: dict[str, pulumi.CustomResource]
+    # The outputs, the only class annotations: Pulumi infers the package schema's outputs
+    # from them (`clearwater_sg.package`). What else a component holds is annotated where
+    # `__init__` sets it.
     security_group_ids: pulumi.Output[dict[str, str]]
     node_security_group_ids: pulumi.Output[dict[str, list[str]]]
     interface_security_group_ids: pulumi.Output[dict[str, dict[str, list[str]]]]
-    plan: Plan
-    quota: list[QuotaCheck]
-    # Document lines this cloud's provider cannot express, with the reason.
-    not_created: list[tuple[RuleSpec, str]]
-    # The plan rule each rule resource was registered for, by resource name.
-    rule_of_resource: dict[str, RuleSpec]
 
     def __init__(
         self,
@@ -65,9 +59,11 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             raise pulumi.RunError(f"{name}: {exc}") from None
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.component_name, self.options = name, options
-        self.plan, self.quota = prepared.plan, prepared.quota
+        self.plan: Plan = prepared.plan
+        self.quota: list[QuotaCheck] = prepared.quota
         _in_this_run().append(self)
-        self.not_created = prepared.not_created
+        # Document lines this cloud's provider cannot express, with the reason.
+        self.not_created: list[tuple[RuleSpec, str]] = prepared.not_created
         for rule, why in self.not_created:
             pulumi.log.info(f"not creating {rule.key} ({rule.description}): {why}", self)
         for note in self.plan.notes:
@@ -76,9 +72,12 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             log(note, self)
         for warning in self.plan.warnings:
             pulumi.log.warn(warning, self)
-        self.security_groups, self.rule_of_resource = prepared.backend.create(
-            self.plan, name, self, options.labelled_groups
-        )
+        registered = prepared.backend.create(self.plan, name, self, options.labelled_groups)
+        # The group resources by group key, for what the outputs do not cover: a
+        # dependency, a rule of your own (`aws.vpc.SecurityGroupIngressRule(...)`); and
+        # the plan rule each rule resource was registered for, by resource name.
+        self.security_groups: dict[str, pulumi.CustomResource] = registered[0]
+        self.rule_of_resource: dict[str, RuleSpec] = registered[1]
         ids = {key: group.id for key, group in self.security_groups.items()}
 
         self.security_group_ids = pulumi.Output.all(**ids)

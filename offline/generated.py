@@ -1,14 +1,22 @@
-"""The generated files a pull request carries: one JSON snapshot per stack, and the
-README's matrix table and diagram. Each is computed, compared and written here, so the
-refresh command and the tests that guard it agree on exactly what "current" means."""
+"""The generated files a pull request carries: one JSON snapshot per stack, the package's
+args type (`clearwater_sg/package_args.py`), and the README's matrix table and diagram.
+Each is computed, compared and written here, so the refresh command and the tests that
+guard it agree on exactly what "current" means."""
 
 from __future__ import annotations
 
 import difflib
 import json
+import types
+import typing
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
+from pulumi import Output
+from pydantic import BaseModel
+
+from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.resources import AWS_GROUP_FIELDS, OPENSTACK_GROUP_FIELDS
 from clearwater_sg.stack_file import stack_file_path
 from offline.formats import to_json, to_markdown, to_mermaid
@@ -104,11 +112,99 @@ def snapshot(project_dir: Path, stack_file: Path) -> Generated:
 
 
 def snapshots(project_dir: Path) -> list[Generated]:
-    """One JSON snapshot per stack, and the removal of snapshots whose stack is gone."""
+    """One JSON snapshot per stack, the removal of snapshots whose stack is gone, and the
+    package's args type."""
     wanted = [snapshot(project_dir, stack_file) for stack_file in stack_files(project_dir)]
     kept = {generated.path for generated in wanted}
     stale = sorted(set((project_dir / SNAPSHOTS_DIR).glob("*.json")) - kept)
-    return wanted + [Generated(path, None, f"{SNAPSHOTS_DIR}/{path.name}") for path in stale]
+    removed = [Generated(path, None, f"{SNAPSHOTS_DIR}/{path.name}") for path in stale]
+    return [*wanted, *removed, package_args(project_dir)]
+
+
+# --- The component's args type, from which Pulumi infers the package schema -----------
+
+PACKAGE_ARGS = "clearwater_sg/package_args.py"
+_ARGS_HEADER = '''"""The inputs of the `ClearwaterSecurityGroups` package, as every language gives
+them: generated from `DeploymentOptions` by `{command}`; edits here are overwritten.
+
+Pulumi infers the package schema from these types and docstrings
+(`clearwater_sg.package`); what arrives is validated by `DeploymentOptions`, the one
+options model, so every language gets the same checks and messages.
+"""
+
+from typing import NotRequired, TypedDict
+
+import pulumi
+
+{imports}
+'''
+
+
+def package_args(project_dir: Path) -> Generated:
+    """clearwater_sg/package_args.py: one TypedDict per options model, each field an input
+    with its type as the schema knows it and its description as its docstring."""
+    models: dict[str, type[BaseModel]] = {}
+    pending: dict[str, type[BaseModel]] = {"ClearwaterSecurityGroupsArgs": DeploymentOptions}
+    enums: set[type[Enum]] = set()
+    while pending:
+        name, model = pending.popitem()
+        models.setdefault(name, model)
+        for field in model.model_fields.values():
+            _args_type(field.annotation, pending, enums)
+    by_module: dict[str, list[str]] = {}
+    for enum in enums:
+        by_module.setdefault(enum.__module__, []).append(enum.__name__)
+    imports = [
+        f"from {m} import {', '.join(sorted(names))}" for m, names in sorted(by_module.items())
+    ]
+    classes = [_args_class(name, model, enums) for name, model in reversed(models.items())]
+    text = _ARGS_HEADER.format(command=REFRESH_COMMAND, imports="\n".join(imports))
+    return Generated(project_dir / PACKAGE_ARGS, text + "".join(classes), PACKAGE_ARGS)
+
+
+def _args_class(name: str, model: type[BaseModel], enums: set[type[Enum]]) -> str:
+    summary = " ".join((model.__doc__ or name).split("\n\n")[0].split())
+    lines = [f"\n\nclass {name}(TypedDict):", *_docstring(summary), ""]
+    for field_name, field in model.model_fields.items():
+        shown = f"pulumi.Input[{_args_type(field.annotation, {}, enums)}]"
+        lines.append(
+            f"    {field_name}: {shown if field.is_required() else f'NotRequired[{shown}]'}"
+        )
+        lines += _docstring(str(field.description))
+    return "\n".join(lines) + "\n"
+
+
+def _docstring(text: str) -> list[str]:
+    """`text` as an indented docstring on one line: Pulumi copies it, as it is, into the
+    schema's description."""
+    return [f'    """{text}"""']
+
+
+def _args_type(
+    annotation: object, nested: dict[str, type[BaseModel]], enums: set[type[Enum]]
+) -> str:
+    """A field's type as a schema input: lists for tuples, maps of strings, enums by name,
+    a nested model as its own args type (added to `nested`), no validators."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _args_type(args[0], nested, enums)
+    if origin in (typing.Union, types.UnionType):
+        kept = [a for a in args if a is not type(None) and typing.get_origin(a) is not Output]
+        return _args_type(kept[0], nested, enums)
+    if origin is typing.Literal:
+        return "str"
+    if origin is tuple:
+        return f"list[{_args_type(args[0], nested, enums)}]"
+    if origin is dict:
+        return f"dict[str, {_args_type(args[1], nested, enums)}]"
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        enums.add(annotation)
+        return annotation.__name__
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        nested[annotation.__name__] = annotation
+        return annotation.__name__
+    assert annotation in (str, int, bool), annotation
+    return typing.cast(type, annotation).__name__
 
 
 def readme(project_dir: Path, readme_path: Path | None = None) -> Generated:

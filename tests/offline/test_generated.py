@@ -22,6 +22,7 @@ from offline.generated import (
     REFRESH_COMMAND,
     Generated,
     MarkerError,
+    package_args,
     readme,
     replace_block,
     replaced_groups,
@@ -167,3 +168,10 @@ def test_a_stale_readme_beside_the_snapshots_is_no_group_replacement(tmp_path: P
     path = tmp_path / "README.md"
     path.write_text("# old matrix\n")
     assert replaced_groups(Generated(path, "# new matrix\n", "README.md")) == []
+
+
+def test_the_package_args_type_is_what_the_options_model_generates_now() -> None:
+    """clearwater_sg/package_args.py, from which Pulumi infers the package schema, follows
+    DeploymentOptions: a setting added or described anew there is refreshed here."""
+    generated = package_args(PROJECT_DIR)
+    assert generated.is_current(), f"run `{REFRESH_COMMAND}`:\n{generated.diff()}"
