@@ -38,3 +38,11 @@ def serve(name: str, port: int, application: Any, host: str = "127.0.0.1") -> WS
 
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
     return server
+
+
+def exit_now(code: int) -> None:
+    """Flush and leave at once: skip the interpreter's teardown of the OpenStack modules
+    (about a second); the services commit their state per request, nothing else waits."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

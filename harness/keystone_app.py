@@ -31,7 +31,7 @@ import time
 import urllib.request
 from typing import Any
 
-from app_serving import serve  # type: ignore[import-not-found]  # beside this script, on its sys.path
+from app_serving import exit_now, serve  # type: ignore[import-not-found]  # beside this script, on its sys.path
 
 REGION = "RegionOne"
 
@@ -157,7 +157,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    exit_code = main(sys.argv[1:])
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(exit_code)
+    exit_now(main(sys.argv[1:]))

@@ -40,7 +40,7 @@ import uuid
 import warnings
 from typing import Any
 
-from app_serving import serve  # type: ignore[import-not-found]  # beside this script, on its sys.path
+from app_serving import exit_now, serve  # type: ignore[import-not-found]  # beside this script, on its sys.path
 
 NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP = 10
 NEUTRON_DEFAULT_QUOTA_SECURITY_GROUP_RULE = 100
@@ -251,9 +251,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    exit_code = main(sys.argv[1:])
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Skip the interpreter teardown of Neutron's modules (about 1 s); the
-    # sqlite state is committed per request and nothing else needs flushing.
-    os._exit(exit_code)
+    exit_now(main(sys.argv[1:]))

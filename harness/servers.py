@@ -327,7 +327,28 @@ class NeutronClient:
 # Neutron server
 
 
-class _AppServer:
+class _Service:
+    """A server started and stopped by its owner, or by a `with` block."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class _AppServer(_Service):
     """One of the OpenStack services (``*_app.py``) as a process on 127.0.0.1 for the
     duration of a ``with`` block: its own temporary state dir, its own process group
     (terminated with SIGTERM, then SIGKILL), ready once it prints ``<NAME> READY``."""
@@ -455,17 +476,6 @@ class _AppServer:
             self.state_dir = None
             self.log_path = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 class NeutronServer(_AppServer):
     """A live Neutron API on 127.0.0.1 for the duration of a ``with`` block.
@@ -562,7 +572,7 @@ class KeystoneServer(_AppServer):
 # moto (EC2)
 
 
-class MotoServer:
+class MotoServer(_Service):
     """moto's ``ThreadedMotoServer`` on a free 127.0.0.1 port.
 
     moto keeps its state in process-global backends: a ``mock_aws`` used
@@ -648,14 +658,3 @@ class MotoServer:
             vpc = ec2.create_vpc(CidrBlock=cidr_block, AmazonProvidedIpv6CidrBlock=ipv6)
         vpc_id: str = vpc["Vpc"]["VpcId"]
         return vpc_id
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -16,19 +16,15 @@ from clearwater_sg.backends import tag_texts
 from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.permission import Permission
-from clearwater_sg.resources import (
-    AWS_EGRESS,
-    AWS_INGRESS,
-    GROUP_TYPES,
-    OPENSTACK_RULE,
-    RULE_TYPES,
-)
+from clearwater_sg.resources import GROUP_TYPES, RULE_TYPES
 from offline.runner import Recording, Registered
 
-_READERS: dict[str, Callable[[str, Mapping[str, Any], Mapping[str, str]], Permission]] = {
-    AWS_INGRESS: AwsBackend.permission,
-    AWS_EGRESS: AwsBackend.permission,
-    OPENSTACK_RULE: OpenStackBackend.permission,
+# Each rule resource type -> the reader of the backend that registers it.
+RULE_READERS: dict[str, Callable[[str, Mapping[str, Any], Mapping[str, str]], Permission]] = {
+    type_: backend.permission
+    for backend in (AwsBackend, OpenStackBackend)
+    for type_ in backend.classes
+    if type_ in RULE_TYPES
 }
 
 
@@ -62,7 +58,7 @@ def inventory(recording: Recording) -> Inventory:
     keys = {group.id: group.key for group in groups}
     rules = [
         RuleRow(
-            permission=_READERS[resource.type](resource.type, resource.inputs, keys),
+            permission=RULE_READERS[resource.type](resource.type, resource.inputs, keys),
             description=str(resource.inputs.get("description", "")),
             resource=resource.name,
         )

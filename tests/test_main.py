@@ -38,21 +38,18 @@ import yaml
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from clearwater_sg.backends.aws import AwsBackend
-from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.component import COMPONENT_TYPE as COMPONENT
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.permission import Addresses, OutsideGroup, PeerGroup, Permission
 from clearwater_sg.resources import (
-    AWS_EGRESS,
     AWS_GROUP,
-    AWS_INGRESS,
     GROUP_TYPES,
     OPENSTACK_RULE,
     RULE_TYPES,
 )
 from clearwater_sg.stack_file import load_stack
 from harness import PROJECT_DIR, aws, run_main
+from offline.inventory import RULE_READERS
 from offline.runner import Recording, Registered
 from tests.beyond import ALL, split_config
 from tests.helpers import STACK_FILES, group_ids_by_role, groups_by_role
@@ -185,15 +182,10 @@ EMPTY_LIST_EXAMPLES = 20
 # What a registered rule permits, read from its inputs as the provider gets them
 
 
-# Each cloud's rule resources as its backend reads them (`Backend.permission`): the one
-# shape of what a rule lets through. Groups keep their ids here (the "keys" the reader is
-# given are the ids themselves), so that a rule is judged against the ids the
+# Each cloud's rule resources as its backend reads them (`offline.inventory.RULE_READERS`):
+# the one shape of what a rule lets through. Groups keep their ids here (the "keys" the
+# reader is given are the ids themselves), so that a rule is judged against the ids the
 # configuration names.
-_READERS = {
-    AWS_INGRESS: AwsBackend.permission,
-    AWS_EGRESS: AwsBackend.permission,
-    OPENSTACK_RULE: OpenStackBackend.permission,
-}
 _AWS_PROTOCOLS = ("-1", "tcp", "6", "udp", "17")
 _AWS_ICMP = {"icmp": 4, "1": 4, "icmpv6": 6, "58": 6}
 _NEUTRON_ANY = (None, "", "tcp", "6", "udp", "17")
@@ -240,9 +232,11 @@ def permissions(recording: Recording) -> list[tuple[Registered, Permission]]:
     ids = {r.id: r.id for r in recording.resources if r.type in GROUP_TYPES}
     found = []
     for resource in recording.resources:
-        if resource.type in _READERS:
+        if resource.type in RULE_READERS:
             _check_encoding(resource)
-            found.append((resource, _READERS[resource.type](resource.type, resource.inputs, ids)))
+            found.append(
+                (resource, RULE_READERS[resource.type](resource.type, resource.inputs, ids))
+            )
     return found
 
 
