@@ -30,6 +30,9 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
     Clearwater's port document that the options call for (and the opt-in flows beyond
     it). With `networks: split`, each of those is a management and a signaling group.
 
+    Groups given in `existing_groups` are not created: their rules go on those groups,
+    and the outputs give their ids like the others'.
+
     Outputs:
       security_group_ids: group key -> group id: the role ("all-nodes" included), or
         with split networks "<role>-management" and "<role>-signaling".
@@ -54,7 +57,7 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
     ) -> None:
         try:
             prepared = prepare(options, name)
-            _refuse_names_taken(name, options, prepared.plan)
+            _refuse_clashes(name, options, prepared.plan)
         except (PlanError, QuotaExceededError) as exc:
             raise pulumi.RunError(f"{name}: {exc}") from None
         super().__init__(COMPONENT_TYPE, name, None, opts)
@@ -72,13 +75,21 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             log(note, self)
         for warning in self.plan.warnings:
             pulumi.log.warn(warning, self)
-        registered = prepared.backend.create(self.plan, name, self, options.labelled_groups)
-        # The group resources by group key, for what the outputs do not cover: a
-        # dependency, a rule of your own (`aws.vpc.SecurityGroupIngressRule(...)`); and
-        # the plan rule each rule resource was registered for, by resource name.
+        registered = prepared.backend.create(
+            self.plan, name, self, options.labelled_groups, options.existing_groups
+        )
+        # The group resources by group key (existing groups have none), for what the
+        # outputs do not cover: a dependency, a rule of your own
+        # (`aws.vpc.SecurityGroupIngressRule(...)`); and the plan rule each rule resource
+        # was registered for, by resource name.
         self.security_groups: dict[str, pulumi.CustomResource] = registered[0]
         self.rule_of_resource: dict[str, RuleSpec] = registered[1]
-        ids = {key: group.id for key, group in self.security_groups.items()}
+        ids: dict[str, pulumi.Input[str]] = {
+            g.key: options.existing_groups[g.key]
+            if g.key in options.existing_groups
+            else self.security_groups[g.key].id
+            for g in (*self.plan.groups, *self.plan.existing)
+        }
 
         self.security_group_ids = pulumi.Output.all(**ids)
         attach = _attachments(self.plan, ids)
@@ -104,13 +115,14 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
 
 
 def _attachments(
-    plan: Plan, ids: dict[str, pulumi.Output[str]]
-) -> dict[str, dict[str | None, list[pulumi.Output[str]]]]:
+    plan: Plan, ids: dict[str, pulumi.Input[str]]
+) -> dict[str, dict[str | None, list[pulumi.Input[str]]]]:
     """role -> network (None on a single network) -> the ids a node of the role attaches
     to its interface on that network: the network's shared group, then the role's own."""
-    shared = {g.network: ids[g.key] for g in plan.groups if g.role == Role.ALL_NODES.value}
-    attach: dict[str, dict[str | None, list[pulumi.Output[str]]]] = {}
-    for group in plan.groups:
+    groups = (*plan.groups, *plan.existing)
+    shared = {g.network: ids[g.key] for g in groups if g.role == Role.ALL_NODES.value}
+    attach: dict[str, dict[str | None, list[pulumi.Input[str]]]] = {}
+    for group in groups:
         if group.role != Role.ALL_NODES.value:
             by_net = attach.setdefault(group.role, {})
             by_net[group.network] = [shared[group.network], ids[group.key]]
@@ -181,8 +193,9 @@ def _in_this_run() -> list[ClearwaterSecurityGroups]:
     return components
 
 
-def _refuse_names_taken(name: str, options: DeploymentOptions, plan: Plan) -> None:
-    """Refuse group names another component of this program already creates.
+def _refuse_clashes(name: str, options: DeploymentOptions, plan: Plan) -> None:
+    """Refuse group names another component of this program already creates, and
+    existing groups another component already puts its rules on.
 
     Names are unique per VPC on AWS; Neutron allows equal names, but two deployments
     whose groups share names cannot be told apart, so they are refused there too.
@@ -199,6 +212,15 @@ def _refuse_names_taken(name: str, options: DeploymentOptions, plan: Plan) -> No
                 "program; give each component its own name (the default prefix is "
                 "<component name>-<stack>) or its own name_prefix (namePrefix)"
             )
+        # Both would put the same rules on one group, which the cloud refuses half-way.
+        theirs = {g: k for k, g in other.options.existing_groups.items() if isinstance(g, str)}
+        for key, group in options.existing_groups.items():
+            if isinstance(group, str) and group in theirs:
+                raise PlanError(
+                    f"existingGroups.{key}: {group} is also the existing {theirs[group]} "
+                    f"group of component {other.component_name!r}; the rules of two "
+                    "deployments cannot share a group (give each its own)"
+                )
 
 
 def _same_vpc(first: object, second: object) -> bool:

@@ -13,6 +13,7 @@ import inspect
 import textwrap
 import types
 import typing
+from collections.abc import Callable
 from contextvars import ContextVar
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -43,6 +44,7 @@ from clearwater_sg.types import (
     NEUTRON_MAX_TAGS,
     NEUTRON_TAG_MAX,
     RESERVED_TAG_KEYS,
+    SPLIT_NETWORKS,
     Cidr,
     Cloud,
     Family,
@@ -66,6 +68,7 @@ from clearwater_sg.types import (
     cloud_of,
     families_of,
     group_id_or_output,
+    group_key,
     is_prefix_list,
     refuse,
     vpc_id_or_output,
@@ -91,23 +94,29 @@ class Networks(StrEnum):
 GroupRef = Annotated[str | pulumi.Output[str], PlainValidator(group_id_or_output)]
 
 
+def _groups_given_twice(value: dict[str, Any], why: Callable[[str, str], str]) -> list[Problem]:
+    """A problem at each key whose group id an earlier key already gives, saying `why`
+    (group id, the earlier key). An Output is never compared: its value is not known."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for key, group in value.items():
+        if isinstance(group, str) and group in seen:
+            problems.append(((key,), why(group, seen[group]), group))
+        elif isinstance(group, str):
+            seen[group] = key
+    return problems
+
+
 def _one_group_per_label(value: dict[str, Any], info: ValidationInfo) -> list[Problem]:
     """No group under two labels (the same port opened twice), and a label names the same
     group for SSH and for SNMP (ids compare by value, an Output only with itself)."""
-    problems: list[Problem] = []
-    seen: dict[str, str] = {}
-    for label, group in value.items():
-        if isinstance(group, str) and group in seen:
-            problems.append(
-                (
-                    (label,),
-                    f"{group} is already labelled {seen[group]!r}; two labels for one group "
-                    "would open the same port twice (keep one)",
-                    group,
-                )
-            )
-        elif isinstance(group, str):
-            seen[group] = label
+    problems = _groups_given_twice(
+        value,
+        lambda group, label: (
+            f"{group} is already labelled {label!r}; two labels for one group would open "
+            "the same port twice (keep one)"
+        ),
+    )
     ssh = info.data.get("ssh_source_groups", {}) if info.field_name == "snmp_source_groups" else {}
     problems += [
         (
@@ -123,6 +132,26 @@ def _one_group_per_label(value: dict[str, Any], info: ValidationInfo) -> list[Pr
 
 
 LabelledGroups = Annotated[dict[Label, GroupRef], checked_whole(_one_group_per_label, dict)]
+
+
+def _existing_groups_fit(value: dict[Any, Any], info: ValidationInfo) -> list[Problem]:
+    """Each key is a group of this deployment, and each names its own group."""
+    keys = _group_keys(info)
+    problems: list[Problem] = [
+        ((key,), f"{key!r} is not a group of this deployment; allowed: {', '.join(keys)}", key)
+        for key in value
+        if key not in keys
+    ]
+    return problems + _groups_given_twice(
+        value,
+        lambda group, key: (
+            f"{group} is also given for {key}; every group of the deployment is a security "
+            "group of its own (give each key its own group)"
+        ),
+    )
+
+
+ExistingGroups = Annotated[dict[str, GroupRef], checked_whole(_existing_groups_fit, dict)]
 
 
 def _tags_fit_the_cloud(value: dict[str, Any], info: ValidationInfo) -> list[Problem]:
@@ -335,6 +364,11 @@ class DeploymentOptions(BaseModel):
     networks: Networks = Field(
         Networks.SINGLE,
         description="single, or split: a management and a signaling group per role.",
+    )
+    existing_groups: ExistingGroups = Field(
+        default_factory=dict,
+        description="Groups that exist already, group key -> id (or Output): the rules go "
+        "on them and no group is created for those keys.",
     )
     extra_rules: ExtraRules = Field(
         default_factory=dict,
@@ -598,6 +632,13 @@ class DeploymentOptions(BaseModel):
 
 def _split(info: ValidationInfo) -> bool:
     return info.data.get("networks") is Networks.SPLIT
+
+
+def _group_keys(info: ValidationInfo) -> list[str]:
+    """The keys of the deployment's groups."""
+    networks = SPLIT_NETWORKS if _split(info) else (None,)
+    roles = (Role.ALL_NODES, *(info.data.get("roles") or ()))
+    return [group_key(role, network) for role in roles for network in networks]
 
 
 def _same_group(first: str | pulumi.Output[str], second: str | pulumi.Output[str]) -> bool:

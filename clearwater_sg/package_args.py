@@ -83,6 +83,8 @@ class ClearwaterSecurityGroupsArgs(TypedDict):
     """Chronos replicates timers to the peer sites (Vellum TCP/7253)."""
     networks: NotRequired[pulumi.Input[Networks]]
     """single, or split: a management and a signaling group per role."""
+    existing_groups: NotRequired[pulumi.Input[dict[str, str]]]
+    """Groups that exist already, group key -> id (or Output): the rules go on them and no group is created for those keys."""
     extra_rules: NotRequired[pulumi.Input[dict[str, list[ExtraRule]]]]
     """Rules beyond the document and its profiles, per group: role -> rules."""
     group_names: NotRequired[pulumi.Input[GroupNames]]

@@ -8,11 +8,13 @@ reordering config changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
 
+import pulumi
 from pydantic import BaseModel, ConfigDict
 
 from clearwater_sg.matrix import (
@@ -28,9 +30,17 @@ from clearwater_sg.matrix import (
     internal_ports,
 )
 from clearwater_sg.options import DeploymentOptions, ExtraRule, Networks
-from clearwater_sg.permission import Permission, planned
+from clearwater_sg.permission import OutsideGroup, Permission, planned
 from clearwater_sg.roles import Role
-from clearwater_sg.types import ANY_ADDRESS, Family, Network, is_cidr, is_prefix_list
+from clearwater_sg.types import (
+    ANY_ADDRESS,
+    SPLIT_NETWORKS,
+    Family,
+    Network,
+    group_key,
+    is_cidr,
+    is_prefix_list,
+)
 from clearwater_sg.world import internet_block
 
 
@@ -114,17 +124,20 @@ class PrefixListPeer(_Frozen):
 Peer = CidrPeer | GroupPeer | ExistingGroupPeer | PrefixListPeer
 
 
-# The networks of a split node; a single-network node has one, named None.
-_SPLIT: tuple[Network, ...] = ("management", "signaling")
+class GroupPlace(_Frozen):
+    """A group of the deployment, where rules go: its key and what it is for."""
 
-
-class GroupSpec(_Frozen):
     key: str  # the role, or with split networks "<role>-<network>"
     role: str
     network: Network | None  # with split networks: the network the group is for
+    tags: dict[str, str]  # of what the component creates for it: the group, tagged rules
+
+
+class GroupSpec(GroupPlace):
+    """A group the component creates."""
+
     name: str
     description: str
-    tags: dict[str, str]
 
 
 class RuleSpec(_Frozen):
@@ -146,7 +159,8 @@ class RuleSpec(_Frozen):
 
 class Plan(_Frozen):
     families: tuple[Family, ...]
-    groups: tuple[GroupSpec, ...]
+    groups: tuple[GroupSpec, ...]  # the groups to create
+    existing: tuple[GroupPlace, ...] = ()  # groups of `existingGroups`: rules only
     rules: tuple[RuleSpec, ...]
     notes: tuple[str, ...] = ()  # what a reviewer should know: profiles that add nothing
     warnings: tuple[str, ...] = ()  # what is allowed but dangerous: said loudly at `up`
@@ -156,10 +170,6 @@ class Plan(_Frozen):
         return self.families if rule.family is None else (rule.family,)
 
 
-def _group_key(role: Role, network: Network | None) -> str:
-    return role.value if network is None else f"{role.value}-{network}"
-
-
 # Descriptions never mention toggles: AWS replaces a group whose description changes,
 # which detaches it from every running node.
 def _group_description(role: Role, network: Network | None) -> str:
@@ -167,20 +177,19 @@ def _group_description(role: Role, network: Network | None) -> str:
     return f"Project Clearwater - {who}" + ("" if network is None else f", {network} network")
 
 
-def _group(
-    role: Role, network: Network | None, prefix: str, options: DeploymentOptions
-) -> GroupSpec:
-    key = _group_key(role, network)
+def _place(role: Role, network: Network | None, options: DeploymentOptions) -> GroupPlace:
     tags = {**options.tags, "clearwater:role": role.value}
     if network is not None:
         tags["clearwater:network"] = network
+    return GroupPlace(key=group_key(role, network), role=role.value, network=network, tags=tags)
+
+
+def _group(place: GroupPlace, prefix: str, role: Role) -> GroupSpec:
+    name = f"{prefix}-{place.key}"
     return GroupSpec(
-        key=key,
-        role=role.value,
-        network=network,
-        name=f"{prefix}-{key}",
-        description=_group_description(role, network),
-        tags={**tags, "Name": f"{prefix}-{key}"},
+        **{**place.model_dump(), "tags": {**place.tags, "Name": name}},
+        name=name,
+        description=_group_description(role, place.network),
     )
 
 
@@ -202,7 +211,7 @@ def _networks(flow: Flow, options: DeploymentOptions) -> tuple[Network | None, .
     if options.networks is Networks.SINGLE:
         return (None,)
     if flow.network is FlowNetwork.BOTH:
-        return _SPLIT
+        return SPLIT_NETWORKS
     return ("management",) if flow.network is FlowNetwork.MANAGEMENT else ("signaling",)
 
 
@@ -210,7 +219,7 @@ def _peers(source: Source, options: DeploymentOptions, network: Network | None) 
     """Who a matrix source means in this deployment (nobody, if that role has no nodes)."""
     if isinstance(source, Role):
         present = source in options.groups
-        return [GroupPeer(group=_group_key(source, network))] if present else []
+        return [GroupPeer(group=group_key(source, network))] if present else []
     if source is Audience.PEER_SITE:
         return [
             _peer(entry, site=label)
@@ -340,13 +349,14 @@ def plan_security_groups(
     options: DeploymentOptions, name_prefix: str, flows: Sequence[Flow] = MATRIX + BEYOND
 ) -> Plan:
     networks: tuple[Network | None, ...] = (
-        (None,) if options.networks is Networks.SINGLE else _SPLIT
+        (None,) if options.networks is Networks.SINGLE else SPLIT_NETWORKS
     )
-    groups = tuple(
-        _group(role, network, name_prefix, options)
-        for role in options.groups
-        for network in networks
-    )
+    given = options.existing_groups
+    places = [
+        (role, _place(role, network, options)) for role in options.groups for network in networks
+    ]
+    groups = tuple(_group(p, name_prefix, role) for role, p in places if p.key not in given)
+    existing = tuple(place for _, place in places if place.key in given)
     rules: list[RuleSpec] = []
     profiles_used: set[Profile] = set()
     for flow in flows:
@@ -355,16 +365,18 @@ def plan_security_groups(
         for network in _networks(flow, options):
             for source in flow.sources:
                 for peer in _peers(source, options, network):
-                    group = _group_key(flow.group, network)
+                    group = group_key(flow.group, network)
                     rules.extend(_flow_rules(flow, group, peer, source, options.families))
                     if isinstance(flow.condition, Profile):
                         profiles_used.add(flow.condition)
     for role, extras in sorted(options.extra_rules.items()):
         for extra in extras:
-            group = _group_key(Role(role), extra.network)
+            group = group_key(Role(role), extra.network)
             rules.extend(_extra_rule(group, extra, _peer(entry)) for entry in extra.sources)
     for network in networks:
-        rules.extend(_egress_rules(_group_key(Role.ALL_NODES, network), options.families))
+        shared = group_key(Role.ALL_NODES, network)
+        if shared not in given:  # an existing group's outbound rules are its owner's
+            rules.extend(_egress_rules(shared, options.families))
     _reject_duplicates(rules, options)
     notes = ((SPLIT_REPLACES_GROUPS,) if options.networks is Networks.SPLIT else ()) + tuple(
         f"profile {profile} adds nothing: {_ends_of(profile, flows)}, and this deployment "
@@ -372,6 +384,7 @@ def plan_security_groups(
         for profile in options.profiles
         if profile not in profiles_used
     )
+    notes += tuple(_EXISTING_SHARED.format(key=g.key) for g in existing if g.role == Role.ALL_NODES)
     warnings = tuple(
         f"extra rule {rule.key} opens {what} to {rule.peer.cidr}, which reaches the internet"
         for rule in rules
@@ -383,6 +396,7 @@ def plan_security_groups(
     return Plan(
         families=options.families,
         groups=groups,
+        existing=existing,
         rules=tuple(rules),
         notes=notes,
         warnings=warnings,
@@ -425,6 +439,11 @@ def _extra_rule(group: str, extra: ExtraRule, peer: Peer) -> RuleSpec:
     )
 
 
+_EXISTING_SHARED = (
+    "{key} is an existing group (existingGroups): the component adds its rules to it and "
+    "leaves its outbound rules to its owner, so it adds no allow-all egress"
+)
+
 SPLIT_REPLACES_GROUPS = (
     "networks: split gives every role a management and a signaling group in place of one "
     "group; switching networks on a running stack replaces every group, and nodes must "
@@ -447,11 +466,19 @@ def _ends_of(profile: Profile, flows: Sequence[Flow]) -> str:
 
 
 def _permission(rule: RuleSpec, options: DeploymentOptions) -> Permission:
-    """What a rule lets through, whatever it is named: clouds refuse two equal ones."""
-    if isinstance(rule.peer, ExistingGroupPeer) and rule.peer.labelled:
-        group = options.labelled_groups[rule.peer.ref]
-        # An id known now compares by value; an Output only with itself.
-        return planned(rule, group if isinstance(group, str) else f"(output {id(group)})")
+    """What a rule lets through, whatever it is named: clouds refuse two equal ones.
+    A group the options give by id (an existing group of the deployment, a labelled
+    group) compares by that id; an Output only with itself."""
+
+    def by_id(group: str | pulumi.Output[str]) -> str:
+        return group if isinstance(group, str) else f"(output {id(group)})"
+
+    peer = rule.peer
+    if isinstance(peer, GroupPeer) and peer.group in options.existing_groups:
+        outside = OutsideGroup(by_id(options.existing_groups[peer.group]))
+        return dataclasses.replace(planned(rule), peer=outside)
+    if isinstance(peer, ExistingGroupPeer) and peer.labelled:
+        return planned(rule, by_id(options.labelled_groups[peer.ref]))
     return planned(rule)
 
 

@@ -13,6 +13,10 @@ What counts, per cloud:
   to every new group; those are removed right after creation (`delete_default_rules`), but
   count against the rule quota until then, and a group cannot be created without room
   for them.
+
+Groups given by `existingGroups` are counted with the rules the plan puts on them; the
+rules they already hold count too, and only the cloud knows those, so each check that
+involves them says so.
 """
 
 from __future__ import annotations
@@ -82,13 +86,23 @@ def _at(check: QuotaCheck) -> str:
     return f" ({check.where})" if check.where else ""
 
 
+EXISTING_RULES_COUNT = (
+    "the rules existing groups (existingGroups) already hold count too: leave room for them"
+)
+
+
 def quota_checks(
-    cloud: Cloud, limits: Limits, groups: Iterable[str], rules: Iterable[RuleUse]
+    cloud: Cloud,
+    limits: Limits,
+    groups: Iterable[str],
+    rules: Iterable[RuleUse],
+    existing: Iterable[str] = (),
 ) -> list[QuotaCheck]:
-    groups, rules = list(groups), list(rules)
+    """The checks of `groups` to create and `existing` groups, holding `rules`."""
+    groups, rules, existing = list(groups), list(rules), list(existing)
     if cloud is Cloud.AWS:
-        return _aws_checks(limits, rules)
-    return _openstack_checks(limits, groups, rules)
+        return _aws_checks(limits, rules, existing)
+    return _openstack_checks(limits, groups, rules, existing)
 
 
 def require_fit(checks: list[QuotaCheck]) -> None:
@@ -96,7 +110,7 @@ def require_fit(checks: list[QuotaCheck]) -> None:
         raise QuotaExceededError(checks)
 
 
-def _aws_checks(limits: Limits, rules: list[RuleUse]) -> list[QuotaCheck]:
+def _aws_checks(limits: Limits, rules: list[RuleUse], existing: list[str]) -> list[QuotaCheck]:
     checks = []
     for direction, word in (("ingress", "inbound"), ("egress", "outbound")):
         per_group: Counter[tuple[str, int]] = Counter()
@@ -108,14 +122,17 @@ def _aws_checks(limits: Limits, rules: list[RuleUse]) -> list[QuotaCheck]:
         )
         there = [r for r in rules if (r.group, r.direction) == (group, direction)]
         costliest = _costliest([r for r in there if family in r.families], lambda rule: rule.weight)
+        fix = (
+            f"{costliest}: narrow those, or have AWS raise 'Inbound or outbound rules per "
+            "security group' and set clearwater-sg:limits.rulesPerGroup."
+        )
         checks.append(
             QuotaCheck(
                 limit=f"AWS {word} rules per security group, per family",
                 used=used,
                 allowed=limits.rules_per_group,
                 where=f"{group}, IPv{family}" if group else "",
-                fix=f"{costliest}: narrow those, or have AWS raise 'Inbound or outbound rules "
-                "per security group' and set clearwater-sg:limits.rulesPerGroup.",
+                fix=fix if not existing else f"{fix} Also, {EXISTING_RULES_COUNT}.",
             )
         )
     checks.append(
@@ -139,22 +156,28 @@ def _aws_checks(limits: Limits, rules: list[RuleUse]) -> list[QuotaCheck]:
     return checks
 
 
-def _openstack_checks(limits: Limits, groups: list[str], rules: list[RuleUse]) -> list[QuotaCheck]:
-    group_count = len(groups) + 1  # and the project's `default` group
-    own = Counter({group: 0 for group in groups})
+def _openstack_checks(
+    limits: Limits, groups: list[str], rules: list[RuleUse], existing: list[str]
+) -> list[QuotaCheck]:
+    # Existing groups are in the project already: they take quota as the new ones do.
+    group_count = len(groups) + len(existing) + 1  # and the project's `default` group
+    own = Counter({group: 0 for group in (*groups, *existing)})
     for rule in rules:
         own[rule.group] += len(rule.families)
-    # A group holds Neutron's 2 default egress rules from its creation until they are
-    # deleted, and its own rules only afterwards; whatever order Pulumi creates things in,
-    # the project never holds more than this many of this deployment's rules at once.
-    peak = sum(max(count, NEUTRON_NEW_GROUP_RULES) for count in own.values())
+    # A new group holds Neutron's 2 default egress rules from its creation until they
+    # are deleted, and its own rules only afterwards; whatever order Pulumi creates things
+    # in, the project never holds more than this many of this deployment's rules at once.
+    peak = sum(max(own[group], NEUTRON_NEW_GROUP_RULES) for group in groups)
+    peak += sum(own[group] for group in existing)
     transient = peak - sum(own.values())
+    also = f" Also, {EXISTING_RULES_COUNT}." if existing else ""
     return [
         QuotaCheck(
             limit="OpenStack security groups in the project",
             used=group_count,
             allowed=limits.security_groups,
-            where=f"{len(groups)} + the project's default group",
+            where=f"{len(groups)} + the project's default group"
+            + (f" + {len(existing)} existing" if existing else ""),
             fix="Raise it (openstack quota set --secgroups N <project>) and set "
             "clearwater-sg:limits.securityGroups to N.",
         ),
@@ -166,7 +189,7 @@ def _openstack_checks(limits: Limits, groups: list[str], rules: list[RuleUse]) -
             + (f" + {transient} default rules of groups created with fewer" if transient else ""),
             fix=f"{_costliest(rules, lambda rule: len(rule.families))}: narrow those, or "
             "raise the quota (openstack quota set --secgroup-rules N <project>) and set "
-            "clearwater-sg:limits.securityGroupRules to N.",
+            f"clearwater-sg:limits.securityGroupRules to N.{also}",
         ),
     ]
 
@@ -199,4 +222,5 @@ def plan_checks(
     counted_families: Callable[[RuleSpec], tuple[int, ...]],
 ) -> list[QuotaCheck]:
     uses = plan_uses(plan, counted_families, prefix_lists)
-    return quota_checks(cloud, limits, [group.key for group in plan.groups], uses)
+    created, existing = ([g.key for g in groups] for groups in (plan.groups, plan.existing))
+    return quota_checks(cloud, limits, created, uses, existing)

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pulumi
 from pydantic import (
@@ -40,6 +40,12 @@ class Cloud(StrEnum):
 Family = Literal[4, 6]
 # With `networks: split`, one of the two networks every node has an interface on.
 Network = Literal["management", "signaling"]
+SPLIT_NETWORKS: tuple[Network, ...] = get_args(Network)
+
+
+def group_key(role: Role, network: Network | None) -> str:
+    """A group's key: its role, or with split networks "<role>-<network>"."""
+    return role.value if network is None else f"{role.value}-{network}"
 
 
 class IpVersion(StrEnum):

@@ -248,6 +248,7 @@ class Configuration:
     managers: tuple[str, ...] = ()  # managementSources
     sites: tuple[str, ...] = ()  # every peer site's CIDRs and group ids
     timers: bool = False  # replicateTimersAcrossSites
+    existing: frozenset[str] = frozenset()  # existingGroups' keys: groups not created
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> Configuration:
@@ -290,6 +291,7 @@ class Configuration:
             managers=tuple(setting("managementSources", [])),
             sites=tuple(e for site in dict(setting("peerSites", {})).values() for e in site),
             timers=bool(setting("replicateTimersAcrossSites", False)),
+            existing=frozenset(dict(setting("existingGroups", {}))),
         )
 
     def enabled(self, condition: str | None) -> bool:
@@ -343,7 +345,9 @@ def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Co
     * The flows beyond the document a configuration turns on (`BEYOND_PORTS`).
     * Egress: allow-all to anywhere, per address family in use, on all-nodes (the
       document lists inbound ports only; AWS and Neutron both start a group with
-      allow-all egress, which the program replaces by its own declared rules).
+      allow-all egress, which the program replaces by its own declared rules), unless
+      all-nodes is an existing group (`existingGroups`), whose outbound rules the README
+      leaves to its owner.
     """
     deployment = Configuration.from_config(config)
     cloud = deployment.cloud
@@ -371,7 +375,7 @@ def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Co
                     rules[
                         Permission(port.group, "ingress", family, protocol, first, last, peer)
                     ] += 1
-    for number in deployment.families:
+    for number in () if "all-nodes" in deployment.existing else deployment.families:
         everything = cloud_protocol(cloud, "all", number)
         rules[
             Permission(

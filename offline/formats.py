@@ -36,7 +36,12 @@ def to_json(synth: Synth) -> str:
         "stack": synth.stack,
         "cloud": synth.cloud,
         "groups": [
-            {"key": group.key, "name": group.name, "description": group.description}
+            {
+                "key": group.key,
+                "name": group.name,
+                "description": group.description,
+                "existing": group.existing,
+            }
             for group in synth.groups  # not the id: the mock engine made it up
         ],
         "rules": [cells(rule) for rule in synth.rules],
@@ -74,7 +79,7 @@ def _columns(rule: RuleRow, *names: str) -> list[str]:
 def to_markdown(synth: Synth) -> str:
     rules = "rule" if synth.egress_count == 1 else "rules"
     summary = (
-        f"**Stack `{synth.stack}`** ({synth.cloud}): {len(synth.groups)} security groups, "
+        f"**Stack `{synth.stack}`** ({synth.cloud}): {_groups(synth)}, "
         f"{synth.ingress_count} ingress and {synth.egress_count} egress {rules}."
     )
     groups = table(
@@ -102,6 +107,12 @@ def to_markdown(synth: Synth) -> str:
         text += "\n"
     text += "".join(f"\n> **Note:** {note}\n" for note in synth.notes)
     return text
+
+
+def _groups(synth: Synth) -> str:
+    """'8 security groups', and how many of them exist already."""
+    existing = sum(group.existing for group in synth.groups)
+    return f"{len(synth.groups)} security groups" + (f" ({existing} existing)" if existing else "")
 
 
 def _peer_label(peer: Peer) -> str:
@@ -137,7 +148,7 @@ def to_table(synth: Synth) -> str:
     """What `make render` prints: groups, rules, the quota each limit leaves, and the
     document lines the cloud cannot express."""
     parts = [
-        f"Stack {synth.stack}: {len(synth.groups)} security groups, {synth.ingress_count} "
+        f"Stack {synth.stack}: {_groups(synth)}, {synth.ingress_count} "
         f"ingress and {synth.egress_count} egress rules",
         table(
             ("GROUP", "NAME", "DESCRIPTION"),

@@ -1,8 +1,9 @@
 """What a recorded program run creates, read back from the registered resources.
 
-Groups are named by their group key (read from the tags the backends give them); each
-rule resource is read by its cloud's backend (`Backend.permission`) into the one shape of
-what a rule permits. Rows come from the resource inputs the engine received, not from
+Groups are named by their group key (read from the tags the backends give them; an
+existing group, which has no resource, by the key of the rules its component put on
+it); each rule resource is read by its cloud's backend (`Backend.permission`) into the
+one shape of what a rule permits. Rows come from the resource inputs the engine received, not from
 the plan: they show what the backends really asked the cloud for.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 from clearwater_sg.backends import tag_texts
 from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.backends.openstack import OpenStackBackend
+from clearwater_sg.component import ClearwaterSecurityGroups
 from clearwater_sg.permission import Permission
 from clearwater_sg.resources import GROUP_TYPES, RULE_TYPES
 from offline.runner import Recording, Registered
@@ -28,12 +30,16 @@ RULE_READERS: dict[str, Callable[[str, Mapping[str, Any], Mapping[str, str]], Pe
 }
 
 
+EXISTING = "(existing group: not created)"
+
+
 @dataclass(frozen=True, order=True)
 class GroupRow:
     key: str  # the plan's group key: the role, or with split networks <role>-<network>
     name: str
     id: str
     description: str
+    existing: bool = False  # given by existingGroups: not created, its rules only
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,18 @@ def inventory(recording: Recording) -> Inventory:
         _group_row(resource) for resource in recording.resources if resource.type in GROUP_TYPES
     ]
     keys = {group.id: group.key for group in groups}
+    planned = {
+        name: rule
+        for component in recording.objects
+        if isinstance(component, ClearwaterSecurityGroups)
+        for name, rule in component.rule_of_resource.items()
+    }
+    for resource in recording.resources:
+        group_id = str(resource.inputs.get("securityGroupId", ""))
+        if resource.type in RULE_TYPES and group_id not in keys and resource.name in planned:
+            key = planned[resource.name].group
+            groups.append(GroupRow(key, EXISTING, group_id, "", existing=True))
+            keys[group_id] = key
     rules = [
         RuleRow(
             permission=RULE_READERS[resource.type](resource.type, resource.inputs, keys),

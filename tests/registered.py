@@ -129,9 +129,12 @@ def openstack_permission(
     )
 
 
-def registered_rules(recording: Recording) -> list[RegisteredRule]:
-    """Every rule resource of a recording, in registration order."""
-    roles = roles_by_group_id(recording)
+def registered_rules(
+    recording: Recording, existing: Mapping[str, str] | None = None
+) -> list[RegisteredRule]:
+    """Every rule resource of a recording, in registration order. `existing`: the
+    stack's existingGroups (group key -> id), groups the recording has no resource of."""
+    roles = roles_by_group_id(recording) | {v: k for k, v in (existing or {}).items()}
     found = []
     for resource in recording.resources:
         permission = _permission(resource, roles)
@@ -152,5 +155,7 @@ def _permission(resource: Registered, roles: Mapping[str, str]) -> Permission | 
     return aws_permission(inputs, direction, group, roles)
 
 
-def registered_permissions(recording: Recording) -> Counter[Permission]:
-    return Counter(rule.permission for rule in registered_rules(recording))
+def registered_permissions(
+    recording: Recording, existing: Mapping[str, str] | None = None
+) -> Counter[Permission]:
+    return Counter(rule.permission for rule in registered_rules(recording, existing))

@@ -36,7 +36,7 @@ class Placement:
 
     plan: Plan
     component: str
-    ids: Mapping[str, pulumi.Input[str]]  # the plan's groups, by key
+    ids: Mapping[str, pulumi.Input[str]]  # the deployment's groups, created or existing, by key
     labelled: Mapping[str, pulumi.Input[str]]  # groups from outside the plan, by label
 
 
@@ -92,17 +92,20 @@ class Backend(ABC):
         component: str,
         parent: pulumi.Resource,
         labelled: Mapping[str, pulumi.Input[str]],
+        existing: Mapping[str, pulumi.Input[str]],
     ) -> tuple[dict[str, pulumi.CustomResource], dict[str, RuleSpec]]:
         """Register every group, then every rule: each group resource by group key, and
         each rule resource's name with its plan rule. `labelled` resolves the labels of
-        groups from outside the plan to their ids."""
+        groups from outside the plan to their ids; `existing` gives the ids of the
+        deployment's groups that are not created, by key."""
         # Groups first and without inline rules: rules then only depend on group ids, so
         # mutual references (Bono <-> Sprout) cannot form a dependency cycle.
         groups = {
             group.key: self.register(self.group_resource(group, component), parent)
             for group in plan.groups
         }
-        at = Placement(plan, component, {key: group.id for key, group in groups.items()}, labelled)
+        ids = {**existing, **{key: group.id for key, group in groups.items()}}
+        at = Placement(plan, component, ids, labelled)
         rules: dict[str, RuleSpec] = {}
         for rule in plan.rules:
             for resource in self.rule_resources(rule, at):

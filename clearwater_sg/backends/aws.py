@@ -178,7 +178,7 @@ class AwsBackend(Backend):
 
 def rule_tags(plan: Plan, rule: RuleSpec, component: str) -> dict[str, str]:
     """A rule's tags with tagRules: its group's, named for the rule."""
-    group = next(g for g in plan.groups if g.key == rule.group)
+    group = next(g for g in (*plan.groups, *plan.existing) if g.key == rule.group)
     return {**group.tags, "Name": f"{component}-{rule.key}"}
 
 

@@ -297,6 +297,10 @@ def _groups(comparison: Comparison, out: TextIO) -> None:
                 f"  create  {group.key:<12} {group.name} (no id given, no group of that name)",
                 file=out,
             )
+    for key, group_id in comparison.expected.existing.items():
+        print(
+            f"  rules   {key:<12} {group_id}  (existingGroups: not created, not imported)", file=out
+        )
 
 
 def _changes(comparison: Comparison, out: TextIO, heading: str) -> None:
@@ -324,7 +328,7 @@ def print_adopt(comparison: Comparison, out_file: Path, out: TextIO) -> None:
     print(f"Rules to create, planned and not found ({len(comparison.rules_missing)}):", file=out)
     for rule in comparison.rules_missing:
         print(f"  create  {_rule_line(rule)}", file=out)
-    unplanned = comparison.rules_unplanned
+    unplanned = comparison.rules_to_delete
     print(
         f"Rules to delete, found and asked for by no planned rule ({len(unplanned)})"
         + (
@@ -336,6 +340,15 @@ def print_adopt(comparison: Comparison, out_file: Path, out: TextIO) -> None:
     )
     for found in unplanned:
         print(f"  delete  {_live_line(found)}\n          {found.delete_command}", file=out)
+    if comparison.rules_left_alone:
+        print(
+            f"Rules of existing groups that no planned rule asks for "
+            f"({len(comparison.rules_left_alone)}): their owner's; `pulumi up` leaves them, "
+            "and drift reports them:",
+            file=out,
+        )
+        for found in comparison.rules_left_alone:
+            print(f"  leave   {_live_line(found)}", file=out)
     _changes(comparison, out, "Changes the first `pulumi up` makes to kept resources")
     replaced = [
         k.planned.resource.name for k in comparison.changed if any(c.replaces for c in k.changes)
@@ -360,7 +373,7 @@ def print_adopt(comparison: Comparison, out_file: Path, out: TextIO) -> None:
     protect = "" if planned.protect else " --protect=false"
     print("Next:", file=out)
     print(f"  pulumi import --file {out_file}{protect} --generate-code=false", file=out)
-    if comparison.rules_unplanned:
+    if comparison.rules_to_delete:
         print("  (delete the rules listed above with the commands shown)", file=out)
     print("  pulumi preview --diff", file=out)
     for note in _import_notes(planned):
@@ -384,7 +397,8 @@ def print_drift(comparison: Comparison, out: TextIO) -> int:
     if comparison.in_sync:
         print(
             f"No drift in {_where(planned)}: {len(planned.groups)} groups and {len(planned.rules)} "
-            "rules as planned, and no other rule in those groups.",
+            "rules as planned, and no other rule in those groups"
+            + (f" or in its {len(planned.existing)} existing groups." if planned.existing else "."),
             file=out,
         )
         return EXIT_OK
@@ -399,8 +413,13 @@ def print_drift(comparison: Comparison, out: TextIO) -> int:
         print(f"  missing group  {group.key}: no group named {group.name}", file=out)
     for rule in comparison.rules_missing:
         print(f"  missing    {_rule_line(rule)}", file=out)
-    for unplanned in comparison.rules_unplanned:
+    for unplanned in comparison.rules_to_delete:
         print(f"  unplanned  {_live_line(unplanned)}", file=out)
+    for unplanned in comparison.rules_left_alone:
+        print(
+            f"  unplanned  {_live_line(unplanned)} (existing group: `pulumi up` leaves it)",
+            file=out,
+        )
     for kept in comparison.changed:
         print(f"  changed    {kept.planned.resource.name} ({kept.live.id}):", file=out)
         for change in kept.changes:
@@ -425,6 +444,10 @@ def report(comparison: Comparison) -> dict[str, object]:
                 else {"action": "create"}
             )
             for g in planned.groups
+        ]
+        + [
+            {"key": key, "id": group_id, "action": "existing"}
+            for key, group_id in planned.existing.items()
         ],
         "rulesKept": [
             {
@@ -439,7 +462,12 @@ def report(comparison: Comparison) -> dict[str, object]:
             for r in comparison.rules_missing
         ],
         "rulesUnplanned": [
-            {"id": r.id, "permits": r.permission.describe(), "description": r.description}
+            {
+                "id": r.id,
+                "permits": r.permission.describe(),
+                "description": r.description,
+                "inExistingGroup": r.permission.group in planned.existing,
+            }
             for r in comparison.rules_unplanned
         ],
         "changes": [

@@ -10,6 +10,7 @@ resource is then compared field by field, as its provider would on the first `pu
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -111,7 +112,7 @@ class Expected:
     cloud: str
     stack: str
     component: str
-    groups: tuple[PlannedGroup, ...]
+    groups: tuple[PlannedGroup, ...]  # the groups it creates
     rules: tuple[PlannedRule, ...]
     group_fields: tuple[Field, ...]  # what Pulumi compares on a group
     rule_fields: tuple[Field, ...]  # what Pulumi compares on a rule
@@ -119,6 +120,7 @@ class Expected:
     generated_names: bool = False  # AWS completes each group's name after its prefix
     protect: bool = False
     not_created: tuple[str, ...] = ()  # document lines the cloud cannot express, why
+    existing: Mapping[str, str] = dataclasses.field(default_factory=dict)  # key -> group id
 
 
 @dataclass(frozen=True)
@@ -139,13 +141,10 @@ def expected(options: DeploymentOptions, stack: str, component: str = "clearwate
     except (PlanError, QuotaExceededError) as exc:
         raise LiveError(f"the program would refuse this stack: {exc}") from None
     backend, plan = prepared.backend, prepared.plan
-    # The group keys stand for the ids the cloud will give the groups.
-    keys = {group.key: group.key for group in plan.groups}
-    labelled: dict[str, str] = {}
-    for label, group_id in options.labelled_groups.items():
-        if not isinstance(group_id, str):
-            raise LiveError(f"the group of label {label!r} is not a plain id")
-        labelled[label] = group_id
+    # The group keys stand for the ids of the deployment's groups.
+    keys = {group.key: group.key for group in (*plan.groups, *plan.existing)}
+    labelled = _plain_ids(options.labelled_groups, "the group of label")
+    existing = _plain_ids(options.existing_groups, "existingGroups")
     groups = [backend.group_resource(group, component) for group in plan.groups]
     at = Placement(plan, component, keys, labelled)
     rules = [resource for rule in plan.rules for resource in backend.rule_resources(rule, at)]
@@ -172,7 +171,16 @@ def expected(options: DeploymentOptions, stack: str, component: str = "clearwate
         generated_names=options.cloud is Cloud.AWS and options.group_names is GroupNames.GENERATED,
         protect=options.protect,
         not_created=tuple(f"{rule.key}: {why}" for rule, why in prepared.not_created),
+        existing=existing,
     )
+
+
+def _plain_ids(groups: Mapping[str, object], what: str) -> dict[str, str]:
+    """Group ids a stack file gives; an Output (from a program) cannot be read here."""
+    for key, group_id in groups.items():
+        if not isinstance(group_id, str):
+            raise LiveError(f"{what} {key!r} is not a plain id")
+    return {key: str(group_id) for key, group_id in groups.items()}
 
 
 class Reader(Protocol):
@@ -184,15 +192,23 @@ class Reader(Protocol):
 
 
 def read_live(expected: Expected, reader: Reader, given: Mapping[str, str]) -> Live:
-    """The deployment's live groups (`given`: group key -> id; every other planned group
-    is looked up by its planned name) and every rule in them."""
+    """The deployment's live groups (`given`: group key -> id; its existing groups by
+    their ids; every other planned group looked up by its planned name) and every rule
+    in them."""
     keys = [group.key for group in expected.groups]
+    for key in given:
+        if key in expected.existing:
+            raise LiveError(
+                f"--group {key}: the stack gives this group in existingGroups "
+                f"({expected.existing[key]}); remove --group {key}"
+            )
     unknown = sorted(set(given) - set(keys))
     if unknown:
         raise LiveError(
             f"--group {unknown[0]}: this stack has no group {unknown[0]!r}; its groups are "
             + ", ".join(keys)
         )
+    given = {**expected.existing, **given}
     by_id: dict[str, str] = {}
     for key, group_id in given.items():
         if group_id in by_id:
@@ -224,6 +240,19 @@ class Comparison:
     rules_kept: tuple[KeptRule, ...]
     rules_missing: tuple[PlannedRule, ...]  # planned, not found: `pulumi up` creates
     rules_unplanned: tuple[LiveRule, ...]  # found, and no planned rule asks for them
+
+    @property
+    def rules_to_delete(self) -> tuple[LiveRule, ...]:
+        """Unplanned rules in the groups the program creates: `pulumi up` never deletes
+        them (they are not in its state); someone must."""
+        existing = self.expected.existing
+        return tuple(r for r in self.rules_unplanned if r.permission.group not in existing)
+
+    @property
+    def rules_left_alone(self) -> tuple[LiveRule, ...]:
+        """Unplanned rules in existing groups: their owner's, which the program leaves."""
+        existing = self.expected.existing
+        return tuple(r for r in self.rules_unplanned if r.permission.group in existing)
 
     @property
     def changed(self) -> tuple[KeptGroup | KeptRule, ...]:

@@ -26,12 +26,14 @@ if TYPE_CHECKING:
 EXTERNAL_PREFIX = "external-"
 
 
-def _peer_labels(groups: Mapping[str, tuple[str, object]]) -> tuple[dict[str, str], dict[str, str]]:
+def _peer_labels(
+    groups: Mapping[str, tuple[str, object]], existing: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
     """(group id -> role of the deployment's groups, group id -> peer label of all)."""
     roles: dict[str, str] = {}
     peers: dict[str, str] = {}
     for group_id, (name, tags) in groups.items():
-        role = role_of_tags(tags)
+        role = existing.get(group_id) or role_of_tags(tags)
         if role is not None:
             assert role not in roles.values(), f"two stored groups claim role {role}"
             roles[group_id] = role
@@ -42,15 +44,18 @@ def _peer_labels(groups: Mapping[str, tuple[str, object]]) -> tuple[dict[str, st
 
 
 def neutron_listing_permissions(
-    groups: Iterable[Mapping[str, Any]], rules: Iterable[Mapping[str, Any]]
+    groups: Iterable[Mapping[str, Any]],
+    rules: Iterable[Mapping[str, Any]],
+    existing: Mapping[str, str] | None = None,
 ) -> Counter[Permission]:
-    """Every rule of a Neutron listing in the deployment's groups (those with a role tag;
-    Neutron's own ``default`` group and the stand-ins are not the deployment's). The
-    listing is Neutron's JSON as any client receives it."""
+    """Every rule of a Neutron listing in the deployment's groups (those with a role tag,
+    and the groups a test made as `existing` groups: id -> group key; Neutron's own
+    ``default`` group and the stand-ins are not the deployment's). The listing is
+    Neutron's JSON as any client receives it."""
     named = {
         str(group["id"]): (str(group["name"]), list(group.get("tags") or ())) for group in groups
     }
-    roles, peers = _peer_labels(named)
+    roles, peers = _peer_labels(named, existing or {})
     found: Counter[Permission] = Counter()
     for rule in rules:
         group = rule["security_group_id"]
@@ -90,7 +95,7 @@ def ec2_permissions(ec2: EC2Client, vpc_id: str) -> Counter[Permission]:
         )
         for group in described
     }
-    roles, peers = _peer_labels(groups)
+    roles, peers = _peer_labels(groups, {})
     found: Counter[Permission] = Counter()
     for group in described:
         role = roles.get(group["GroupId"])
@@ -120,6 +125,10 @@ def ec2_permissions(ec2: EC2Client, vpc_id: str) -> Counter[Permission]:
     return found
 
 
-def project_permissions(project: Project) -> Counter[Permission]:
-    """What the deployment's groups in a project let through, read from Neutron alone."""
-    return neutron_listing_permissions(*project.listing())
+def project_permissions(
+    project: Project, existing: Mapping[str, str] | None = None
+) -> Counter[Permission]:
+    """What the deployment's groups in a project let through, read from Neutron alone
+    (`existing`: the ids of groups the test made by hand for the stack's existingGroups,
+    -> their group keys)."""
+    return neutron_listing_permissions(*project.listing(), existing)

@@ -203,3 +203,51 @@ def test_drift_reports_rules_without_ports_made_in_a_console(
         "vellum ingress IPv4 tcp any port from 10.9.0.0/16",
         "vellum ingress IPv6 icmp any type from fd00:9::/48",
     ]
+
+
+def test_rules_go_on_groups_a_team_already_owns_and_destroy_leaves_those_groups(
+    engine_stack: StackFactory, os_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`existingGroups`: Sprout's and all-nodes' groups exist already, made by hand with
+    Neutron's default egress and a rule of their owner's. `up` puts the document's rules
+    on them and creates only the other groups; a second run changes nothing; drift
+    reports the owner's rules, which `up` and `destroy` leave where they are."""
+    net = os_project.connection().network
+    owned = {
+        key: str(net.create_security_group(name=f"platform-{key}", description="ours").id)
+        for key in ("all-nodes", "sprout")
+    }
+    exporter = net.create_security_group_rule(
+        security_group_id=owned["sprout"], direction="ingress", ether_type="IPv4",
+        protocol="tcp", port_range_min=9100, port_range_max=9100, remote_ip_prefix="10.30.0.0/24",
+    )  # fmt: skip
+    keys = {group_id: key for key, group_id in owned.items()}
+    owners = project_permissions(os_project, keys)
+    assert owners == Counter({p for p in NEUTRON_DEFAULTS if p.group in owned}) + Counter(
+        [Permission("sprout", "ingress", "IPv4", "tcp", 9100, 9100, "10.30.0.0/24")]
+    )
+    owners_rules = {
+        r.id for g in owned.values() for r in net.security_group_rules(security_group_id=g)
+    }
+    before = os_project.snapshot()
+    config = CONFIG | settings(existingGroups=owned)
+    stack = engine_stack("existing", config)
+
+    created = stack.up()
+    made = {s.name for s in created.changes() if s.type == "openstack:networking/secGroup:SecGroup"}
+    assert made == {"clearwater-vellum", "clearwater-dime"}
+    # The document's rules, without the all-nodes egress its owner keeps, plus the owner's.
+    held = project_permissions(os_project, keys)
+    assert held == documented(config) + owners
+    assert stack.preview(expect_no_changes=True).changes() == []
+    assert stack.stack.outputs()["securityGroupIds"].value.items() >= owned.items()
+
+    status, report = _live("drift", stack, monkeypatch)
+    assert status == EXIT_DRIFT
+    unplanned = {(r["id"], r["inExistingGroup"]) for r in report["rulesUnplanned"]}
+    assert exporter.id in owners_rules
+    assert unplanned == {(rule_id, True) for rule_id in owners_rules}
+    assert report["rulesMissing"] == [] and report["changes"] == []
+
+    stack.destroy()
+    assert os_project.snapshot() == before, "destroy touched what the team owns"

@@ -146,12 +146,16 @@ def pulumi_made_on_ec2(ec2: EC2Client, vpc_id: str) -> Deployed:
     return deployed
 
 
-def made_with_generated_names_on_ec2(ec2: EC2Client, vpc_id: str, rec: Recording) -> Deployed:
+def made_with_generated_names_on_ec2(
+    ec2: EC2Client, vpc_id: str, rec: Recording, existing: tuple[str, ...] = ()
+) -> Deployed:
     """`rec`'s groups and rules as pulumi-aws makes them, for what `Ec2Applier` does not
     translate: `namePrefix` (`groupNames: generated`, completed with a 26-digit id as
-    terraform-provider-aws does) and `prefixListId` sources."""
+    terraform-provider-aws does), `prefixListId` sources, and rules on the `existing`
+    groups (existingGroups), which are in EC2 already under their own ids."""
     deployed = Deployed()
     ids = {str(group.inputs["vpcId"]): vpc_id for group in rec.of_type(AWS_GROUP)}
+    ids |= {group_id: group_id for group_id in existing}
     for number, group in enumerate(rec.of_type(AWS_GROUP), start=1):
         inputs = group.inputs
         tags: list[TagTypeDef] = [

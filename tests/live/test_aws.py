@@ -26,6 +26,8 @@ from tests.live.helpers import (
     aws_stack_file,
     check_against_registrations,
     cli,
+    config_arguments,
+    moto_provider_arguments,
     sections,
 )
 from tests.live.scenario import (
@@ -76,11 +78,7 @@ def test_generated_names_prefix_lists_and_extra_rules_on_aws(
     }
     registered = run_main(values, stack=STACK)
     deployed = made_with_generated_names_on_ec2(ec2, vpc_id, registered)
-    keys = [f"--config={k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in values.items()]
-    provider = [
-        "--config=aws:region=us-east-1",
-        f'--config=aws:endpoints=[{{"ec2": "{moto_ec2.url}"}}]',
-    ]
+    keys, provider = config_arguments(values), moto_provider_arguments(moto_ec2)
     out_file = tmp_path / "adopt.json"
     code, report, err = cli(
         capsys, "adopt", *keys, *provider, "--stack", STACK, "-o", str(out_file)
@@ -197,3 +195,76 @@ def test_drift_reports_rules_without_ports_next_to_rules_with_them_on_aws(
         "all-nodes ingress IPv4 icmp any type from 10.9.0.0/16",
         "all-nodes ingress IPv4 tcp/0-65535 from 10.9.0.0/16",
     ]
+
+
+def test_existing_groups_are_read_by_their_ids_and_their_owners_rules_left_alone(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    tmp_path: Path,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Sprout's group is a team's own, with EC2's default egress and a rule of theirs.
+    Drift reports those two rules as unplanned, in an existing group, and nothing else;
+    adopt imports the rules the plan put on it but not the group, and lists its owner's
+    rules as left alone, never to delete."""
+    sprout = ec2.create_security_group(
+        GroupName="platform-sprout", Description="ours", VpcId=vpc_id
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=sprout,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 9100, "ToPort": 9100,
+             "IpRanges": [{"CidrIp": "10.30.0.0/24"}]},
+        ],
+    )  # fmt: skip
+    # The team's rule and EC2's default egress (in the VPC's families).
+    owners = {
+        rule["SecurityGroupRuleId"]
+        for rule in ec2.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": [sprout]}]
+        )["SecurityGroupRules"]
+    }
+    values: dict[str, object] = {
+        "cloud": "aws",
+        "vpcId": vpc_id,
+        "roles": ["sprout", "vellum"],
+        "groupNames": "generated",
+        "existingGroups": {"sprout": sprout},
+    }
+    registered = run_main(values, stack=STACK)
+    made_with_generated_names_on_ec2(ec2, vpc_id, registered, existing=(sprout,))
+    keys, provider = config_arguments(values), moto_provider_arguments(moto_ec2)
+
+    code, out, err = cli(capsys, "drift", *keys, *provider, "--stack", STACK, "--format", "json")
+    report = json.loads(out)
+    assert (code, err) == (EXIT_DRIFT, "")
+    assert {(r["id"], r["inExistingGroup"]) for r in report["rulesUnplanned"]} == {
+        (rule_id, True) for rule_id in owners
+    }
+    assert (report["rulesMissing"], report["changes"]) == ([], [])
+    assert {g["key"]: g["action"] for g in report["groups"]} == {
+        "all-nodes": "keep",
+        "vellum": "keep",
+        "sprout": "existing",
+    }
+
+    code, _, err = cli(
+        capsys, "drift", *keys, *provider, "--stack", STACK, f"--group=sprout={sprout}"
+    )
+    assert code == EXIT_ERROR and "gives this group in existingGroups" in err
+
+    out_file = tmp_path / "adopt.json"
+    code, text, err = cli(capsys, "adopt", *keys, *provider, "--stack", STACK, "-o", str(out_file))
+    assert (code, err) == (EXIT_OK, ""), err
+    found = sections(text)
+    assert sorted(found["groups"]) == ["keep all-nodes", "keep vellum"]
+    assert f"  rules   sprout       {sprout}  (existingGroups" in text
+    assert found["delete"] == []
+    left = [line.split()[1] for line in text.splitlines() if line.startswith("  leave ")]
+    assert sorted(left) == sorted(owners)
+    document = json.loads(out_file.read_text())
+    assert sprout not in {entry.get("id") for entry in document["resources"]}
+    on_sprout = [e for e in document["resources"] if e["name"].startswith("clearwater-sprout-in-")]
+    assert on_sprout, "the plan's rules on the existing group are imported"

@@ -12,8 +12,9 @@ import pytest
 
 from harness import DOC, PROJECT_DIR
 from harness.doc_reader import BEYOND_PORTS, ICMP_TYPES, PORT_LINE, read_document
+from offline.formats import to_table
 from offline.synth import synthesize
-from tests.helpers import STACK_FILES
+from tests.helpers import STACK_FILES, UUID_A
 
 DOC_PORTS = read_document(DOC)
 # "Profile restund (Metaswitch/sprout restund scripts; Metaswitch/clearwater-heat ...)"
@@ -47,18 +48,46 @@ def test_every_rule_names_the_document_line_it_comes_from(stack_file: Path) -> N
             assert int(permits.ports().removeprefix("type ")) in ICMP_TYPES[rule.line][family]
 
 
+def _project_stack(where: Path, name: str, config: str) -> Path:
+    """A copy of the bundled project with one stack file, `config` its YAML config."""
+    (where / "stacks").mkdir()
+    (where / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (where / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
+    stack = where / "stacks" / f"Pulumi.{name}.yaml"
+    stack.write_text(f"config:\n{config}")
+    return stack
+
+
 def test_synth_marks_extra_rules_as_not_from_the_document(tmp_path: Path) -> None:
-    stacks = tmp_path / "stacks"
-    stacks.mkdir()
-    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
-    (tmp_path / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
-    stack = stacks / "Pulumi.extra.yaml"
-    stack.write_text(
-        "config:\n  clearwater-sg:cloud: openstack\n  clearwater-sg:extraRules:\n    sprout:\n"
+    stack = _project_stack(
+        tmp_path,
+        "extra",
+        "  clearwater-sg:cloud: openstack\n  clearwater-sg:extraRules:\n    sprout:\n"
         "      - {protocol: udp, ports: 5060-5061, sources: [10.40.0.0/16],"
-        " description: SIP from the SBC, reason: 'IMS-7: SBC trunk'}\n"
+        " description: SIP from the SBC, reason: 'IMS-7: SBC trunk'}\n",
     )
     synth = synthesize(stack)
     extra = [rule for rule in synth.rules if "5060-5061" in rule.permission.ports()]
     assert [rule.section for rule in extra] == ["Extra rule, not in the document: IMS-7: SBC trunk"]
     assert [rule.line for rule in extra] == ["UDP/5060-5061"]
+
+
+def test_existing_groups_are_shown_as_such_with_the_rules_put_on_them(tmp_path: Path) -> None:
+    stack = _project_stack(
+        tmp_path,
+        "owned",
+        "  clearwater-sg:cloud: openstack\n  clearwater-sg:roles: [sprout, vellum]\n"
+        f"  clearwater-sg:existingGroups: {{sprout: {UUID_A}}}\n",
+    )
+    synth = synthesize(stack)
+    assert [(g.key, g.existing) for g in synth.groups] == [
+        ("all-nodes", False),
+        ("sprout", True),
+        ("vellum", False),
+    ]
+    # The document's Sprout <-> Vellum flows, read back by key on both sides.
+    assert {r.permission.describe() for r in synth.rules} >= {
+        "sprout ingress IPv4 tcp/9888 from group vellum",
+        "vellum ingress IPv4 tcp/7253 from group sprout",
+    }
+    assert "3 security groups (1 existing)" in to_table(synth)

@@ -22,7 +22,7 @@ from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
 from clearwater_sg.resources import AWS_GROUP, OPENSTACK_GROUP
 from harness import PROJECT_DIR, VPC, run_main
 from offline.runner import Recording, run_program
-from tests.helpers import group_ids_by_role
+from tests.helpers import SG_A, group_ids_by_role
 
 
 def test_a_vpc_created_in_the_same_program_can_be_passed_as_an_output() -> None:
@@ -181,6 +181,44 @@ def test_two_components_with_one_name_prefix_are_refused() -> None:
             ClearwaterSecurityGroups(site, options)
 
     with pytest.raises(pulumi.RunError, match=r"'ims-all-nodes' is also created by .*'site-a'"):
+        run_program(program, project="p", stack="s", config={}, recording=recording)
+    assert not any(r.name.startswith("site-b") for r in recording.resources)
+
+
+# --- Groups a team already owns -----------------------------------------------------------
+
+
+def test_a_given_output_becomes_the_groups_id_in_rules_and_outputs() -> None:
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        owned = aws.ec2.SecurityGroup("platform-sprout", vpc_id=VPC)
+        options = DeploymentOptions(cloud="aws", vpc_id=VPC, existing_groups={"sprout": owned.id})
+        groups = ClearwaterSecurityGroups("ims", options)
+        groups.node_security_group_ids.apply(lambda ids: seen.update(nodes=ids))
+        groups.security_group_ids.apply(lambda ids: seen.update(groups=ids))
+        assert "sprout" not in groups.security_groups
+
+    recording = run_program(program, project="p", stack="s", config={})
+    owned = next(r.id for r in recording.resources if r.name == "platform-sprout")
+    shared = next(r.id for r in recording.resources if r.name == "ims-all-nodes")
+    assert seen["groups"]["sprout"] == owned and seen["nodes"]["sprout"] == [shared, owned]
+    on_sprout = [r for r in recording.resources if r.name.startswith("ims-sprout-in-")]
+    assert on_sprout and {r.inputs["securityGroupId"] for r in on_sprout} == {owned}
+    from_sprout = [r for r in recording.resources if r.name.endswith("-from-sprout")]
+    assert from_sprout and {r.inputs["referencedSecurityGroupId"] for r in from_sprout} == {owned}
+
+
+def test_two_components_may_not_put_rules_on_one_existing_group() -> None:
+    recording = Recording()
+
+    def program() -> None:
+        for site in ("site-a", "site-b"):
+            options = DeploymentOptions(cloud="aws", vpc_id=VPC, existing_groups={"sprout": SG_A})
+            ClearwaterSecurityGroups(site, options)
+
+    clash = r"existingGroups.sprout: .* existing sprout group of component 'site-a'"
+    with pytest.raises(pulumi.RunError, match=clash):
         run_program(program, project="p", stack="s", config={}, recording=recording)
     assert not any(r.name.startswith("site-b") for r in recording.resources)
 

@@ -436,3 +436,44 @@ def test_fields_are_declared_before_the_validators_that_read_them() -> None:
         if order.index(read) > order.index(field)
     )
     assert late == [], late
+
+
+# --- existingGroups ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        (
+            aws(existingGroups={"sprot": SG_A}),
+            [
+                "clearwater-sg:existingGroups.sprot: 'sprot' is not a group of this deployment",
+                "allowed: all-nodes, ellis, bono, sprout, dime, homer, vellum",
+            ],
+        ),
+        (
+            aws(existingGroups={"sprout": SG_A}, networks="split"),
+            ["existingGroups.sprout", "allowed: all-nodes-management, all-nodes-signaling"],
+        ),
+        (
+            aws(existingGroups={"app-server": SG_A}),
+            ["existingGroups.app-server", "not a group of this deployment"],
+        ),
+        (
+            aws(existingGroups={"bono": SG_A, "sprout": SG_A}),
+            [f"existingGroups.sprout: {SG_A} is also given for bono", "give each key its own"],
+        ),
+        (
+            openstack(existingGroups={"sprout": SG_A}),
+            ["existingGroups.sprout", "not a security group id (allowed: a security group UUID)"],
+        ),
+        (aws(existingGroups=[SG_A]), ["clearwater-sg:existingGroups: must be a YAML map"]),
+    ],
+    ids=["typo", "split-keys", "absent-role", "one-group-twice", "wrong-cloud", "a-list"],
+)
+def test_existing_groups_name_this_deployments_groups_each_its_own(
+    config: dict[str, object], words: list[str]
+) -> None:
+    message = refused(config)
+    for word in words:
+        assert word in message

@@ -24,12 +24,12 @@ from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.plan import PlanError, plan_security_groups
 from clearwater_sg.resources import GROUP_TYPES
 from clearwater_sg.roles import Role
-from harness import ALL_ROLES, VPC, aws, openstack, run_main
-from harness.doc_reader import ANY_FAMILY, Permission
+from harness import ALL_ROLES, DOC, VPC, aws, openstack, run_main
+from harness.doc_reader import ANY_FAMILY, CORE_ROLES, Permission, expected_rules, read_document
 from offline.runner import Recording, run_program
 from tests.beyond import base
-from tests.helpers import BGCF, CLOUDS, EXTRA, PL, SG_A
-from tests.registered import registered_permissions, registered_rules
+from tests.helpers import BGCF, CLOUDS, EXTRA, PL, SG_A, SG_B, UUID_A, refused
+from tests.registered import registered_permissions, registered_rules, role_of_tags
 
 
 def full_options(**extra: object) -> DeploymentOptions:
@@ -325,3 +325,41 @@ def test_an_extra_rule_that_opens_internal_ports_to_the_internet_is_said_loudly(
     else:
         [warning] = warnings
         assert warned in warning and "reaches the internet" in warning
+
+
+# --- Groups a team already owns (existingGroups) ------------------------------------------
+
+
+DOC_PORTS = read_document(DOC)
+OWNED = {"aws": {"sprout": SG_A, "all-nodes": SG_B}, "openstack": {"sprout": UUID_A}}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_existing_groups_get_the_documents_rules_and_no_group_is_created_for_them(
+    cloud: str,
+) -> None:
+    config = CLOUDS[cloud](ipVersion="dual", existingGroups=OWNED[cloud])
+    recording = run_main(config)
+    created = {role_of_tags(g.inputs["tags"]) for g in recording.resources if g.type in GROUP_TYPES}
+    assert created == {"all-nodes", *CORE_ROLES} - set(OWNED[cloud])
+    # Judged by the document reader, which leaves an existing all-nodes group's egress
+    # to its owner, with the given ids read as the groups they stand for.
+    actual = registered_permissions(recording, OWNED[cloud])
+    expected = expected_rules(config, DOC_PORTS)
+    assert sorted(map(str, actual - expected)) == [] and sorted(map(str, expected - actual)) == []
+
+
+def test_an_existing_all_nodes_group_gets_no_allow_all_egress_and_the_plan_says_why() -> None:
+    options = DeploymentOptions(cloud="aws", vpc_id=VPC, existing_groups={"all-nodes": SG_A})
+    plan = prepare(options, "ims", "prod").plan
+    assert [rule.key for rule in plan.rules if rule.direction == "egress"] == []
+    assert any("all-nodes is an existing group" in note for note in plan.notes)
+    assert [g.key for g in plan.existing] == ["all-nodes"]
+
+
+def test_an_existing_groups_id_as_another_source_of_the_same_port_is_refused() -> None:
+    """Bono admits Sprout on TCP/5058 by the document; an extra rule admitting the same
+    group by its id is the same permission, which the cloud would refuse half-way."""
+    same = {**BGCF, "ports": "5058", "sources": [SG_A], "description": "sprout again"}
+    message = refused(aws(existingGroups={"sprout": SG_A}, extraRules={"bono": [same]}))
+    assert "same traffic" in message and "bono-in-tcp-5058-from-sprout" in message

@@ -19,7 +19,7 @@ from harness import VPC, aws, openstack, run_main
 from harness.largest import largest
 from offline.runner import Recording
 from tests.beyond import ALL
-from tests.helpers import BGCF, PL, refused
+from tests.helpers import BGCF, PL, SG_A, UUID_A, refused
 
 GENEROUS = {"securityGroups": 1000, "securityGroupRules": 10000}
 
@@ -166,3 +166,21 @@ def test_the_pre_flight_counts_a_prefix_list_as_its_max_entries() -> None:
     with pytest.raises(pulumi.RunError, match="inbound rules per security group"):
         run_main(aws(sshSources=[PL], prefixLists={PL: 60}), recording=recording)
     assert recording.resources == []
+
+
+def test_existing_groups_and_their_rules_are_counted_and_their_own_rules_are_named() -> None:
+    """A group given by existingGroups takes a place in the project like a created one,
+    and the rules put on it count; the rules it holds already are the cloud's to know,
+    so the check says to leave room for them."""
+    for cloud, owned in (("openstack", UUID_A), ("aws", SG_A)):
+        vpc = {"vpc_id": VPC} if cloud == "aws" else {}
+        created = prepare(DeploymentOptions(cloud=cloud, **vpc), "cw", "prod").quota
+        existing = prepare(
+            DeploymentOptions(cloud=cloud, existing_groups={"sprout": owned}, **vpc), "cw", "prod"
+        ).quota
+        assert [check.used for check in existing] == [check.used for check in created]
+        assert not any("existingGroups" in check.fix for check in created)
+        rules = [c for c in existing if "rules" in c.limit and "x" not in c.limit]
+        assert rules and all(
+            "existing groups (existingGroups) already hold" in c.fix for c in rules
+        )
