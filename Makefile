@@ -33,8 +33,9 @@ $(NEUTRON_PYTHON): scripts/neutron-venv.sh
 
 conformance-setup: $(NEUTRON_PYTHON)
 
-# The real Pulumi engine in .engine/bin: an installed pulumi CLI, or the CLI, the Python
-# language host and pulumi-resource-openstack built from Go modules (scripts/engine.sh).
+# The real Pulumi engine in .engine/bin: an installed pulumi CLI, or the CLI, the Python,
+# YAML and Node.js language hosts, nodejs-sdkgen and pulumi-resource-openstack built from
+# Go modules; and the package's plugin, .engine/plugins/clearwater-sg (scripts/engine.sh).
 engine:
 	scripts/engine.sh
 

@@ -10,6 +10,8 @@ configuration gets, naming the setting, before anything is registered.
 
 # No `from __future__ import annotations`: the schema analyzer reads the annotations as
 # types, not as strings.
+from importlib.metadata import version
+
 import pulumi
 
 from clearwater_sg import component
@@ -37,4 +39,7 @@ def main() -> None:
     """Serve the component to the Pulumi engine, as the package's plugin."""
     from pulumi.provider.experimental import component_provider_host
 
-    component_provider_host(name=PACKAGE, components=[ClearwaterSecurityGroups])
+    # The schema's version is the installed package's, the one CHANGELOG.md describes.
+    component_provider_host(
+        name=PACKAGE, components=[ClearwaterSecurityGroups], version=version(PACKAGE)
+    )

@@ -1,6 +1,7 @@
 """The bundled program as a Pulumi project in a temporary directory, run by the real
-engine (.engine/bin: the CLI, the Python language host, pulumi-resource-openstack)
-through the Automation API, against a local OpenStack project.
+engine (.engine/bin: the CLI, the language hosts, pulumi-resource-openstack) through the
+Automation API, against a local OpenStack project; or a copy of another project (the
+YAML and TypeScript examples that use the component as a package).
 
 The project directory holds a copy of the repository's Pulumi.yaml, the repository's
 own __main__.py (linked, not copied) and one stack file; nothing in the repository is
@@ -28,6 +29,8 @@ from harness.doc_reader import Permission, expected_rules, read_document
 from harness.local_openstack import Project
 
 ENGINE_ROOT = PROJECT_DIR / ".engine"
+# The package (package/) as the executable plugin scripts/engine.sh writes.
+PACKAGE_PLUGIN = ENGINE_ROOT / "plugins" / "clearwater-sg"
 DOC_PORTS = read_document(DOC)
 PASSPHRASE = "clearwater-engine-tests"
 
@@ -109,7 +112,8 @@ class EngineStack:
 
     By default the CLI runs the bundled program with its Python language host, as
     `pulumi up` does; a `program` given here runs instead, in this process, as an
-    Automation API inline program.
+    Automation API inline program; a `source` project directory is copied and run
+    instead, in its own language, its `packages` entry pointed at the package's plugin.
     """
 
     def __init__(
@@ -120,14 +124,24 @@ class EngineStack:
         project: Project,
         *,
         program: Callable[[], None] | None = None,
+        source: Path | None = None,
     ) -> None:
         self.dir = where / "program"
         self.home = where / "pulumi-home"
-        (self.dir / "stacks").mkdir(parents=True)
-        (where / "state").mkdir()
+        (where / "state").mkdir(parents=True)
         self.home.mkdir()
-        shutil.copy(PROJECT_DIR / "Pulumi.yaml", self.dir / "Pulumi.yaml")
-        (self.dir / "__main__.py").symlink_to(PROJECT_DIR / "__main__.py")
+        if source is None:
+            (self.dir / "stacks").mkdir(parents=True)
+            shutil.copy(PROJECT_DIR / "Pulumi.yaml", self.dir / "Pulumi.yaml")
+            (self.dir / "__main__.py").symlink_to(PROJECT_DIR / "__main__.py")
+            self.stack_file = self.dir / "stacks" / f"Pulumi.{name}.yaml"
+        else:
+            ignored = shutil.ignore_patterns("node_modules", "sdks", "bin", "Pulumi.*.yaml")
+            shutil.copytree(source, self.dir, ignore=ignored)
+            described = yaml.safe_load((self.dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+            described["packages"] = {"clearwater-sg": str(PACKAGE_PLUGIN)}
+            self.write_project(described)
+            self.stack_file = self.dir / f"Pulumi.{name}.yaml"
         self.name = name
         self.project = project
         self.write_config(config)
@@ -135,6 +149,8 @@ class EngineStack:
             # The host runs the program with this interpreter: the test's own virtualenv,
             # which has the package and the provider SDKs installed.
             "PULUMI_PYTHON_CMD": sys.executable,
+            "CLEARWATER_SG_PYTHON": sys.executable,  # and the package's plugin likewise
+            "CLEARWATER_SG_PLUGIN": str(PACKAGE_PLUGIN),  # for a copied project's scripts
             "PATH": f"{ENGINE_ROOT / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
             "PULUMI_BACKEND_URL": (where / "state").as_uri(),
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
@@ -155,9 +171,10 @@ class EngineStack:
         else:
             self.stack = auto.create_or_select_stack(name, work_dir=str(self.dir), opts=options)
 
-    @property
-    def stack_file(self) -> Path:
-        return self.dir / "stacks" / f"Pulumi.{self.name}.yaml"
+    def write_project(self, described: Mapping[str, Any]) -> None:
+        """Replace the project file (a YAML program's resources are in it)."""
+        text = yaml.safe_dump(dict(described), sort_keys=False)
+        (self.dir / "Pulumi.yaml").write_text(text, encoding="utf-8")
 
     def write_config(self, config: Mapping[str, Any]) -> None:
         """Replace the stack's configuration, as editing the stack file does."""

@@ -23,7 +23,12 @@ from tests.conformance.fixtures import require_openstack_python
 
 class StackFactory(Protocol):
     def __call__(
-        self, name: str, config: Mapping[str, Any], *, program: Callable[[], None] | None = None
+        self,
+        name: str,
+        config: Mapping[str, Any],
+        *,
+        program: Callable[[], None] | None = None,
+        source: Path | None = None,
     ) -> EngineStack: ...
 
 
@@ -54,10 +59,14 @@ def engine_stack(tmp_path: Path, os_project: Project) -> Iterator[StackFactory]:
     made: list[EngineStack] = []
 
     def make(
-        name: str, config: Mapping[str, Any], *, program: Callable[[], None] | None = None
+        name: str,
+        config: Mapping[str, Any],
+        *,
+        program: Callable[[], None] | None = None,
+        source: Path | None = None,
     ) -> EngineStack:
         where = tmp_path / f"stack-{len(made)}"
-        stack = EngineStack(where, name, config, os_project, program=program)
+        stack = EngineStack(where, name, config, os_project, program=program, source=source)
         made.append(stack)
         return stack
 

@@ -5,9 +5,12 @@ traceback, with exit status 1."""
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness import PROJECT_DIR
 from offline.__main__ import main
@@ -70,3 +73,24 @@ def test_render_reports_a_bad_stack_cleanly(
     captured = capsys.readouterr()
     assert "clearwater-sg:roles[0]: 'sprot' is not a Clearwater role" in captured.err
     assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_a_program_of_your_own_renders_its_components(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's review of one's own program: the example, which also creates a VPC,
+    a subnet and instances, rendered from a stack file beside its Pulumi.yaml."""
+    project = tmp_path / "ims"
+    shutil.copytree(PROJECT_DIR / "examples" / "aws-deployment", project)
+    name = yaml.safe_load((project / "Pulumi.yaml").read_text())["name"]
+    stack = project / "Pulumi.review.yaml"
+    stack.write_text(
+        yaml.safe_dump(
+            {"config": {"aws:region": "eu-west-1", f"{name}:ami": "ami-0123456789abcdef0"}}
+        )
+    )
+    assert main([str(stack)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Stack review: 8 security groups, ")
+    assert re.search(r"^sprout +clearwater-review-sprout ", out, re.MULTILINE)
+    assert "aws:ec2/instance" not in out and "sprout-1" not in out
