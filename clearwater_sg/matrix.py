@@ -312,6 +312,88 @@ BEYOND: tuple[Flow, ...] = (
 # fmt: on
 
 
+# --- Outbound: what Clearwater nodes start toward the outside, with `egress: restricted`
+
+
+class EgressKind(StrEnum):
+    """A kind of outside service nodes reach; `egressDestinations` says where it lives."""
+
+    DNS = "dns"
+    NTP = "ntp"
+    PACKAGES = "packages"
+    ENUM = "enum"
+    HSS = "hss"
+    CDF = "cdf"
+    SIP_PEERS = "sip-peers"
+    SMTP = "smtp"
+    SNMP_ALARMS = "snmp-alarms"
+    MEDIA = "media"
+
+
+class Outbound(BaseModel):
+    """One outbound flow a Clearwater node starts toward an outside service, from the
+    Clearwater source that shows it (the port document lists inbound ports only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: EgressKind
+    group: Role
+    line: str  # "UDP/53", as the document writes a port line
+    service: str
+    network: FlowNetwork
+    origin: str  # the repository file that shows the flow
+
+    @property
+    def protocol(self) -> Protocol:
+        match = _PORT_LINE.match(self.line)
+        assert match, self.line
+        return Protocol(match.group(1).lower())
+
+    @property
+    def port_range(self) -> tuple[int, int]:
+        match = _PORT_LINE.match(self.line)
+        assert match, self.line
+        return int(match.group(2)), int(match.group(3) or match.group(2))
+
+    def description(self) -> str:
+        """'DNS to egressDestinations.dns (Metaswitch/... Clearwater_DNS_Usage.md)'."""
+        return f"{self.service} to egressDestinations.{self.kind} ({self.origin})"
+
+
+def _outbound(
+    kind: EgressKind, groups: tuple[Role, ...], lines: str, service: str,
+    network: FlowNetwork, origin: str,
+) -> tuple[Outbound, ...]:  # fmt: skip
+    return tuple(
+        Outbound(kind=kind, group=group, line=line, service=service, network=network,
+                 origin=origin)
+        for group in groups for line in lines.split()
+    )  # fmt: skip
+
+
+K = EgressKind
+INFRA = "Metaswitch/clearwater-infrastructure"
+# Each flow from the Clearwater source that shows a node starting it (docs/egress.md
+# quotes each); what no source shows is left out: Bono never opens a connection to a UE
+# (it answers on the UE's own flow, which stateful groups admit).
+# fmt: off
+OUTBOUND: tuple[Outbound, ...] = (
+    *_outbound(K.DNS,   (ALL_NODES,),     "UDP/53 TCP/53",  "DNS",   BOTH, f"{DOCS}Clearwater_DNS_Usage.md"),
+    *_outbound(K.NTP,   (ALL_NODES,),     "UDP/123",        "NTP",   MGMT, f"{INFRA} debian/control"),
+    *_outbound(K.PACKAGES, (ALL_NODES,),  "TCP/80 TCP/443", "Package installation", MGMT, f"{DOCS}Manual_Install.md"),
+    *_outbound(K.ENUM,  (SPROUT, ALL_IN_ONE), "UDP/53",     "ENUM",  SIG,  f"{DOCS}ENUM.md"),
+    *_outbound(K.HSS,   (DIME, ALL_IN_ONE), "TCP/3868",     "Diameter Cx", SIG, f"{DOCS}External_HSS_Integration.md"),
+    *_outbound(K.CDF,   (DIME, ALL_IN_ONE), "TCP/3868",     "Diameter Rf", SIG, f"{DOCS}CDF_Integration.md"),
+    *_outbound(K.SIP_PEERS, (SPROUT, BONO, ALL_IN_ONE), "TCP/5060 UDP/5060", "SIP", SIG,
+               f"{DOCS}Configuring_an_Application_Server.md"),
+    *_outbound(K.SMTP,  (ELLIS, ALL_IN_ONE), "TCP/25",      "SMTP",  MGMT, "Metaswitch/ellis local_settings.py"),
+    *_outbound(K.SNMP_ALARMS, (SPROUT, DIME, VELLUM, ALL_IN_ONE), "UDP/162", "SNMP alarms", MGMT,
+               "Metaswitch/clearwater-snmp-handlers alarms_agent.cpp"),
+    *_outbound(K.MEDIA, (BONO, ALL_IN_ONE), "UDP/1-65535",  "TURN media relay", SIG, "Metaswitch/restund docs/restund.txt"),
+)
+# fmt: on
+
+
 # --- What the table says about exposure: one reading, for the planner and the policy pack
 
 

@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from clearwater_sg.errors import ConfigurationError
-from clearwater_sg.matrix import Profile
+from clearwater_sg.matrix import OUTBOUND, EgressKind, Profile
 from clearwater_sg.roles import DEFAULT_DISTRIBUTED_ROLES, DISTRIBUTED_ROLES, Role
 from clearwater_sg.types import (
     ANY_ADDRESS,
@@ -83,6 +83,11 @@ class Deployment(StrEnum):
 class GroupNames(StrEnum):
     FIXED = "fixed"  # <prefix>-<group>: what existing stacks have
     GENERATED = "generated"  # AWS name_prefix: a replacement is created before the old one goes
+
+
+class Egress(StrEnum):
+    ALL = "all"  # allow-all outbound on the shared group: what clouds give a new group
+    RESTRICTED = "restricted"  # each internal flow at both ends, and sourced outside flows
 
 
 class Networks(StrEnum):
@@ -152,6 +157,10 @@ def _existing_groups_fit(value: dict[Any, Any], info: ValidationInfo) -> list[Pr
 
 
 ExistingGroups = Annotated[dict[str, GroupRef], checked_whole(_existing_groups_fit, dict)]
+
+# Destinations of outside services: like any source, and never an empty list (absent
+# closes a kind; an empty list would read as if it opened something).
+EgressDestinations = dict[EgressKind, Annotated[tuple[Source, ...], Unique, Field(min_length=1)]]
 
 
 def _tags_fit_the_cloud(value: dict[str, Any], info: ValidationInfo) -> list[Problem]:
@@ -374,6 +383,16 @@ class DeploymentOptions(BaseModel):
         default_factory=dict,
         description="Rules beyond the document and its profiles, per group: role -> rules.",
     )
+    egress: Egress = Field(
+        Egress.ALL,
+        description="all (allow-all outbound), or restricted: each internal flow at its "
+        "source too, and outbound flows only to egressDestinations.",
+    )
+    egress_destinations: EgressDestinations = Field(
+        default_factory=dict,
+        description="With egress: restricted, where each outside service lives: kind -> "
+        "CIDRs, group ids or prefix lists; a kind absent stays closed.",
+    )
     group_names: GroupNames = Field(
         GroupNames.FIXED,
         description="fixed, or generated (AWS): names AWS completes, so that a replaced "
@@ -573,6 +592,11 @@ class DeploymentOptions(BaseModel):
                     for rule in rules
                     for e in rule.sources
                 ),
+                *(
+                    e
+                    for kind in (info.data.get("egress_destinations") or {}).values()
+                    for e in kind
+                ),
             )
             if is_prefix_list(entry)
         }
@@ -590,6 +614,32 @@ class DeploymentOptions(BaseModel):
                 ((entry,), "is not used by any source; remove it", size)
                 for entry, size in value.items()
                 if entry not in used
+            ]
+        )
+        return value
+
+    @field_validator("egress_destinations")
+    @classmethod
+    def _destinations_go_with_restricted_egress(
+        cls, value: dict[EgressKind, tuple[str, ...]], info: ValidationInfo
+    ) -> dict[EgressKind, tuple[str, ...]]:
+        if value and info.data.get("egress") is not Egress.RESTRICTED:
+            raise ValueError(
+                "applies with egress: restricted (with egress: all every destination is "
+                "open already): set egress: restricted, or remove egressDestinations"
+            )
+        groups = set(info.data.get("roles") or ()) | {Role.ALL_NODES}
+        refuse(
+            [
+                (
+                    (kind,),
+                    f"no group of this deployment sends {kind} (sent by: "
+                    + ", ".join(sorted({o.group.value for o in OUTBOUND if o.kind is kind}))
+                    + "): remove it",
+                    kind,
+                )
+                for kind in value
+                if not any(o.kind is kind and o.group in groups for o in OUTBOUND)
             ]
         )
         return value

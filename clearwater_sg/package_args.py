@@ -11,7 +11,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from clearwater_sg.matrix import Profile
-from clearwater_sg.options import Deployment, GroupNames, Networks
+from clearwater_sg.options import Deployment, Egress, GroupNames, Networks
 from clearwater_sg.roles import Role
 from clearwater_sg.types import Cloud, IpVersion
 
@@ -87,6 +87,10 @@ class ClearwaterSecurityGroupsArgs(TypedDict):
     """Groups that exist already, group key -> id (or Output): the rules go on them and no group is created for those keys."""
     extra_rules: NotRequired[pulumi.Input[dict[str, list[ExtraRule]]]]
     """Rules beyond the document and its profiles, per group: role -> rules."""
+    egress: NotRequired[pulumi.Input[Egress]]
+    """all (allow-all outbound), or restricted: each internal flow at its source too, and outbound flows only to egressDestinations."""
+    egress_destinations: NotRequired[pulumi.Input[dict[str, list[str]]]]
+    """With egress: restricted, where each outside service lives: kind -> CIDRs, group ids or prefix lists; a kind absent stays closed."""
     group_names: NotRequired[pulumi.Input[GroupNames]]
     """fixed, or generated (AWS): names AWS completes, so that a replaced group is created before the old one is deleted."""
     prefix_lists: NotRequired[pulumi.Input[dict[str, int]]]

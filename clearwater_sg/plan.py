@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 from clearwater_sg.matrix import (
     BEYOND,
+    DOCUMENT,
     MATRIX,
+    OUTBOUND,
     Audience,
     Condition,
     Flow,
@@ -29,7 +31,7 @@ from clearwater_sg.matrix import (
     Source,
     internal_ports,
 )
-from clearwater_sg.options import DeploymentOptions, ExtraRule, Networks
+from clearwater_sg.options import DeploymentOptions, Egress, ExtraRule, Networks
 from clearwater_sg.permission import OutsideGroup, Permission, planned
 from clearwater_sg.roles import Role
 from clearwater_sg.types import (
@@ -206,13 +208,14 @@ def _condition_holds(condition: Condition | Profile | None, options: DeploymentO
     }[condition]
 
 
-def _networks(flow: Flow, options: DeploymentOptions) -> tuple[Network | None, ...]:
-    """The networks whose groups carry the flow: one, unless split and ICMP's both."""
+def _networks(used: FlowNetwork, options: DeploymentOptions) -> tuple[Network | None, ...]:
+    """The networks whose groups carry a flow Clearwater sends over `used`: one, unless
+    split and both (ICMP, DNS)."""
     if options.networks is Networks.SINGLE:
         return (None,)
-    if flow.network is FlowNetwork.BOTH:
+    if used is FlowNetwork.BOTH:
         return SPLIT_NETWORKS
-    return ("management",) if flow.network is FlowNetwork.MANAGEMENT else ("signaling",)
+    return ("management",) if used is FlowNetwork.MANAGEMENT else ("signaling",)
 
 
 def _peers(source: Source, options: DeploymentOptions, network: Network | None) -> list[Peer]:
@@ -243,6 +246,12 @@ def _peer(entry: str, site: str | None = None) -> Peer:
     if is_prefix_list(entry):
         return PrefixListPeer(prefix_list=entry, site=site)
     return ExistingGroupPeer(ref=entry, site=site)
+
+
+def _ports(port_range: tuple[int, int]) -> str:
+    """'5054', or '32768-65535': how a rule key names its ports."""
+    first, last = port_range
+    return str(first) if first == last else f"{first}-{last}"
 
 
 def _rule_key(group: str, direction: Direction, protocol: str, ports: str, peer: Peer) -> str:
@@ -295,7 +304,7 @@ def _flow_rules(
             for icmp_type in flow.icmp_types(family)
         ]
     first, last = flow.port_range
-    ports = str(first) if first == last else f"{first}-{last}"
+    ports = _ports(flow.port_range)
     description = flow.description(source, site=site)
     return [rule(flow.protocol.value, ports, first, last, peer_family, description)]
 
@@ -345,6 +354,67 @@ def _egress_rules(group: str, families: tuple[Family, ...]) -> list[RuleSpec]:
     return rules
 
 
+def _mirrored(rule: RuleSpec, flow: Flow) -> RuleSpec:
+    """The egress rule that lets the source of an ingress rule send what it admits: on
+    the source's group toward the rule's group (a group of ours), or on the rule's group
+    toward the same peer site (whose nodes send to ours and ours to theirs alike)."""
+    peer: Peer
+    if isinstance(rule.peer, GroupPeer):
+        group, peer = rule.peer.group, GroupPeer(group=rule.group)
+        same = rule.peer.group == rule.group
+        to = flow.group.label if flow.group is Role.ALL_NODES else f"{flow.group.label} nodes"
+        to = f"other {to}" if same and flow.group is not Role.ALL_NODES else to
+    else:
+        group, peer = rule.group, rule.peer
+        to = f"peer site {rule.peer.site}"
+    ports = _ports(flow.port_range)
+    origin = "" if flow.origin == DOCUMENT else f" ({flow.origin})"
+    return rule.model_copy(
+        update={
+            "key": _rule_key(group, Direction.EGRESS, rule.protocol, ports, peer),
+            "group": group,
+            "direction": Direction.EGRESS,
+            "peer": peer,
+            "description": f"{flow.service} to {to}{origin}",
+            "setting": "egress (the flow's inbound rule at its source)",
+        }
+    )
+
+
+def _outbound_rules(options: DeploymentOptions) -> list[RuleSpec]:
+    """The outbound flows of OUTBOUND whose kind has destinations, on the groups that
+    start them, toward each destination."""
+    rules = []
+    for outbound in OUTBOUND:
+        destinations = options.egress_destinations.get(outbound.kind, ())
+        if outbound.group not in options.groups:
+            continue
+        first, last = outbound.port_range
+        ports = _ports(outbound.port_range)
+        for network in _networks(outbound.network, options):
+            group = group_key(outbound.group, network)
+            for peer in (_peer(entry) for entry in destinations):
+                rules.append(
+                    RuleSpec(
+                        key=_rule_key(
+                            group, Direction.EGRESS, outbound.protocol.value, ports, peer
+                        ),
+                        group=group,
+                        direction=Direction.EGRESS,
+                        protocol=outbound.protocol.value,
+                        from_port=first,
+                        to_port=last,
+                        family=peer.family if isinstance(peer, CidrPeer) else None,
+                        peer=peer,
+                        description=outbound.description(),
+                        section=f"Outbound {outbound.kind} ({outbound.origin})",
+                        line=outbound.line,
+                        setting=f"egressDestinations.{outbound.kind}",
+                    )
+                )
+    return rules
+
+
 def plan_security_groups(
     options: DeploymentOptions, name_prefix: str, flows: Sequence[Flow] = MATRIX + BEYOND
 ) -> Plan:
@@ -359,24 +429,31 @@ def plan_security_groups(
     existing = tuple(place for _, place in places if place.key in given)
     rules: list[RuleSpec] = []
     profiles_used: set[Profile] = set()
+    restricted = options.egress is Egress.RESTRICTED
     for flow in flows:
         if flow.group not in options.groups or not _condition_holds(flow.condition, options):
             continue
-        for network in _networks(flow, options):
+        for network in _networks(flow.network, options):
             for source in flow.sources:
                 for peer in _peers(source, options, network):
                     group = group_key(flow.group, network)
-                    rules.extend(_flow_rules(flow, group, peer, source, options.families))
+                    ingress = _flow_rules(flow, group, peer, source, options.families)
+                    rules.extend(ingress)
+                    if restricted and (isinstance(peer, GroupPeer) or source is Audience.PEER_SITE):
+                        rules.extend(_mirrored(rule, flow) for rule in ingress)
                     if isinstance(flow.condition, Profile):
                         profiles_used.add(flow.condition)
     for role, extras in sorted(options.extra_rules.items()):
         for extra in extras:
             group = group_key(Role(role), extra.network)
             rules.extend(_extra_rule(group, extra, _peer(entry)) for entry in extra.sources)
-    for network in networks:
-        shared = group_key(Role.ALL_NODES, network)
-        if shared not in given:  # an existing group's outbound rules are its owner's
-            rules.extend(_egress_rules(shared, options.families))
+    if restricted:
+        rules.extend(_outbound_rules(options))
+    else:
+        for network in networks:
+            shared = group_key(Role.ALL_NODES, network)
+            if shared not in given:  # an existing group's outbound rules are its owner's
+                rules.extend(_egress_rules(shared, options.families))
     _reject_duplicates(rules, options)
     notes = ((SPLIT_REPLACES_GROUPS,) if options.networks is Networks.SPLIT else ()) + tuple(
         f"profile {profile} adds nothing: {_ends_of(profile, flows)}, and this deployment "
@@ -384,7 +461,21 @@ def plan_security_groups(
         for profile in options.profiles
         if profile not in profiles_used
     )
-    notes += tuple(_EXISTING_SHARED.format(key=g.key) for g in existing if g.role == Role.ALL_NODES)
+    notes += tuple(
+        _EXISTING_SHARED.format(key=g.key)
+        for g in existing
+        if g.role == Role.ALL_NODES and not restricted
+    )
+    closed = sorted(
+        {o.kind.value for o in OUTBOUND if o.group in options.groups}
+        - {kind.value for kind in options.egress_destinations}
+    )
+    if restricted and closed:
+        notes += (
+            "egress: restricted: no egressDestinations for "
+            + ", ".join(closed)
+            + ", so those outbound flows are closed",
+        )
     warnings = tuple(
         f"extra rule {rule.key} opens {what} to {rule.peer.cidr}, which reaches the internet"
         for rule in rules

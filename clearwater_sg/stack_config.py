@@ -126,6 +126,8 @@ def describe_error(error: ErrorDetails) -> tuple[str, str]:
         message = f"is not a setting of this program; {hint}known keys: {', '.join(known)}"
     elif error["type"] == "missing":
         message = "is required" + (" (aws or openstack)" if key == "cloud" else "")
+    elif error["type"] == "too_short":
+        message = "is empty; give at least one entry, or remove it"
     elif error["type"] in ("int_type", "int_parsing", "int_from_float"):
         message = f"must be a whole number, got {error['input']!r}"
     elif error["type"] in ("bool_type", "bool_parsing"):

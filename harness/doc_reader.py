@@ -151,6 +151,7 @@ _STRUCTURED = frozenset(
         *("roles", "memento", "hss"),
         *("worldCidrs", "sshSources", "snmpSources", "sshSourceGroups", "snmpSourceGroups"),
         *("profiles", "managementSources", "peerSites", "replicateTimersAcrossSites"),
+        *("existingGroups", "egressDestinations"),
     }
 )
 
@@ -178,6 +179,25 @@ BEYOND_PORTS: tuple[DocPort, ...] = (
     *_beyond("Peer sites", "vellum", "GR", "TCP/7000 TCP/11311", "site", "site"),
     *_beyond("Peer sites", "sprout", "GR", "TCP/5052 TCP/5054", "site", "site"),
     *_beyond("Peer sites", "vellum", "GR", "TCP/7253", "site", "timers"),
+)  # fmt: skip
+
+
+# With `egress: restricted`, the outbound flows Clearwater nodes start toward the outside,
+# as docs/egress.md quotes their sources: (kind, group, protocol, ports), each kind opened
+# only toward `egressDestinations.<kind>`.
+OUTBOUND_PORTS: tuple[tuple[str, str, str, tuple[int, int]], ...] = (
+    ("dns", "all-nodes", "udp", (53, 53)), ("dns", "all-nodes", "tcp", (53, 53)),
+    ("ntp", "all-nodes", "udp", (123, 123)),
+    ("packages", "all-nodes", "tcp", (80, 80)), ("packages", "all-nodes", "tcp", (443, 443)),
+    *(("enum", role, "udp", (53, 53)) for role in ("sprout", "all-in-one")),
+    *(("hss", role, "tcp", (3868, 3868)) for role in ("dime", "all-in-one")),
+    *(("cdf", role, "tcp", (3868, 3868)) for role in ("dime", "all-in-one")),
+    *(("sip-peers", role, proto, (5060, 5060))
+      for role in ("sprout", "bono", "all-in-one") for proto in ("tcp", "udp")),
+    *(("smtp", role, "tcp", (25, 25)) for role in ("ellis", "all-in-one")),
+    *(("snmp-alarms", role, "udp", (162, 162))
+      for role in ("sprout", "dime", "vellum", "all-in-one")),
+    *(("media", role, "udp", (1, 65535)) for role in ("bono", "all-in-one")),
 )  # fmt: skip
 
 
@@ -249,6 +269,8 @@ class Configuration:
     sites: tuple[str, ...] = ()  # every peer site's CIDRs and group ids
     timers: bool = False  # replicateTimersAcrossSites
     existing: frozenset[str] = frozenset()  # existingGroups' keys: groups not created
+    restricted: bool = False  # egress: restricted
+    destinations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # egressDestinations
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> Configuration:
@@ -292,6 +314,11 @@ class Configuration:
             sites=tuple(e for site in dict(setting("peerSites", {})).values() for e in site),
             timers=bool(setting("replicateTimersAcrossSites", False)),
             existing=frozenset(dict(setting("existingGroups", {}))),
+            restricted=setting("egress", "all") == "restricted",
+            destinations=tuple(
+                (kind, tuple(entries))
+                for kind, entries in dict(setting("egressDestinations", {})).items()
+            ),
         )
 
     def enabled(self, condition: str | None) -> bool:
@@ -375,6 +402,8 @@ def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Co
                     rules[
                         Permission(port.group, "ingress", family, protocol, first, last, peer)
                     ] += 1
+    if deployment.restricted:
+        return rules + _restricted_egress(deployment, rules)
     for number in () if "all-nodes" in deployment.existing else deployment.families:
         everything = cloud_protocol(cloud, "all", number)
         rules[
@@ -383,6 +412,40 @@ def expected_rules(config: Mapping[str, object], ports: Iterable[DocPort]) -> Co
             )
         ] += 1
     return rules
+
+
+def _restricted_egress(
+    deployment: Configuration, ingress: Counter[Permission]
+) -> Counter[Permission]:
+    """With `egress: restricted`: each inbound rule from one of the deployment's groups
+    held at its source too (an egress rule there toward the receiving group, same
+    protocol and ports); each inbound rule from a peer site likewise toward that site (its
+    nodes and ours send each other the same flows); and each outbound flow whose kind has
+    destinations, from the groups that start it toward each destination. No allow-all."""
+    sites = set(deployment.sites)
+    egress: Counter[Permission] = Counter()
+    for permission, count in ingress.items():
+        if permission.peer.startswith("group:"):
+            sender = permission.peer.removeprefix("group:")
+            to = f"group:{permission.group}"
+            egress[dataclasses.replace(permission, group=sender, direction="egress", peer=to)] += (
+                count
+            )
+        elif permission.peer in sites or permission.peer.removeprefix("external:") in sites:
+            egress[dataclasses.replace(permission, direction="egress")] += count
+    destinations = dict(deployment.destinations)
+    for kind, group, protocol, (low, high) in OUTBOUND_PORTS:
+        if group not in deployment.groups:
+            continue
+        for entry in destinations.get(kind, ()):
+            peer, families = deployment._entry(entry)
+            # Neutron stores a rule over every port as one without ports (as the README
+            # says extra rules are sent).
+            every = deployment.cloud == "openstack" and (low, high) == (1, 65535)
+            first, last = (None, None) if every else (low, high)
+            for family in families:
+                egress[Permission(group, "egress", family, protocol, first, last, peer)] += 1
+    return egress
 
 
 def without_network(permission: Permission) -> Permission:

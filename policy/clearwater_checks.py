@@ -279,6 +279,44 @@ def management_api_open_to_world(resource_type: str, props: Props) -> list[str]:
     ]
 
 
+_EVERY_PROTOCOL = ("-1", "all")  # AWS's names for every protocol (Neutron: none given)
+
+
+def allow_all_egress(resource_type: str, props: Props) -> list[str]:
+    """Advisory: every protocol allowed out to the world. It is what clouds give a new
+    group and what `egress: all` declares; a locked-down network wants each outbound
+    flow named instead (clearwater-sg's `egress: restricted`)."""
+    if resource_type == AWS_EGRESS and str(_read(props, "ipProtocol")) in _EVERY_PROTOCOL:
+        targets = _world([_read(props, "cidrIpv4"), _read(props, "cidrIpv6")])
+    elif resource_type == AWS_RULE and _read(props, "type") == "egress":
+        targets = _every_protocol_blocks([props])
+    elif resource_type in (AWS_GROUP, AWS_DEFAULT_GROUP):
+        targets = _every_protocol_blocks(_list(_read(props, "egress")))
+    elif resource_type == OPENSTACK_RULE and _read(props, "direction") == "egress":
+        prefix = _read(props, "remoteIpPrefix")
+        anyone = prefix in (None, "") and _read(props, "remoteGroupId") is None
+        every = _read(props, "protocol") in (None, "", "any")
+        targets = [] if not every else ["anywhere"] if anyone else _world([prefix])
+    else:
+        targets = []
+    return [
+        f"lets every protocol out to {target}; name each outbound flow instead "
+        "(clearwater-sg: egress: restricted, with egressDestinations)"
+        for target in targets
+    ]
+
+
+def _every_protocol_blocks(blocks: list[Any]) -> list[str]:
+    return [
+        target
+        for block in blocks
+        if isinstance(block, Mapping) and str(_read(block, "protocol")) in _EVERY_PROTOCOL
+        for target in _world(
+            _list(_read(block, "cidrBlocks")) + _list(_read(block, "ipv6CidrBlocks"))
+        )
+    ]
+
+
 Check = Callable[..., list[str]]  # (resource type, props, **the policy's config)
 
 
@@ -335,6 +373,13 @@ POLICIES: tuple[Policy, ...] = (
         "a globally reachable address.",
         False,
         management_port_open_to_world,
+    ),
+    Policy(
+        "egress-not-allow-all",
+        "Outbound traffic should be named flow by flow, not every protocol to the world "
+        "(clearwater-sg's egress: restricted).",
+        False,
+        allow_all_egress,
     ),
 )
 

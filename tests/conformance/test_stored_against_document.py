@@ -129,3 +129,25 @@ def test_neutron_renames_a_legacy_icmp_on_an_ipv6_rule(
     )
     assert created["protocol"] == "ipv6-icmp"
     assert client.get_rule(created["id"])["protocol"] == "ipv6-icmp"
+
+
+def test_ec2_holds_exactly_the_restricted_egress_the_document_implies(
+    moto_ec2: MotoServer,
+) -> None:
+    """`egress: restricted` on EC2: every internal flow at its source too, the outbound
+    flows toward the destinations given, no allow-all; read back from moto alone."""
+    config = aws(
+        egress="restricted",
+        ipVersion="dual",
+        roles=["ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server"],
+        egressDestinations={"dns": ["10.0.0.2/32", "fd00::2/128"], "sip-peers": ["10.60.0.0/16"]},
+    )
+    recording = run_main(config)
+    vpc_id = moto_ec2.create_vpc(ipv6=True)
+    applier = Ec2Applier(moto_ec2.ec2_client())
+    applier.use_vpc(recording, vpc_id)
+    applier.apply(recording)
+    extra, missing = _differences(
+        ec2_permissions(applier.ec2, vpc_id), expected_rules(config, DOC_PORTS)
+    )
+    assert (extra, missing) == ([], [])

@@ -38,6 +38,16 @@ def _drop_role(role: str) -> Change:
     return _set("roles", [r for r in CORE if r != role])
 
 
+def _restrict_egress(config: dict[str, Any]) -> None:
+    """The README's move from `egress: all` to `restricted`, with the resolvers and time
+    servers given, and the quota the doubled internal rules need."""
+    _set("egress", "restricted")(config)
+    _set("egressDestinations", {"dns": ["10.0.0.2/32", "fd00::2/128"], "ntp": ["10.0.0.3/32"]})(
+        config
+    )
+    _set("limits", {"securityGroupRules": 500})(config)
+
+
 CHANGES: dict[str, Change] = {
     "enable hss": _set("hss", True),
     "add app-server": _set("roles", [*CORE, "app-server"]),
@@ -46,10 +56,15 @@ CHANGES: dict[str, Change] = {
     "reorder roles": _set("roles", list(reversed(CORE))),
     "turn on a profile": _set("profiles", ["sprout-peering"]),
     "turn on a peer site": _set("peerSites", {"site-b": ["10.70.0.0/16"]}),
+    "restrict egress": _restrict_egress,
 }
 # Started from the changed configuration, the change is undone: the profile and the peer
-# site are also turned off.
-UNDONE = {"turn off a profile": "turn on a profile", "turn off a peer site": "turn on a peer site"}
+# site are also turned off, and egress allowed again.
+UNDONE = {
+    "turn off a profile": "turn on a profile",
+    "turn off a peer site": "turn on a peer site",
+    "allow all egress again": "restrict egress",
+}
 
 
 def _groups(config: dict[str, Any]) -> set[str]:

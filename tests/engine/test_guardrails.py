@@ -37,6 +37,13 @@ exec "{python}" -u -m pulumi.policy "$1" "{pack}"
 """
 
 
+RESTRICTED = settings(
+    egress="restricted",
+    egressDestinations={"dns": ["10.0.0.2/32", "fd00::2/128"]},
+    limits={"securityGroupRules": 500},
+)
+
+
 @pytest.fixture
 def pack(tmp_path: Path) -> str:
     """The repository's policy pack, copied so that nothing is written beside it, and
@@ -56,8 +63,15 @@ def pack(tmp_path: Path) -> str:
 def test_the_policy_pack_passes_the_bundled_openstack_stack(
     engine_stack: StackFactory, os_project: Project, pack: str
 ) -> None:
+    """As bundled (egress: all) it draws one advice, about allow-all egress, and nothing
+    mandatory; with egress: restricted it passes clean."""
     before = os_project.snapshot()
-    stack = engine_stack("openstack-staging", stack_file_config(BUNDLED))
+    config = stack_file_config(BUNDLED)
+    stack = engine_stack("openstack-staging", config)
+    advised = stack.stack.preview(policy_packs=[pack], color="never").stdout
+    assert "mandatory" not in advised.lower()
+    assert set(re.findall(r"\[advisory\]\s+(\S+)", advised)) == {"egress-not-allow-all"}, advised
+    stack.write_config(config | RESTRICTED)
     result = stack.stack.preview(policy_packs=[pack], color="never")
     assert "✅ clearwater-sg@v0.1.0" in result.stdout, "the pack did not run, or did not pass"
     assert "violation" not in result.stdout.lower()

@@ -31,6 +31,7 @@ DESCRIPTION = "security-group-rule-has-description"
 INLINE = "no-inline-security-group-rules"
 MANAGEMENT = "ssh-snmp-not-world-open"
 MANAGEMENT_API = "management-api-not-world-open"
+EGRESS = "egress-not-allow-all"
 
 
 def load_pack_module(name: str) -> ModuleType:

@@ -21,6 +21,7 @@ from tests.policy.helpers import (
     AWS_INGRESS,
     AWS_RULE,
     DESCRIPTION,
+    EGRESS,
     INLINE,
     INTERNAL,
     MANAGEMENT,
@@ -110,13 +111,7 @@ def test_world_openings_of_every_rule_shape_are_seen(
         (AWS_INGRESS, aws_ingress(5060)),  # SIP is for the world
         (AWS_INGRESS, aws_ingress(5058, "10.0.0.0/8")),
         (AWS_INGRESS, aws_ingress(5058, referencedSecurityGroupId="sg-0aaa", cidrIpv4=None)),
-        (AWS_EGRESS, {"ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0", "description": "out"}),
-        (
-            AWS_RULE,
-            {"type": "egress", "protocol": "-1", "cidrBlocks": ["0.0.0.0/0"], "description": "x"},
-        ),
         (OPENSTACK_RULE, openstack_ingress(5058, remoteGroupId="f6b0c2a4-aaaa")),
-        (OPENSTACK_RULE, openstack_ingress(None, direction="egress", protocol=None)),
         (OPENSTACK_RULE, openstack_ingress(None, protocol="icmp", remoteIpPrefix="0.0.0.0/0")),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
@@ -369,3 +364,38 @@ def test_the_policy_pack_forbids_an_extra_rule_toward_an_internal_port_from_the_
         if r.type == AWS_INGRESS and r.inputs.get("fromPort") == 9160 and r.inputs.get("cidrIpv4")
     ]
     assert checks.internal_port_open_to_world(rule.type, rule.inputs) != []
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "advised"),
+    [
+        (AWS_EGRESS, {"ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0", "description": "d"}, True),
+        (AWS_EGRESS, {"ipProtocol": "-1", "cidrIpv6": "::/0", "description": "d"}, True),
+        (AWS_EGRESS, {"ipProtocol": "udp", "fromPort": 53, "toPort": 53,
+                      "cidrIpv4": "0.0.0.0/0", "description": "d"}, False),
+        (AWS_EGRESS, {"ipProtocol": "-1", "cidrIpv4": "10.0.0.0/8", "description": "d"}, False),
+        (AWS_RULE, {"type": "egress", "protocol": "-1", "fromPort": 0, "toPort": 0,
+                    "cidrBlocks": ["0.0.0.0/0"], "description": "d"}, True),
+        (AWS_DEFAULT_GROUP, {"egress": [{"protocol": "-1", "fromPort": 0, "toPort": 0,
+                                         "cidrBlocks": ["0.0.0.0/0"]}]}, True),
+        (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4", "description": "d"}, True),
+        (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4",
+                          "remoteIpPrefix": "0.0.0.0/0", "description": "d"}, True),
+        (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4", "protocol": "tcp",
+                          "remoteIpPrefix": "0.0.0.0/0", "description": "d"}, False),
+        (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4",
+                          "remoteGroupId": "abc", "description": "d"}, False),
+    ],
+)  # fmt: skip
+def test_allow_all_egress_is_advised_against(
+    resource_type: str, props: Mapping[str, Any], advised: bool
+) -> None:
+    """Advised against, never refused: allow-all egress is what clouds give a new group
+    (the egress cases here draw no other policy)."""
+    assert fired(resource_type, props) == ({EGRESS} if advised else set())
+
+
+def test_restricted_egress_draws_no_egress_advice() -> None:
+    for config in (aws(), aws(egress="restricted", egressDestinations={"dns": ["10.0.0.2/32"]})):
+        advised = [r.name for r in run_main(config).resources if EGRESS in fired(r.type, r.inputs)]
+        assert bool(advised) is (config == aws())

@@ -32,6 +32,7 @@ from tests.policy.helpers import (
     AWS_INGRESS,
     AWS_RULE,
     DESCRIPTION,
+    EGRESS,
     INLINE,
     INTERNAL,
     MANAGEMENT,
@@ -49,7 +50,7 @@ from tests.policy.helpers import (
 pack = load_pack_module("clearwater_pack")
 
 
-def test_the_pack_declares_four_mandatory_policies_and_one_advisory() -> None:
+def test_the_pack_declares_four_mandatory_policies_and_two_advisory() -> None:
     levels = {policy.name: policy.enforcement_level for policy in pack.policies()}
     assert levels == {
         INTERNAL: EnforcementLevel.MANDATORY,
@@ -57,6 +58,7 @@ def test_the_pack_declares_four_mandatory_policies_and_one_advisory() -> None:
         INLINE: EnforcementLevel.MANDATORY,
         MANAGEMENT_API: EnforcementLevel.MANDATORY,
         MANAGEMENT: EnforcementLevel.ADVISORY,
+        EGRESS: EnforcementLevel.ADVISORY,
     }
 
 
@@ -203,4 +205,4 @@ def test_the_running_pack_is_quiet_on_our_stacks_during_a_preview(
             }
             assert mandatory == set(), (stack_file.name, name)
             # Unknown ids must not stop a policy from running ("can't run during preview").
-            assert set(diagnostics) <= {MANAGEMENT}, (stack_file.name, name)
+            assert set(diagnostics) <= {MANAGEMENT, EGRESS}, (stack_file.name, name)

@@ -363,3 +363,83 @@ def test_an_existing_groups_id_as_another_source_of_the_same_port_is_refused() -
     same = {**BGCF, "ports": "5058", "sources": [SG_A], "description": "sprout again"}
     message = refused(aws(existingGroups={"sprout": SG_A}, extraRules={"bono": [same]}))
     assert "same traffic" in message and "bono-in-tcp-5058-from-sprout" in message
+
+
+# --- egress: restricted -------------------------------------------------------------------
+
+
+RESOLVERS = {"dns": ["10.0.0.2/32", "fd00::2/128"], "ntp": ["10.0.0.3/32"]}
+RESTRICTED = [
+    ("aws", {"ipVersion": "dual", "roles": ALL_ROLES, "memento": True, "hss": True}),
+    (
+        "openstack",
+        {
+            "ipVersion": "dual",
+            "roles": ALL_ROLES,
+            "profiles": ["restund", "sprout-peering"],
+            "limits": {"securityGroupRules": 500},
+        },
+    ),
+    ("openstack", {"peerSites": {"site-b": ["10.9.0.0/16"]}, "replicateTimersAcrossSites": True}),
+    ("aws", {"deployment": "all-in-one"}),
+]
+
+
+@pytest.mark.parametrize(("cloud", "extra"), RESTRICTED, ids=lambda v: str(v)[:40])
+def test_restricted_egress_registers_exactly_what_the_document_reader_implies(
+    cloud: str, extra: dict[str, object]
+) -> None:
+    """Judged by the document reader's own reading: every internal flow at both ends,
+    each peer-site flow toward the site, the outbound flows only toward the resolvers
+    and time servers given, and no allow-all rule."""
+    destinations = dict(RESOLVERS)
+    if extra.get("ipVersion") != "dual":
+        destinations["dns"] = ["10.0.0.2/32"]
+    config = CLOUDS[cloud](egress="restricted", egressDestinations=destinations, **extra)
+    actual = registered_permissions(run_main(config))
+    expected = expected_rules(config, DOC_PORTS)
+    assert sorted(map(str, actual - expected)) == [], "let through beyond the reader's reading"
+    assert sorted(map(str, expected - actual)) == [], "the reader's reading not registered"
+    assert not any(p.direction == "egress" and p.peer in ("0.0.0.0/0", "::/0") for p in actual)
+
+
+def test_with_restricted_egress_every_listed_flow_passes_both_ends_and_no_other_either() -> None:
+    """Reachability between two nodes, each carrying all-nodes and its role's group: a
+    flow passes an end when that node's groups let it out toward one of the other's
+    groups (the sender) or in from one of them (the receiver). Every flow between roles
+    the document reader lists must pass both ends; every other (role, role, port) of
+    the ports any listed flow uses must be refused at both: nothing else internal."""
+    config = aws(egress="restricted", roles=ALL_ROLES, memento=True, hss=True)
+    held = registered_permissions(run_main(config))
+    listed = {
+        (p.peer.removeprefix("group:"), p.group, p.protocol, port)
+        for p in expected_rules(config, DOC_PORTS)
+        if p.direction == "ingress" and p.peer.startswith("group:") and p.low is not None
+        for port in range(p.low, (p.high or p.low) + 1)
+    }
+
+    def end(node: str, other: str, direction: str, protocol: str | None, port: int) -> bool:
+        groups, peers = {"all-nodes", node}, {"group:all-nodes", f"group:{other}"}
+        return any(
+            (p.group, p.direction, p.protocol) in {(g, direction, protocol) for g in groups}
+            and p.peer in peers
+            and p.low is not None
+            and p.low <= port <= (p.high or p.low)
+            for p in held
+        )
+
+    ports = sorted({(protocol, port) for *_, protocol, port in listed})
+    for sender in ALL_ROLES:
+        for receiver in ALL_ROLES:
+            for protocol, port in ports:
+                is_listed = any(
+                    (s, r, protocol, port) in listed
+                    for s in (sender, "all-nodes")
+                    for r in (receiver, "all-nodes")
+                )
+                ends = (
+                    end(sender, receiver, "egress", protocol, port),
+                    end(receiver, sender, "ingress", protocol, port),
+                )
+                flow = f"{sender} -> {receiver} {protocol}/{port}"
+                assert ends == (is_listed, is_listed), f"{flow}: listed {is_listed}, ends {ends}"
