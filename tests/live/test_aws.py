@@ -268,3 +268,40 @@ def test_existing_groups_are_read_by_their_ids_and_their_owners_rules_left_alone
     assert sprout not in {entry.get("id") for entry in document["resources"]}
     on_sprout = [e for e in document["resources"] if e["name"].startswith("clearwater-sprout-in-")]
     assert on_sprout, "the plan's rules on the existing group are imported"
+
+
+def test_restricted_egress_made_as_planned_has_no_drift_and_a_missing_egress_rule_is_found(
+    moto_ec2: MotoServer,
+    ec2: EC2Client,
+    vpc_id: str,
+    aws_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    values: dict[str, object] = {
+        "cloud": "aws",
+        "vpcId": vpc_id,
+        "roles": ["sprout", "vellum"],
+        "groupNames": "generated",
+        "egress": "restricted",
+        "egressDestinations": {"dns": ["10.0.0.2/32"]},
+    }
+    registered = run_main(values, stack=STACK)
+    deployed = made_with_generated_names_on_ec2(ec2, vpc_id, registered)
+    arguments = [*config_arguments(values), *moto_provider_arguments(moto_ec2), "--stack", STACK]
+    code, out, err = cli(capsys, "drift", *arguments, "--format", "json")
+    assert (code, err, json.loads(out)["inSync"]) == (EXIT_OK, "", True)
+
+    sprout = deployed.group_ids["sprout"]
+    [chronos] = [
+        rule["SecurityGroupRuleId"]
+        for rule in ec2.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": [sprout]}]
+        )["SecurityGroupRules"]
+        if rule["IsEgress"] and rule["FromPort"] == 7253
+    ]
+    ec2.revoke_security_group_egress(GroupId=sprout, SecurityGroupRuleIds=[chronos])
+    code, out, err = cli(capsys, "drift", *arguments, "--format", "json")
+    assert code == EXIT_DRIFT
+    assert [r["permits"] for r in json.loads(out)["rulesMissing"]] == [
+        "sprout egress any tcp/7253 to group vellum"
+    ]

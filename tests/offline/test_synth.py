@@ -91,3 +91,23 @@ def test_existing_groups_are_shown_as_such_with_the_rules_put_on_them(tmp_path: 
         "vellum ingress IPv4 tcp/7253 from group sprout",
     }
     assert "3 security groups (1 existing)" in to_table(synth)
+
+
+def test_restricted_egress_traces_each_rule_to_the_document_or_its_source(tmp_path: Path) -> None:
+    """A mirrored rule traces to the document line of its inbound rule; an outbound flow
+    to the Clearwater file that shows it; there is no untraced allow-all rule."""
+    stack = _project_stack(
+        tmp_path,
+        "restricted",
+        "  clearwater-sg:cloud: openstack\n  clearwater-sg:egress: restricted\n"
+        "  clearwater-sg:egressDestinations: {dns: [10.0.0.2/32]}\n",
+    )
+    doc_lines = {(port.section, port.line) for port in DOC_PORTS}
+    egress = [r for r in synthesize(stack).rules if r.permission.direction == "egress"]
+    mirrored = [r for r in egress if r.permission.peer_cell().startswith("group:")]
+    outbound = [r for r in egress if r not in mirrored]
+    assert mirrored and all((r.section, r.line) in doc_lines for r in mirrored)
+    assert {(r.section, r.line) for r in outbound} == {
+        ("Outbound dns (Metaswitch/clearwater-readthedocs docs/Clearwater_DNS_Usage.md)", line)
+        for line in ("UDP/53", "TCP/53")
+    }

@@ -443,3 +443,27 @@ def test_with_restricted_egress_every_listed_flow_passes_both_ends_and_no_other_
                 )
                 flow = f"{sender} -> {receiver} {protocol}/{port}"
                 assert ends == (is_listed, is_listed), f"{flow}: listed {is_listed}, ends {ends}"
+
+
+def test_with_split_networks_restricted_egress_stays_on_each_flows_network() -> None:
+    """Each mirrored rule joins two groups of one network, like its inbound rule; DNS
+    leaves on both networks (Multiple_Network_Support.md), NTP on management only."""
+    options = DeploymentOptions(
+        cloud="openstack",
+        networks="split",
+        egress="restricted",
+        egress_destinations={"dns": ["10.0.0.2/32"], "ntp": ["10.0.0.3/32"]},
+        limits={"securityGroups": 20, "securityGroupRules": 500},
+    )
+    plan = prepare(options, "cw", "prod").plan
+    egress = [r for r in plan.rules if r.direction == "egress"]
+    between = [r for r in egress if r.peer.kind == "group"]
+    assert between and all(
+        r.group.rsplit("-", 1)[1] == r.peer.slug.rsplit("-", 1)[1] for r in between
+    )
+    outbound = {(r.group, r.to_port) for r in egress if r.peer.kind == "cidr"}
+    assert outbound == {
+        ("all-nodes-management", 53),
+        ("all-nodes-signaling", 53),
+        ("all-nodes-management", 123),
+    }
