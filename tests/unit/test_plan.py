@@ -382,6 +382,7 @@ RESTRICTED = [
     ),
     ("openstack", {"peerSites": {"site-b": ["10.9.0.0/16"]}, "replicateTimersAcrossSites": True}),
     ("aws", {"deployment": "all-in-one"}),
+    ("openstack", {"ipVersion": "6", "roles": ["bono", "sprout", "vellum"]}),
 ]
 
 
@@ -392,9 +393,12 @@ def test_restricted_egress_registers_exactly_what_the_document_reader_implies(
     """Judged by the document reader's own reading: every internal flow at both ends,
     each peer-site flow toward the site, the outbound flows only toward the resolvers
     and time servers given, and no allow-all rule."""
-    destinations = dict(RESOLVERS)
-    if extra.get("ipVersion") != "dual":
-        destinations["dns"] = ["10.0.0.2/32"]
+    # The resolvers and time servers of the families in use.
+    family = {"4": ".", "6": ":"}.get(str(extra.get("ipVersion", "4")), "")
+    destinations = {
+        kind: [cidr for cidr in cidrs if family in cidr] or ["fd00::3/128"]
+        for kind, cidrs in RESOLVERS.items()
+    }
     config = CLOUDS[cloud](egress="restricted", egressDestinations=destinations, **extra)
     actual = registered_permissions(run_main(config))
     expected = expected_rules(config, DOC_PORTS)

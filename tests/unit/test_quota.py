@@ -184,3 +184,15 @@ def test_existing_groups_and_their_rules_are_counted_and_their_own_rules_are_nam
         assert rules and all(
             "existing groups (existingGroups) already hold" in c.fix for c in rules
         )
+
+
+def test_restricted_egress_counts_against_awss_own_outbound_limit() -> None:
+    """AWS limits outbound rules per group apart from inbound ones: 31 resolvers are 62
+    DNS rules (UDP and TCP) on all-nodes, refused before anything is registered, naming
+    the setting that costs them."""
+    resolvers = [f"10.0.{i}.2/32" for i in range(31)]
+    message = refused(aws(egress="restricted", egressDestinations={"dns": resolvers}))
+    assert (
+        "AWS outbound rules per security group, per family: 64 needed (all-nodes, IPv4)" in message
+    )
+    assert "egressDestinations.dns (62)" in message
