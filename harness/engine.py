@@ -201,6 +201,15 @@ class EngineStack:
         self.stack.destroy(on_event=steps, color="never")
         return steps
 
+    def unprotect(self) -> None:
+        """`pulumi state unprotect --all`: what an operator runs before destroying a stack
+        whose groups are protected (`protect: true`)."""
+        engine_command().run(
+            ["state", "unprotect", "--all", "--yes", "--stack", self.name],
+            str(self.dir),
+            self.env,
+        )
+
     def state_urns(self) -> list[str]:
         """Every resource in the stack's state but the stack itself."""
         deployment = self.stack.export_stack().deployment

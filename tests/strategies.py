@@ -7,7 +7,8 @@ says is written out here rather than imported from `clearwater_sg`.
 
 The configurations cover the keys the program had when this was written (cloud, vpcId,
 deployment, ipVersion, roles, memento, hss, worldCidrs, sshSources, snmpSources,
-sshSourceGroups, snmpSourceGroups, namePrefix, tags, protect, limits); keys that add
+sshSourceGroups, snmpSourceGroups, namePrefix, tags, protect, limits, and egress with
+egressDestinations toward the services every node reaches); keys that add
 sources of their own (profiles, managementSources, peerSites, extraRules, networks) are
 not generated, and their sources would have to join `allowed_sources` (tests/test_main.py)
 when they are.
@@ -254,6 +255,15 @@ def valid_configs(
         ("snmpSources", snmp),
     )
     config |= {key: setting for key, setting in sources_settings if setting is not None}
+
+    if draw(st.sampled_from([False, False, True])):
+        # Least-privilege egress, toward services every deployment has (all-nodes sends
+        # them): some kinds given, the others closed.
+        config["egress"] = "restricted"
+        kinds = draw(st.lists(st.sampled_from(["dns", "ntp", "packages"]), unique=True))
+        config["egressDestinations"] = {
+            kind: draw(cidr_lists(families, min_size=1, max_size=max_entries)) for kind in kinds
+        }
 
     prefix = draw(
         st.none()

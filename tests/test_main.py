@@ -339,6 +339,16 @@ def source_violations(config: Mapping[str, object], recording: Recording) -> lis
             problems.append(f"{where}: belongs to no group of this program")
         if family_of(permission) is not None and family_of(permission) not in allowed.families:
             problems.append(f"{where}: IPv{family_of(permission)} is not in use")
+        if permission.direction == "egress" and config.get("egress") == "restricted":
+            # The README: the deployment's own groups, and the destinations given; never
+            # every protocol.
+            destinations = config.get("egressDestinations") or {}
+            assert isinstance(destinations, dict), destinations
+            named = split(str(e) for entries in destinations.values() for e in entries)[0]
+            kind, value = source_of(permission)
+            if permission.protocol == "all" or value not in (own if kind == "group" else named):
+                problems.append(f"{where}: egress to what the configuration does not name")
+            continue
         if permission.direction == "egress":
             if permission.protocol != "all" or source_of(permission) not in {
                 ("cidr", ANY_ADDRESS[family]) for family in allowed.families

@@ -62,6 +62,8 @@ def test_a_sample_of_accepted_configurations_deploys_without_a_perpetual_diff(
         stack.up()
         assert [str(s) for s in stack.preview(expect_no_changes=True).changes()] == []
     finally:
+        if config.get("protect") is True:
+            stack.unprotect()  # as an operator must before destroying protected groups
         stack.destroy()
     net = project.connection().network
     for group_id in stand_ins.values():
