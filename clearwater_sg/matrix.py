@@ -100,6 +100,16 @@ _ICMPV6_PACKET_TOO_BIG = 2
 _PORT_LINE = re.compile(r"^(TCP|UDP)/(\d+)(?:-(\d+))?$")
 
 
+def _port_line(line: str) -> tuple[Protocol, int, int] | None:
+    """'TCP/5054' -> (tcp, 5054, 5054), 'UDP/32768-65535' -> (udp, 32768, 65535); None
+    for a line that names no ports (an ICMP message)."""
+    match = _PORT_LINE.match(line)
+    if match is None:
+        return None
+    first = int(match.group(2))
+    return Protocol(match.group(1).lower()), first, int(match.group(3) or first)
+
+
 class Flow(BaseModel):
     """One port line of the document: what opens on `group`, and to whom."""
 
@@ -122,7 +132,7 @@ class Flow(BaseModel):
 
     @model_validator(mode="after")
     def _line_is_understood(self) -> Self:
-        if self.line not in ICMP_TYPES and not _PORT_LINE.match(self.line):
+        if self.line not in ICMP_TYPES and not _port_line(self.line):
             raise ValueError(f"cannot read port line {self.line!r}")
         if not self.sources:
             raise ValueError(f"{self.section} {self.line}: no sources")
@@ -130,17 +140,16 @@ class Flow(BaseModel):
 
     @property
     def protocol(self) -> Protocol:
-        match = _PORT_LINE.match(self.line)
-        return Protocol(match.group(1).lower()) if match else Protocol.ICMP
+        ports = _port_line(self.line)
+        return Protocol.ICMP if ports is None else ports[0]
 
     @property
     def port_range(self) -> tuple[int, int]:
         """First and last port of a TCP/UDP line."""
-        match = _PORT_LINE.match(self.line)
-        if match is None:
+        ports = _port_line(self.line)
+        if ports is None:
             raise ValueError(f"{self.line!r} is not a port line")
-        first = int(match.group(2))
-        return first, int(match.group(3) or first)
+        return ports[1], ports[2]
 
     def icmp_types(self, family: int) -> tuple[int, ...]:
         return ICMP_TYPES[self.line][family]
@@ -343,17 +352,25 @@ class Outbound(BaseModel):
     network: FlowNetwork
     origin: str  # the repository file that shows the flow
 
+    @model_validator(mode="after")
+    def _line_names_ports(self) -> Self:
+        if _port_line(self.line) is None:
+            raise ValueError(f"{self.kind}: {self.line!r} is not a TCP or UDP port line")
+        return self
+
     @property
     def protocol(self) -> Protocol:
-        match = _PORT_LINE.match(self.line)
-        assert match, self.line
-        return Protocol(match.group(1).lower())
+        return self._ports[0]
 
     @property
     def port_range(self) -> tuple[int, int]:
-        match = _PORT_LINE.match(self.line)
-        assert match, self.line
-        return int(match.group(2)), int(match.group(3) or match.group(2))
+        return self._ports[1], self._ports[2]
+
+    @property
+    def _ports(self) -> tuple[Protocol, int, int]:
+        ports = _port_line(self.line)
+        assert ports is not None  # checked when the entry was made
+        return ports
 
     def description(self) -> str:
         """'DNS to egressDestinations.dns (Metaswitch/... Clearwater_DNS_Usage.md)'."""
@@ -361,14 +378,19 @@ class Outbound(BaseModel):
 
 
 def _outbound(
-    kind: EgressKind, groups: tuple[Role, ...], lines: str, service: str,
-    network: FlowNetwork, origin: str,
-) -> tuple[Outbound, ...]:  # fmt: skip
+    kind: EgressKind,
+    groups: tuple[Role, ...],
+    lines: str,
+    service: str,
+    network: FlowNetwork,
+    origin: str,
+) -> tuple[Outbound, ...]:
+    """One entry per group and port line, as `_section` writes the document's."""
     return tuple(
-        Outbound(kind=kind, group=group, line=line, service=service, network=network,
-                 origin=origin)
-        for group in groups for line in lines.split()
-    )  # fmt: skip
+        Outbound(kind=kind, group=group, line=line, service=service, network=network, origin=origin)
+        for group in groups
+        for line in lines.split()
+    )
 
 
 K = EgressKind

@@ -12,9 +12,8 @@ import dataclasses
 import ipaddress
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pulumi
 from pydantic import BaseModel, ConfigDict
 
 from clearwater_sg.matrix import (
@@ -44,6 +43,9 @@ from clearwater_sg.types import (
     is_prefix_list,
 )
 from clearwater_sg.world import internet_block
+
+if TYPE_CHECKING:
+    import pulumi
 
 
 class PlanError(ValueError):
