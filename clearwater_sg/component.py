@@ -84,12 +84,8 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         # was registered for, by resource name.
         self.security_groups: dict[str, pulumi.CustomResource] = registered[0]
         self.rule_of_resource: dict[str, RuleSpec] = registered[1]
-        ids: dict[str, pulumi.Input[str]] = {
-            g.key: options.existing_groups[g.key]
-            if g.key in options.existing_groups
-            else self.security_groups[g.key].id
-            for g in (*self.plan.groups, *self.plan.existing)
-        }
+        created = {key: group.id for key, group in self.security_groups.items()}
+        ids: dict[str, pulumi.Input[str]] = {**options.existing_groups, **created}
 
         self.security_group_ids = pulumi.Output.all(**ids)
         attach = _attachments(self.plan, ids)

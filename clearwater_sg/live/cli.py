@@ -431,6 +431,7 @@ def report(comparison: Comparison) -> dict[str, object]:
     """The comparison as JSON: what each command prints in text, for programs."""
     planned = comparison.expected
     kept_groups = {k.planned.key: k for k in comparison.groups_kept}
+    left_alone = comparison.rules_left_alone
     return {
         "stack": planned.stack,
         "cloud": planned.cloud,
@@ -466,7 +467,7 @@ def report(comparison: Comparison) -> dict[str, object]:
                 "id": r.id,
                 "permits": r.permission.describe(),
                 "description": r.description,
-                "inExistingGroup": r.permission.group in planned.existing,
+                "inExistingGroup": r in left_alone,
             }
             for r in comparison.rules_unplanned
         ],
