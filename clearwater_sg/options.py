@@ -32,6 +32,7 @@ from pydantic import (
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -205,10 +206,16 @@ class ExtraRule(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
 
+    direction: Literal["ingress", "egress"] = Field(
+        "ingress", description="ingress (default), or egress with egress: restricted."
+    )
     protocol: Literal["tcp", "udp"] = Field(description="tcp or udp.")
     ports: PortRange = Field(description="A port, or a range such as 32768-65535.")
-    sources: Annotated[tuple[Source, ...], Unique] = Field(
-        min_length=1, description="CIDRs or existing group ids it admits."
+    sources: Annotated[tuple[Source, ...], Unique, Field(min_length=1)] | None = Field(
+        None, description="Ingress: the CIDRs or existing group ids it admits."
+    )
+    destinations: Annotated[tuple[Source, ...], Unique, Field(min_length=1)] | None = Field(
+        None, description="Egress: the CIDRs or existing group ids it lets nodes reach."
     )
     description: RuleDescription = Field(description="What the cloud console shows.")
     reason: Annotated[FreeText, StringConstraints(min_length=1, max_length=200)] = Field(
@@ -217,6 +224,28 @@ class ExtraRule(BaseModel):
     network: Network | None = Field(
         None, description="With networks: split, the network whose group it belongs to."
     )
+
+    @model_validator(mode="after")
+    def _peers_fit_the_direction(self) -> ExtraRule:
+        wanted, other = ("sources", "destinations")[:: 1 if self.direction == "ingress" else -1]
+        problems: list[Problem] = []
+        if getattr(self, wanted) is None:
+            problems.append(((wanted,), f"an {self.direction} rule needs its {wanted}", None))
+        if getattr(self, other) is not None:
+            problems.append(
+                (
+                    (other,),
+                    f"is for the other direction; this rule is {self.direction} (use {wanted})",
+                    None,
+                )
+            )
+        refuse(problems)
+        return self
+
+    @property
+    def peers(self) -> tuple[str, ...]:
+        """Whom the rule admits (ingress) or lets nodes reach (egress)."""
+        return (self.sources if self.direction == "ingress" else self.destinations) or ()
 
 
 ExtraRules = dict[str, tuple[ExtraRule, ...]]
@@ -379,10 +408,6 @@ class DeploymentOptions(BaseModel):
         description="Groups that exist already, group key -> id (or Output): the rules go "
         "on them and no group is created for those keys.",
     )
-    extra_rules: ExtraRules = Field(
-        default_factory=dict,
-        description="Rules beyond the document and its profiles, per group: role -> rules.",
-    )
     egress: Egress = Field(
         Egress.ALL,
         description="all (allow-all outbound), or restricted: each internal flow at its "
@@ -392,6 +417,10 @@ class DeploymentOptions(BaseModel):
         default_factory=dict,
         description="With egress: restricted, where each outside service lives: kind -> "
         "CIDRs, group ids or prefix lists; a kind absent stays closed.",
+    )
+    extra_rules: ExtraRules = Field(
+        default_factory=dict,
+        description="Rules beyond the document and its profiles, per group: role -> rules.",
     )
     group_names: GroupNames = Field(
         GroupNames.FIXED,
@@ -561,6 +590,17 @@ class DeploymentOptions(BaseModel):
         ]
         problems += [
             (
+                (key, index, "direction"),
+                "egress rules apply with egress: restricted (with egress: all every "
+                "destination is open already): set egress: restricted, or remove this rule",
+                rule.direction,
+            )
+            for key, listed in rules.items()
+            for index, rule in enumerate(listed)
+            if rule.direction == "egress" and info.data.get("egress") is not Egress.RESTRICTED
+        ]
+        problems += [
+            (
                 (key, index, "network"),
                 "networks is split: say which network's group (management or signaling)"
                 if split
@@ -590,7 +630,7 @@ class DeploymentOptions(BaseModel):
                     e
                     for rules in (info.data.get("extra_rules") or {}).values()
                     for rule in rules
-                    for e in rule.sources
+                    for e in rule.peers
                 ),
                 *(
                     e

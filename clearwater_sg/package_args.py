@@ -19,12 +19,16 @@ from clearwater_sg.types import Cloud, IpVersion
 class ExtraRule(TypedDict):
     """A rule no document line covers, that an operator needs and owns: it must say what it is for and why it exists, and it is traced as not from the document."""
 
+    direction: NotRequired[pulumi.Input[str]]
+    """ingress (default), or egress with egress: restricted."""
     protocol: pulumi.Input[str]
     """tcp or udp."""
     ports: pulumi.Input[str]
     """A port, or a range such as 32768-65535."""
-    sources: pulumi.Input[list[str]]
-    """CIDRs or existing group ids it admits."""
+    sources: NotRequired[pulumi.Input[list[str]]]
+    """Ingress: the CIDRs or existing group ids it admits."""
+    destinations: NotRequired[pulumi.Input[list[str]]]
+    """Egress: the CIDRs or existing group ids it lets nodes reach."""
     description: pulumi.Input[str]
     """What the cloud console shows."""
     reason: pulumi.Input[str]
@@ -85,12 +89,12 @@ class ClearwaterSecurityGroupsArgs(TypedDict):
     """single, or split: a management and a signaling group per role."""
     existing_groups: NotRequired[pulumi.Input[dict[str, str]]]
     """Groups that exist already, group key -> id (or Output): the rules go on them and no group is created for those keys."""
-    extra_rules: NotRequired[pulumi.Input[dict[str, list[ExtraRule]]]]
-    """Rules beyond the document and its profiles, per group: role -> rules."""
     egress: NotRequired[pulumi.Input[Egress]]
     """all (allow-all outbound), or restricted: each internal flow at its source too, and outbound flows only to egressDestinations."""
     egress_destinations: NotRequired[pulumi.Input[dict[str, list[str]]]]
     """With egress: restricted, where each outside service lives: kind -> CIDRs, group ids or prefix lists; a kind absent stays closed."""
+    extra_rules: NotRequired[pulumi.Input[dict[str, list[ExtraRule]]]]
+    """Rules beyond the document and its profiles, per group: role -> rules."""
     group_names: NotRequired[pulumi.Input[GroupNames]]
     """fixed, or generated (AWS): names AWS completes, so that a replaced group is created before the old one is deleted."""
     prefix_lists: NotRequired[pulumi.Input[dict[str, int]]]

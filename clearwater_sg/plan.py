@@ -448,7 +448,7 @@ def plan_security_groups(
     for role, extras in sorted(options.extra_rules.items()):
         for extra in extras:
             group = group_key(Role(role), extra.network)
-            rules.extend(_extra_rule(group, extra, _peer(entry)) for entry in extra.sources)
+            rules.extend(_extra_rule(group, extra, _peer(entry)) for entry in extra.peers)
     if restricted:
         rules.extend(_outbound_rules(options))
     else:
@@ -482,6 +482,7 @@ def plan_security_groups(
         f"extra rule {rule.key} opens {what} to {rule.peer.cidr}, which reaches the internet"
         for rule in rules
         if rule.setting == "extraRules"
+        and rule.direction is Direction.INGRESS
         and isinstance(rule.peer, CidrPeer)
         and internet_block(ipaddress.ip_network(rule.peer.cidr)) is not None
         and (what := _internal_reached(rule, frozenset(options.profiles)))
@@ -516,10 +517,11 @@ EXTRA = "Extra rule, not in the document"
 def _extra_rule(group: str, extra: ExtraRule, peer: Peer) -> RuleSpec:
     """An operator's rule beyond the document: traced to its reason, never to a line."""
     first, _, last = extra.ports.partition("-")
+    direction = Direction(extra.direction)
     return RuleSpec(
-        key=_rule_key(group, Direction.INGRESS, extra.protocol, extra.ports, peer),
+        key=_rule_key(group, direction, extra.protocol, extra.ports, peer),
         group=group,
-        direction=Direction.INGRESS,
+        direction=direction,
         protocol=extra.protocol,
         from_port=int(first),
         to_port=int(last or first),

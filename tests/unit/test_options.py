@@ -517,9 +517,26 @@ def test_existing_groups_name_this_deployments_groups_each_its_own(
             aws(egress="restricted", egressDestinations={"packages": [PL]}),
             ["clearwater-sg:prefixLists", PL, "is used as a source"],
         ),
+        (
+            aws(extraRules={"all-nodes": [{**BGCF, "direction": "egress", "sources": None,
+                                           "destinations": ["10.50.0.10/32"]}]}),
+            ["clearwater-sg:extraRules.all-nodes[0].direction: egress rules apply with "
+             "egress: restricted"],
+        ),
+        (
+            aws(egress="restricted", extraRules={"all-nodes": [{**BGCF, "direction": "egress"}]}),
+            ["extraRules.all-nodes[0].destinations: an egress rule needs its destinations",
+             "extraRules.all-nodes[0].sources: is for the other direction; this rule is egress"],
+        ),
+        (
+            aws(extraRules={"sprout": [{**BGCF, "destinations": ["10.50.0.10/32"]}]}),
+            ["extraRules.sprout[0].destinations: is for the other direction; this rule is "
+             "ingress (use sources)"],
+        ),
     ],
     ids=["without-restricted", "unknown-mode", "unknown-kind", "empty", "no-sender",
-         "other-cloud", "family-not-in-use", "unsized-prefix-list"],
+         "other-cloud", "family-not-in-use", "unsized-prefix-list", "egress-extra-rule-with-all",
+         "egress-extra-rule-with-sources", "ingress-extra-rule-with-destinations"],
 )  # fmt: skip
 def test_egress_destinations_are_refused_by_name_unless_they_fit(
     config: dict[str, object], words: list[str]

@@ -471,3 +471,34 @@ def test_with_split_networks_restricted_egress_stays_on_each_flows_network() -> 
         ("all-nodes-signaling", 53),
         ("all-nodes-management", 123),
     }
+
+
+SAS = {
+    "direction": "egress",
+    "protocol": "tcp",
+    "ports": "6761",
+    "destinations": ["10.50.0.10/32"],
+    "description": "SAS",
+    "reason": "OPS-9: Metaswitch SAS (sas-client source/sas.cpp)",
+}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_an_egress_extra_rule_lets_out_exactly_what_it_says_and_names_its_reason(
+    cloud: str,
+) -> None:
+    """An operator's own outbound service under egress: restricted (SAS, which docs/egress.md
+    leaves to the operator): one egress rule, traced to its reason, and nothing else."""
+    base = CLOUDS[cloud](egress="restricted")
+    added, removed, changed = added_and_changed(
+        run_main(base), run_main({**base, "extraRules": {"all-nodes": [SAS]}})
+    )
+    assert (removed, changed) == (set(), set())
+    suffix = "" if cloud == "aws" else "-ipv4"
+    assert added == {f"clearwater-all-nodes-out-tcp-6761-to-10.50.0.10_32{suffix}"}
+    rules = registered_rules(run_main({**base, "extraRules": {"all-nodes": [SAS]}}))
+    [sas] = [r for r in rules if r.resource in added]
+    assert sas.permission == Permission(
+        "all-nodes", "egress", "IPv4", "tcp", 6761, 6761, "10.50.0.10/32"
+    )
+    assert sas.description == "SAS (extra rule, not in the document)"
