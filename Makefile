@@ -6,28 +6,39 @@ NEUTRON_PYTHON := .venv-neutron/bin/python
 STACK ?= stacks/Pulumi.aws-prod.yaml
 FORMAT ?= markdown
 
-.PHONY: setup render-setup render test lint typecheck conformance-setup engine bench synth snapshots clean
+.PHONY: setup render-setup render test lint typecheck conformance-setup engine bench synth snapshots locks upgrade clean
 
+# Every virtualenv is made from its lock in requirements/ (requirements/README.md): uv, pip
+# and setuptools first, then `uv pip sync` of the lock (exact versions, hashes checked,
+# anything else removed), then the project itself, editable and without its dependencies.
 # Two steps, so the main job does not wait for the test tools: the component with the
 # offline renderer first, then the development and test tools.
-$(BIN)/.offline: pyproject.toml
-	@echo "== .venv: the component, its Pulumi SDKs and the offline renderer (about a minute the first time)"
+UV := $(BIN)/uv
+SYNC := $(UV) pip sync --quiet --require-hashes --no-build-isolation --python $(BIN)/python
+EDITABLE := $(UV) pip install --quiet --no-deps --no-build-isolation --python $(BIN)/python -e .
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[offline]'
+
+$(BIN)/.offline: requirements/bootstrap.txt requirements/render.txt | $(BIN)/python
+	@echo "== .venv: the component, its Pulumi SDKs and the offline renderer, from requirements/render.txt"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bootstrap.txt
+	$(SYNC) requirements/render.txt
+	$(EDITABLE)
 	touch $@
 
-$(BIN)/.installed: $(BIN)/.offline
-	@echo "== .venv: test, lint and type-check tools, moto and the policy SDK"
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(BIN)/.installed: $(BIN)/.offline requirements/dev.txt
+	@echo "== .venv: test, lint and type-check tools, moto and the policy SDK, from requirements/dev.txt"
+	$(SYNC) requirements/dev.txt
+	$(EDITABLE)
 	touch $@
 
 render-setup: $(BIN)/.offline
 setup: $(BIN)/.installed
 
 # Real OpenStack services (Neutron, Keystone) for the conformance and engine tests, in
-# their own virtualenv.
-$(NEUTRON_PYTHON): scripts/neutron-venv.sh
+# their own virtualenv, from requirements/openstack-services.txt.
+$(NEUTRON_PYTHON): scripts/neutron-venv.sh requirements/openstack-services.txt
 	PYTHON=$(PYTHON) scripts/neutron-venv.sh
 	touch $@
 
@@ -71,6 +82,27 @@ test: setup conformance-setup engine
 # Rule counts against the port document's minimum, render time at 1, 10 and 50 deployments, and the real engine against Neutron (~4.5 min).
 bench: setup conformance-setup engine
 	$(BIN)/python -m bench
+
+# The locks in requirements/, compiled from pyproject.toml and requirements/*.in with the
+# versions they hold where those still fit; `make upgrade` moves every one to the newest
+# allowed, refreshes the TypeScript example's package-lock.json, says what moved (write it
+# in CHANGELOG.md) and runs the tests.
+LOCK := $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make locks" $(UPGRADE)
+locks: setup
+	$(LOCK) requirements/bootstrap.in -o requirements/bootstrap.txt
+	$(LOCK) pyproject.toml --extra dev requirements/bootstrap.in -c requirements/bootstrap.txt -o requirements/dev.txt
+	$(LOCK) pyproject.toml --extra offline requirements/bootstrap.in -c requirements/dev.txt -o requirements/render.txt
+	$(LOCK) pyproject.toml --extra live-aws requirements/bootstrap.in -c requirements/dev.txt -o requirements/live-aws.txt
+	$(LOCK) requirements/openstack-services.in requirements/bootstrap.in -c requirements/bootstrap.txt -o requirements/openstack-services.txt
+
+upgrade: setup
+	mkdir -p .locks-before && cp requirements/*.txt examples/openstack-typescript/package-lock.json .locks-before/
+	$(MAKE) locks UPGRADE=--upgrade
+	cd examples/openstack-typescript && npm update --package-lock-only --no-audit --no-fund
+	$(BIN)/python -m harness.locks changes .locks-before requirements examples/openstack-typescript/package-lock.json
+	rm -rf .locks-before
+	$(MAKE) test
 
 clean:
 	rm -rf $(VENV) .venv-neutron .engine .pytest_cache .mypy_cache .ruff_cache
