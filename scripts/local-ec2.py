@@ -3,22 +3,23 @@
 VPC that stacks/Pulumi.local.yaml names.
 
     .venv/bin/python scripts/local-ec2.py            # serves until Ctrl-C
-    .venv/bin/python scripts/local-ec2.py --port 5055
+    .venv/bin/python scripts/local-ec2.py --port 5055 --stack-file stacks/Pulumi.local.yaml
 
 It starts moto's server on 127.0.0.1:PORT (the port in the stack's `aws:endpoints`),
-seeds moto's random generator so that ids come out the same on every run, and creates a
-dual-stack VPC. With moto 5.2 that VPC's id is the stack's `clearwater-sg:vpcId`; if it
-is not (another moto version), it prints the `pulumi config set` command that points the
-stack at the VPC it created. It then prints one line starting with READY and serves
-until interrupted. Everything lives in memory: stop the server and it is all gone, so
-before the next `pulumi up` run `pulumi refresh` (with the server running again) or
-`pulumi stack rm local --force --preserve-config`. See docs/local-stack.md.
+creates a dual-stack VPC, and makes the stack file name it: moto cannot be told a VPC's
+id, so when the id it made is not the stack's `clearwater-sg:vpcId` (another moto than
+the locked one), the script writes the new id into that line of the stack file, and says
+so. Ids are seeded, so with the locked moto the file never changes. It then prints one
+line starting with READY and serves until interrupted. Everything lives in memory: stop
+the server and it is all gone, so before the next `pulumi up` run `pulumi refresh` (with
+the server running again) or `pulumi stack rm local --force --preserve-config`.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 import threading
@@ -26,28 +27,40 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
-import yaml
-
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK_FILE = PROJECT_DIR / "stacks" / "Pulumi.local.yaml"
 HOST = "127.0.0.1"  # loopback only
 DEFAULT_PORT = 5055
 REGION = "us-east-1"
-SEED = 20250101  # fixes moto's ids, so the VPC id matches the stack file
+SEED = 20250101  # fixes moto's ids: with one moto release, the same VPC id every run
 VPC_CIDR = "10.0.0.0/16"
 
 
-def stack_vpc_id() -> str | None:
-    if not STACK_FILE.is_file():
+VPC_LINE = re.compile(r"^(\s*clearwater-sg:vpcId:\s*)(\S+)(.*)$", re.MULTILINE)
+
+
+def name_vpc_in_stack(stack_file: Path, vpc_id: str) -> str | None:
+    """Make the stack file's `clearwater-sg:vpcId` line name `vpc_id`, touching nothing
+    else of the file; the id it named before, if it differed."""
+    text = stack_file.read_text()
+    found = VPC_LINE.search(text)
+    if found is None:
+        raise SystemExit(f"{stack_file} has no `clearwater-sg:vpcId:` line to name the VPC in")
+    if found.group(2) == vpc_id:
         return None
-    config = (yaml.safe_load(STACK_FILE.read_text()) or {}).get("config") or {}
-    value = config.get("clearwater-sg:vpcId")
-    return str(value) if value is not None else None
+    stack_file.write_text(text[: found.start(2)] + vpc_id + text[found.end(2) :])
+    return found.group(2)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port on 127.0.0.1")
+    parser.add_argument(
+        "--stack-file",
+        type=Path,
+        default=STACK_FILE,
+        help="the stack file whose clearwater-sg:vpcId names the VPC (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
 
     import boto3
@@ -85,12 +98,14 @@ def main(argv: list[str] | None = None) -> int:
                 {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "clearwater-local"}]}
             ],
         )["Vpc"]["VpcId"]
-        expected = stack_vpc_id()
-        if vpc_id == expected:
-            print(f"VPC {vpc_id} (the vpcId in {STACK_FILE.name}) is ready.")
+        replaced = name_vpc_in_stack(args.stack_file, vpc_id)
+        if replaced is None:
+            print(f"VPC {vpc_id} (the vpcId in {args.stack_file.name}) is ready.")
         else:
-            print(f"This moto made VPC {vpc_id}, but {STACK_FILE.name} names {expected}. Run:")
-            print(f"  pulumi config set clearwater-sg:vpcId {vpc_id} --stack local")
+            print(
+                f"VPC {vpc_id} is ready; {args.stack_file.name} named {replaced} (made by "
+                "another moto release), and now names it."
+            )
         print(f"READY EC2 endpoint {url} region {REGION} vpc {vpc_id}", flush=True)
         while not stopped.wait(0.5):
             pass

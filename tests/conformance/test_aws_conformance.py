@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -213,11 +214,20 @@ def test_the_read_back_sees_a_permission_removed_behind_the_programs_back(
 
 
 @pytest.fixture
-def local_ec2() -> Iterator[tuple[str, str]]:
+def local_stack_file(tmp_path: Path) -> Path:
+    """A copy of stacks/Pulumi.local.yaml, for the script to write its VPC's id into."""
+    copy = tmp_path / "Pulumi.local.yaml"
+    copy.write_text((STACKS_DIR / "Pulumi.local.yaml").read_text())
+    return copy
+
+
+@pytest.fixture
+def local_ec2(local_stack_file: Path) -> Iterator[tuple[str, str]]:
     """scripts/local-ec2.py running on a free loopback port: (endpoint, VPC id)."""
     port = free_loopback_port()
+    script = str(PROJECT_DIR / "scripts" / "local-ec2.py")
     process = subprocess.Popen(
-        [sys.executable, str(PROJECT_DIR / "scripts" / "local-ec2.py"), "--port", str(port)],
+        [sys.executable, script, "--port", str(port), "--stack-file", str(local_stack_file)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -259,17 +269,26 @@ def local_ec2() -> Iterator[tuple[str, str]]:
 
 
 def test_the_local_stack_applies_to_the_endpoint_the_script_starts(
-    local_ec2: tuple[str, str],
+    local_ec2: tuple[str, str], local_stack_file: Path
 ) -> None:
-    """What `pulumi up -s local` would do, minus the CLI: the endpoint and VPC in the
-    stack file are the ones scripts/local-ec2.py serves (here on a free port instead of
-    its default), and the stack's registrations apply there with the stack's own VPC id."""
+    """What `pulumi up -s local` would do, minus the CLI: the endpoint in the stack file
+    is the one scripts/local-ec2.py serves (here on a free port instead of its default),
+    the stack file names the VPC the script made, whatever id moto gave it, and the
+    stack's registrations apply there with the stack's own VPC id."""
     endpoint, vpc_id = local_ec2
-    config = yaml.safe_load((STACKS_DIR / "Pulumi.local.yaml").read_text())["config"]
+    config = yaml.safe_load(local_stack_file.read_text())["config"]
     script = (PROJECT_DIR / "scripts" / "local-ec2.py").read_text()
     assert config["aws:endpoints"] == [{"ec2": f"http://127.0.0.1:{LOCAL_PORT}"}]
     assert f"DEFAULT_PORT = {LOCAL_PORT}" in script
     assert config["clearwater-sg:vpcId"] == vpc_id
+    # The script changed that one line only.
+    original = (STACKS_DIR / "Pulumi.local.yaml").read_text().splitlines()
+    changed = [
+        (old, new)
+        for old, new in zip(original, local_stack_file.read_text().splitlines(), strict=True)
+        if old != new
+    ]
+    assert all("clearwater-sg:vpcId:" in old for old, _ in changed), changed
     import boto3
     from botocore.config import Config
 
