@@ -32,6 +32,7 @@ from pulumi.automation import errors as auto_errors
 from harness import PROJECT_DIR
 from harness.engine import ENGINE_ROOT, PACKAGE_PLUGIN, EngineStack, documented, settings
 from harness.local_openstack import Project
+from harness.locks import npm_versions
 from tests.conformance.stored import project_permissions
 from tests.engine.conftest import StackFactory
 
@@ -107,10 +108,13 @@ def test_a_typescript_program_deploys_what_the_python_program_deploys(
     engine_stack: StackFactory, os_project: Project, python_deployment: Held
 ) -> None:
     stack = engine_stack(STACK, {}, source=EXAMPLES / "openstack-typescript")
-    # The package's SDK, generated from the plugin's schema, then npm's install, which
-    # links and compiles it: what `npm run gen-sdk && npm install` do by hand.
+    # The package's SDK, generated from the plugin's schema, then npm's install of exactly
+    # the example's lock, which links and compiles it: `npm run gen-sdk && npm ci` by hand.
     _npm(stack.env, stack.dir, "run", "gen-sdk")
-    _npm(stack.env, stack.dir, "install", "--no-audit", "--no-fund")
+    _npm(stack.env, stack.dir, "ci", "--no-audit", "--no-fund")
+    locked = npm_versions(stack.dir / "package-lock.json")
+    assert locked, "the example has no package-lock.json"
+    assert npm_versions(stack.dir / "node_modules" / ".package-lock.json") == locked
     _deploy_like_python(stack, os_project, python_deployment)
 
 
