@@ -16,6 +16,7 @@ import pytest
 
 from clearwater_sg.live.cli import EXIT_ERROR, EXIT_OK
 from harness import PROJECT_DIR
+from harness.locks import REQUIREMENTS
 from harness.servers import MotoServer
 from tests.live.helpers import LIVE_MARKS, aws_stack_file, cli
 from tests.live.scenario import pulumi_made_on_ec2
@@ -77,14 +78,17 @@ def test_the_live_aws_extra_alone_runs_drift_with_a_stack_file(
     moto_ec2: MotoServer, ec2: EC2Client, vpc_id: str, tmp_path: Path, aws_env: None
 ) -> None:
     """`pip install 'clearwater-sg[live-aws]'` is all `drift --stack-file` needs: the
-    package from this checkout, built and installed with that one extra into a fresh
-    virtualenv, its `clearwater-sg-live` command run from outside the repository, with no
-    offline tools and no tests."""
+    package from this checkout, built and installed into a fresh virtualenv that holds
+    that one extra's lock (requirements/live-aws.txt, compiled from the extra alone), its
+    `clearwater-sg-live` command run from outside the repository, with no offline tools
+    and no tests."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    install = [python, "-m", "pip", "install", "--quiet", f"{PROJECT_DIR}[live-aws]"]
-    subprocess.run(install, check=True, timeout=900)
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
+    lock = str(REQUIREMENTS / "live-aws.txt")
+    subprocess.run([*pip, "--require-hashes", "-r", lock], check=True, timeout=900)
+    subprocess.run([*pip, "--no-build-isolation", str(PROJECT_DIR)], check=True, timeout=900)
     for repository_only in ("offline", "harness", "tests"):
         found = subprocess.run([python, "-c", f"import {repository_only}"], cwd=tmp_path)
         assert found.returncode != 0, f"{repository_only} is importable from the install"
