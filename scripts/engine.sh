@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
 # Provide the real Pulumi engine in .engine/bin: the `pulumi` CLI, the language hosts
 # `pulumi-language-python` (with its `pulumi-language-python-exec` shim),
-# `pulumi-language-yaml` and `pulumi-language-nodejs`, and the provider
-# `pulumi-resource-openstack`; with them `nodejs-sdkgen`, which writes a package's Node.js
+# `pulumi-language-yaml` and `pulumi-language-nodejs`, and the providers
+# `pulumi-resource-openstack` and `pulumi-resource-aws`; with them `nodejs-sdkgen`, which writes a package's Node.js
 # SDK (the Node.js host built here cannot), and .engine/plugins/clearwater-sg, the package
 # (package/) as an executable plugin for YAML and TypeScript programs (examples/openstack-*).
 #
-#   scripts/engine.sh                 # find or build what is missing or out of date
-#   ENGINE_BUILD=1 scripts/engine.sh  # build them all even where a pulumi CLI is installed
+#   scripts/engine.sh                 # build what is missing or out of date
 #
-# Where a `pulumi` CLI is installed it is used with its own language hosts, and the provider
-# plugin is installed the usual way (`pulumi plugin install`). Elsewhere everything is built
-# from Go modules (Go 1.25+ and the Go module proxy) in the wrapper modules under engine/,
-# whose go.mod and go.sum pin every version. A binary is rebuilt only when its wrapper
-# changed, so a second run takes seconds.
+# Everything is built from Go modules (Go 1.26+ and the Go module proxy) in the wrapper
+# modules under engine/, whose go.mod and go.sum lock every version, so that every machine
+# runs the engine CI passed with (tests/test_locks.py compares each binary's modules with
+# its go.mod); an installed `pulumi` CLI is not used. A binary is rebuilt only when its
+# wrapper changed, so a second run takes seconds.
 #
 # Why the package is also served as an executable: the Python host built here (sdk/v3
 # v3.79.0, the last that carries it) cannot run a source-based plugin for this CLI. It takes
@@ -31,6 +30,7 @@ HOST_VERSION="v3.79.0"        # engine/python/go.mod: the last sdk/v3 that carri
 YAML_VERSION="1.25.0"         # engine/yaml/go.mod: pulumi-yaml, the newest served
 NODEJS_HOST_VERSION="v3.68.0" # engine/nodejs/go.mod: the last sdk/v3 that carries the host
 OPENSTACK_VERSION="5.4.1"     # the pulumi-openstack release engine/openstack is made of
+AWS_VERSION="7.51.1"          # the pulumi-aws release whose SDK drives engine/aws
 mkdir -p "${BIN}"
 
 step() {  # step NAME COMMAND...: run, and say how long it took
@@ -57,36 +57,22 @@ exec \"\${CLEARWATER_SG_PYTHON:-${ROOT}/.venv/bin/python}\" \"${ROOT}/package/__
     echo "== engine: the package as a plugin in ${dir}"
 }
 
-if [[ -z "${ENGINE_BUILD:-}" ]] && installed=$(command -v pulumi) && [[ "${installed}" != "${BIN}/pulumi" ]]; then
-    step "using the installed CLI ${installed} ($(pulumi version))" \
-        ln -sf "${installed}" "${BIN}/pulumi"
-    # A release bundles its language hosts; those are recent enough for `pulumi package add`.
-    for host in pulumi-language-python pulumi-language-python-exec pulumi-language-yaml pulumi-language-nodejs; do
-        if [[ -e "$(dirname "${installed}")/${host}" ]]; then
-            ln -sf "$(dirname "${installed}")/${host}" "${BIN}/${host}"
-        fi
-    done
-    step "pulumi plugin install resource openstack v${OPENSTACK_VERSION}" \
-        pulumi plugin install resource openstack "v${OPENSTACK_VERSION}"
-    package_plugin
-    exit 0
-fi
-
 command -v go >/dev/null || {
-    echo "error: no pulumi CLI is installed and Go is missing: install one of them (Go 1.25+)" >&2
+    echo "error: Go is missing: make engine builds the engine from the Go modules its wrappers lock (Go 1.26+)" >&2
     exit 1
 }
 
 # go_build OUTPUT WRAPPER_DIR ARGS...: build when the output is older than its wrapper module.
+# COST says what a build from a cold Go build cache takes.
 go_build() {
-    local out=$1 dir=$2
+    local out=$1 dir=$2 cost=${COST:-about 1-5 minutes on 2 cores}
     shift 2
     if [[ -x "${BIN}/${out}" && ! "${ROOT}/${dir}" -nt "${BIN}/${out}" ]] \
         && [[ -z "$(find "${ROOT}/${dir}" -maxdepth 1 -newer "${BIN}/${out}" -type f)" ]]; then
         echo "== engine: ${out} is up to date"
         return
     fi
-    step "go build ${out} (${dir}; from cold about 3-8 minutes on 2 cores)" \
+    step "go build ${out} (${dir}; from cold ${cost})" \
         env -C "${ROOT}/${dir}" CGO_ENABLED=0 go build -trimpath -o "${BIN}/${out}" "$@"
 }
 
@@ -96,6 +82,10 @@ go_build pulumi engine/pulumi -tags osusergo,grpcnotrace \
 go_build pulumi-language-python engine/python \
     -ldflags "-X ${stamp}=${HOST_VERSION}" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
 go_build pulumi-resource-openstack engine/openstack -ldflags "-X main.version=${OPENSTACK_VERSION}" .
+# The largest build by far (2,800 packages: upstream links every AWS service): symbols and
+# DWARF left out (-s -w) for a lighter link; see README, "What was run here".
+COST="about 30-60 minutes on 2 cores, 10-13 GiB of memory at the link" \
+    go_build pulumi-resource-aws engine/aws -ldflags "-s -w -X main.version=${AWS_VERSION}" .
 go_build pulumi-language-yaml engine/yaml \
     -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=${YAML_VERSION}" \
     github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
@@ -109,4 +99,5 @@ sdk_dir=$(env -C "${ROOT}/engine/pulumi" go list -m -f '{{.Dir}}' github.com/pul
 install -m 755 "${sdk_dir}/python/cmd/pulumi-language-python-exec" "${BIN}/pulumi-language-python-exec"
 
 echo "== engine: ready in ${BIN}: $("${BIN}/pulumi" version), pulumi-language-python ${HOST_VERSION}," \
-    "pulumi-language-yaml ${YAML_VERSION}, pulumi-language-nodejs ${NODEJS_HOST_VERSION}, pulumi-resource-openstack ${OPENSTACK_VERSION}"
+    "pulumi-language-yaml ${YAML_VERSION}, pulumi-language-nodejs ${NODEJS_HOST_VERSION}," \
+    "pulumi-resource-openstack ${OPENSTACK_VERSION}, pulumi-resource-aws ${AWS_VERSION}"
