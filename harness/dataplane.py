@@ -217,6 +217,7 @@ class DataPlane(Service):
         self._daemons: list[Daemon] = []
         self._nodes: dict[str, Namespace] = {}
         self._veths = 0
+        self._plugged = 0
         self._hypervisor_made = False
         self._installing: Daemon | None = None
 
@@ -283,8 +284,8 @@ class DataPlane(Service):
     def stop(self) -> None:
         """Unplug every node, stop every daemon by its pid, delete the namespaces and the
         run directory. Safe to call twice, and after a failed start."""
-        for name in list(self._nodes):
-            self.unplug(name)
+        for namespace in list(self._nodes.values()):
+            self.unplug(namespace)
         for daemon in reversed(self._daemons):
             daemon.stop()
         self._daemons.clear()
@@ -495,10 +496,11 @@ class DataPlane(Service):
         """A namespace for `node` with one veth per interface, `eth0`, `eth1`... inside,
         whose other end is on the bridge as the Neutron port (`iface-id`), so that
         ovn-controller claims it and Neutron marks the port ACTIVE."""
-        name = f"{self.tag}-{node}"
+        self._plugged += 1
+        name = f"{self.tag}-{self._plugged}-{node}"  # two test beds may both have a sprout-1
         namespace = Namespace(name)
         run("ip", "netns", "add", name)
-        self._nodes[node] = namespace
+        self._nodes[name] = namespace
         script = ["link set lo up"]
         for index, interface in enumerate(interfaces):
             inside = f"eth{index}"
@@ -528,10 +530,9 @@ class DataPlane(Service):
         run("ip", "-n", name, "-batch", "-", stdin="\n".join(script) + "\n")
         return namespace
 
-    def unplug(self, node: str) -> None:
+    def unplug(self, namespace: Namespace) -> None:
         """Delete a node's namespace (its veths go with it) and their ports on the bridge."""
-        namespace = self._nodes.pop(node, None)
-        if namespace is None:
+        if self._nodes.pop(namespace.name, None) is None:
             return
         with contextlib.suppress(RuntimeError):
             run("ip", "netns", "delete", namespace.name)

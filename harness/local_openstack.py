@@ -93,8 +93,10 @@ class LocalOpenStack:
     enforced on the data plane's ports."""
 
     def __init__(self, dataplane: DataPlane | None = None) -> None:
-        neutron_port = free_loopback_port()
-        self.keystone = KeystoneServer(network_url=f"http://127.0.0.1:{neutron_port}")
+        neutron_port, keystone_port = free_loopback_port(), free_loopback_port()
+        self.keystone = KeystoneServer(
+            network_url=f"http://127.0.0.1:{neutron_port}", port=keystone_port
+        )
         self.neutron = NeutronServer(
             QUOTA_SECURITY_GROUPS,
             QUOTA_RULES,

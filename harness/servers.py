@@ -577,8 +577,10 @@ class KeystoneServer(_AppServer):
     ready = "KEYSTONE READY"
     password = "clearwater-engine-tests"
 
-    def __init__(self, network_url: str, *, python: str | os.PathLike[str] | None = None) -> None:
-        super().__init__(python=python, startup_timeout=120.0)
+    def __init__(
+        self, network_url: str, *, python: str | os.PathLike[str] | None = None, port: int = 0
+    ) -> None:
+        super().__init__(python=python, startup_timeout=120.0, port=port)
         self.network_url = network_url
 
     @property

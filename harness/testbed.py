@@ -631,6 +631,6 @@ class TestBed:
         for agent in self._agents.values():
             agent.stop()
         self._agents.clear()
-        for name in self._namespaces:
-            self.plane.unplug(name)
+        for namespace in self._namespaces.values():
+            self.plane.unplug(namespace)
         self._namespaces.clear()
