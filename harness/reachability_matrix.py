@@ -177,7 +177,8 @@ def svg(matrix: Matrix, rows: Iterable[tuple[str, Service]] | None = None) -> st
     """A heat map: a row per target and port where something passed, a column per kind
     of source; green passed, amber passed in part (hover for which), grey dropped."""
     chosen = list(matrix.open_rows() if rows is None else rows)
-    width = LABEL_W + CELL_W * len(matrix.sources) + 20
+    footer = f"{matrix.summary}; every other probed port was dropped from every source"
+    width = max(LABEL_W + CELL_W * len(matrix.sources) + 20, 6 * len(footer) + 16)
     height = HEADER_H + CELL_H * len(chosen) + 70
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -225,9 +226,6 @@ def svg(matrix: Matrix, rows: Iterable[tuple[str, Service]] | None = None) -> st
             'stroke="#90a4ae"/>'
         )
         out.append(f'<text x="{x + 20}" y="{y + 11}">{name}</text>')
-    out.append(
-        f'<text x="8" y="{y + 34}">{escape(matrix.summary)}; every other probed port '
-        "was dropped from every source</text>"
-    )
+    out.append(f'<text x="8" y="{y + 34}">{escape(footer)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

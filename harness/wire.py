@@ -27,8 +27,18 @@ from harness import PROJECT
 from harness.dataplane import DataPlane, DataPlaneUnavailableError, require_data_plane
 from harness.engine import stack_file_config
 from harness.local_openstack import LocalOpenStack
-from harness.proof import ProvenStack
+from harness.proof import Proof, ProvenStack
 from harness.reachability_matrix import markdown, matrix, svg, text
+
+
+def report(proof: Proof, out: Path) -> str:
+    """Write `<name>.md` and `<name>.svg` of a proof into `out`; return the text table."""
+    result = matrix(proof)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / f"{proof.name}.md", out / f"{proof.name}.svg"]
+    written[0].write_text(markdown(result), encoding="utf-8")
+    written[1].write_text(svg(result), encoding="utf-8")
+    return f"{text(result)}\nwrote {written[0]} and {written[1]}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,12 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                 proof = stack.prove()
         finally:
             cloud.stop()
-    result = matrix(proof)
-    print(text(result))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{name}.md").write_text(markdown(result), encoding="utf-8")
-    (args.out / f"{name}.svg").write_text(svg(result), encoding="utf-8")
-    print(f"wrote {args.out / f'{name}.md'} and {args.out / f'{name}.svg'}")
+    print(report(proof, args.out))
     for mismatch in proof.mismatches:
         print(mismatch, file=sys.stderr)
     return 1 if proof.mismatches else 0

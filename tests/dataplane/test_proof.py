@@ -27,6 +27,8 @@ from harness.largest import largest
 from harness.local_openstack import LocalOpenStack
 from harness.proof import DESTINATIONS, Proof, ProvenStack
 from harness.reachability import Expected, passed
+from harness.reachability_matrix import matrix
+from harness.wire import report
 from tests.dataplane.conftest import Deploy
 from tests.strategies import Config, derandomized, valid_configs
 
@@ -120,8 +122,22 @@ class TestTheBundledOpenStackStack:
         with ProvenStack(cloud, plane, where, "staging", config) as stack:
             yield stack
 
-    def test_it_lets_through_exactly_the_document(self, staging: ProvenStack) -> None:
-        _holds(staging.prove())
+    def test_it_lets_through_exactly_the_document(
+        self, staging: ProvenStack, tmp_path: Path
+    ) -> None:
+        proof = staging.prove()
+        _holds(proof)
+        # The matrix `make wire` prints and writes, of this proof: Chronos into Vellum
+        # from Sprout, Dime and Vellum, over both families, from no one else.
+        chronos = matrix(proof).rows[("vellum", ("tcp", 7253))]
+        assert {source: cell.text for source, cell in chronos.items()} == {
+            "bono": "-", "dime": "yes", "ellis": "-", "homer": "-", "sprout": "yes",
+            "vellum": "yes", "world": "-", "ssh": "-",
+        }  # fmt: skip
+        table = report(proof, tmp_path).splitlines()
+        assert ["vellum", "tcp/7253"] in [line.split()[:2] for line in table]
+        assert "| vellum | `tcp/7253` |" in (tmp_path / "staging.md").read_text()
+        assert (tmp_path / "staging.svg").read_text().startswith("<svg")
 
     def test_one_rule_removed_and_one_added_flip_exactly_their_flows(
         self, staging: ProvenStack
