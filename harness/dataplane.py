@@ -45,7 +45,7 @@ SETUP_COMMAND: Final = "make dataplane-setup"
 # The programs the data plane runs, each with the Debian package that ships it.
 PROGRAMS: Final = {
     "ovsdb-tool": "openvswitch-common",
-    "ovsdb-server": "openvswitch-switch",
+    "ovsdb-server": "openvswitch-common",
     "ovs-vswitchd": "openvswitch-switch",
     "ovs-vsctl": "openvswitch-switch",
     "ovn-northd": "ovn-central",
@@ -178,12 +178,11 @@ class Daemon:
 @dataclass(frozen=True)
 class Interface:
     """One interface of a node: the Neutron port it plugs (its id and MAC), the addresses
-    the namespace gives it, and where it routes (on-link, no gateway)."""
+    the namespace gives it, and the network's MTU."""
 
     port_id: str
     mac: str
     addresses: tuple[ipaddress.IPv4Interface | ipaddress.IPv6Interface, ...]
-    routes: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     mtu: int = 1500
 
 
@@ -297,6 +296,10 @@ class DataPlane(Service):
             shutil.rmtree(self.run_dir, ignore_errors=True)
             self.run_dir = None
 
+    def pids(self) -> list[int]:
+        """The pid of every daemon still running."""
+        return [d.process.pid for d in self._daemons if d.process.poll() is None]
+
     def daemon_logs(self, lines: int = 20) -> str:
         """The last lines of every daemon's log, for a failure message."""
         return "\n".join(f"== {d.name}\n{d.log_tail(lines)}" for d in self._daemons)
@@ -350,7 +353,8 @@ class DataPlane(Service):
         self._wait_for("socket", socket, daemon)
 
     def vsctl(self, *args: str) -> str:
-        return run("ovs-vsctl", f"--db={self.ovs_db}", *args)
+        # A bounded wait: ovs-vsctl otherwise waits forever for a dead ovs-vswitchd.
+        return run("ovs-vsctl", f"--db={self.ovs_db}", "--timeout=30", *args)
 
     def nbctl(self, *args: str) -> str:
         return run("ovn-nbctl", f"--db={self.nb_connection}", *args)
@@ -515,7 +519,6 @@ class DataPlane(Service):
                 nodad = " nodad" if address.version == 6 else ""
                 script.append(f"address add {address} dev {inside}{nodad}")
             script.append(f"link set {inside} up")
-            script += [f"route add {route} dev {inside}" for route in interface.routes]
             # The userspace datapath reads the veth over AF_PACKET, where the kernel leaves
             # TX checksums to a NIC that is not there: its conntrack then drops the packet.
             run("ip", "netns", "exec", name, "ethtool", "-K", inside, "tx", "off")
@@ -543,4 +546,4 @@ class DataPlane(Service):
         ]
         if words:
             with contextlib.suppress(RuntimeError):
-                self.vsctl(*words[1:])  # one transaction
+                self.vsctl("--no-wait", *words[1:])  # one transaction

@@ -7,15 +7,17 @@ runs ML2/OVN on a :class:`harness.dataplane.DataPlane`; builds its test bed
 (:mod:`harness.testbed`) with the groups the program output for each role; probes every
 flow; and judges each verdict against the document reader (:mod:`harness.reachability`).
 
-A probe the judge expects to pass that came back `filtered` (or failed) is sent once more
-with a longer timeout before it counts: a reply is proof that the flow passes, a timeout
-on a busy machine is not proof that it was dropped. A probe that passed is never sent
-again: one reply through a flow the document closes is a hole.
+A probe the judge expects to pass that came back `filtered`, and any probe that failed to
+run (`error:`), is sent once more with a longer timeout before it counts: a reply is
+proof that the flow passes, a timeout on a busy machine is not proof that it was
+dropped, and a failed probe saw nothing. A probe that passed is never sent again: one
+reply through a flow the document closes is a hole.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +50,7 @@ class Proof:
     plan: Plan
     judge: Judge
     observed: dict[Probe, str]
-    retried: int  # probes expected to pass that passed on their second try
+    retried: list[Probe]  # probes expected to pass that passed on their second try
     mismatches: list[Mismatch]
     seconds: float
 
@@ -64,12 +66,16 @@ class Proof:
             "ports": len(self.plan.ports),
         }
 
+    def retried_by_pair(self) -> Counter[str]:
+        """The probes that passed on their second try, by source, target and network."""
+        return Counter(f"{p.source} -> {p.target} on {p.network}" for p in self.retried)
+
     def summary(self) -> str:
         c = self.counts
         return (
             f"{self.name}: {c['probes']} probes ({c['passed']} passed, {c['dropped']} dropped) "
             f"from {c['sources']} sources to {c['targets']} targets over {c['ports']} TCP/UDP "
-            f"ports and ICMP echo, {self.retried} passed on a second try, "
+            f"ports and ICMP echo, {len(self.retried)} passed on a second try, "
             f"{len(self.mismatches)} mismatches, {self.seconds:.1f} s"
         )
 
@@ -163,13 +169,16 @@ class ProvenStack:
         again = [
             p
             for p in probes
-            if not passed(observed[p]) and judge.expected(p) is not Expected.BLOCKED
+            if passed(observed[p]) is None
+            or (not passed(observed[p]) and judge.expected(p) is not Expected.BLOCKED)
         ]
-        retried = 0
+        retried: list[Probe] = []
         if again:
             second = self.bed.probe(again, timeout=RETRY_TIMEOUT)
-            retried = sum(1 for p in again if passed(second[p]))
-            observed.update({p: v for p, v in second.items() if passed(v)})
+            retried = [p for p in again if passed(second[p])]
+            # A failed probe saw nothing: its second try counts whatever it sees.
+            failed = [p for p in again if passed(observed[p]) is None]
+            observed.update({p: second[p] for p in [*retried, *failed]})
         seconds = time.monotonic() - started
         self._timed("probes", started)
         found = mismatches(judge, observed)

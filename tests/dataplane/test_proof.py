@@ -45,6 +45,8 @@ def _config(path: Path) -> dict[str, Any]:
 
 def _holds(proof: Proof) -> None:
     print(proof.summary())
+    if proof.retried:
+        print("second tries:", proof.retried_by_pair().most_common(8))
     shown = "\n".join(str(m) for m in proof.mismatches[:60])
     assert not proof.mismatches, f"{proof.summary()}\n{shown}"
     assert proof.plan.unplaced == (), proof.plan.unplaced
@@ -107,20 +109,20 @@ def _negative_control(staging: ProvenStack) -> None:
     assert any(p.port == 7253 for p in flipped) and any(p.port == 7254 for p in flipped)
 
 
+@pytest.fixture(scope="class")
+def staging(
+    wired_cloud: tuple[LocalOpenStack, DataPlane], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ProvenStack]:
+    """stacks/Pulumi.openstack-staging.yaml, deployed once for the tests of a class."""
+    cloud, plane = wired_cloud
+    config = _config(PROJECT_DIR / "stacks" / "Pulumi.openstack-staging.yaml")
+    where = tmp_path_factory.mktemp("staging")
+    with ProvenStack(cloud, plane, where, "staging", config) as stack:
+        yield stack
+
+
 class TestTheBundledOpenStackStack:
     """stacks/Pulumi.openstack-staging.yaml, deployed once for both tests."""
-
-    @pytest.fixture(scope="class")
-    def staging(
-        self,
-        wired_cloud: tuple[LocalOpenStack, DataPlane],
-        tmp_path_factory: pytest.TempPathFactory,
-    ) -> Iterator[ProvenStack]:
-        cloud, plane = wired_cloud
-        config = _config(PROJECT_DIR / "stacks" / "Pulumi.openstack-staging.yaml")
-        where = tmp_path_factory.mktemp("staging")
-        with ProvenStack(cloud, plane, where, "staging", config) as stack:
-            yield stack
 
     def test_it_lets_through_exactly_the_document(
         self, staging: ProvenStack, tmp_path: Path

@@ -32,7 +32,7 @@ PLAN = Plan((SINGLE,), {}, {h.name: h for h in HOSTS}, (("tcp", 7253), ("tcp", 7
 
 def _proof(seen: dict[Probe, str]) -> Proof:
     judge = Judge([CHRONOS, OUT], PLAN.endpoints(), split=False)
-    return Proof("small", PLAN, judge, seen, 0, mismatches(judge, seen), 1.0)
+    return Proof("small", PLAN, judge, seen, [], mismatches(judge, seen), 1.0)
 
 
 def _seen(*, leak: bool = False) -> dict[Probe, str]:
