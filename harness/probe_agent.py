@@ -8,10 +8,10 @@ Standalone (stdlib only, nothing from the project), like the OpenStack service s
   port echoes each datagram; over IPv4 and IPv6. The kernel answers ICMP echo itself. So
   a probe that gets nothing back was dropped on the way, never refused for want of a
   listener.
-* **Probes**: each line on stdin is a JSON object, ``{"timeout": seconds, "concurrency": n,
-  "probes": [...]}``, each probe ``[address, protocol, port]`` (``protocol`` ``tcp``,
-  ``udp`` or ``icmp``, the port null for an ICMP echo request). The agent probes them, n
-  at a time, and writes one JSON line, the verdicts in order:
+* **Probes**: each line on stdin is a JSON object, ``{"timeout": seconds, "probes": [...]}``,
+  each probe ``[address, protocol, port]`` (``protocol`` ``tcp``, ``udp`` or ``icmp``, the
+  port null for an ICMP echo request). The agent probes them, ``--concurrency`` at a
+  time, and writes one JSON line, the verdicts in order:
 
   - ``open``: the reply came back (TCP: connected and read ``ok``; UDP: the datagram's
     echo; ICMP: the echo reply). The flow passed both ways, the reply by connection
@@ -90,10 +90,6 @@ async def listen(tcp: list[int], udp: list[int]) -> list[Any]:
 
 class Prober:
     def __init__(self, timeout: float, concurrency: int) -> None:
-        self.timeout = timeout
-        self.slots = asyncio.Semaphore(concurrency)
-
-    def configure(self, timeout: float, concurrency: int) -> None:
         self.timeout = timeout
         self.slots = asyncio.Semaphore(concurrency)
         self.icmp: dict[int, socket.socket] = {}
@@ -213,14 +209,14 @@ def _checksum(data: bytes) -> int:
 
 async def main(args: argparse.Namespace) -> None:
     servers = await listen(args.tcp, args.udp)
-    prober = Prober(1.5, 256)
+    prober = Prober(1.5, args.concurrency)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=2**26)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     print("READY", flush=True)
     while line := await reader.readline():
         job = json.loads(line)
-        prober.configure(job["timeout"], job["concurrency"])
+        prober.timeout = job["timeout"]
         verdicts = await asyncio.gather(*(prober.probe(*probe) for probe in job["probes"]))
         print(json.dumps(verdicts), flush=True)
     for server in servers:
@@ -235,6 +231,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tcp", type=_ports, default=[])
     parser.add_argument("--udp", type=_ports, default=[])
+    parser.add_argument("--concurrency", type=int, default=256)
     # Hundreds of listeners and probes in flight: raise the open-files limit to the hard one.
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

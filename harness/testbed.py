@@ -402,14 +402,12 @@ class Agent:
     host: str
     process: subprocess.Popen[str]
 
-    def send(
-        self, probes: Sequence[Probe], hosts: Mapping[str, Host], timeout: float, concurrency: int
-    ) -> None:
+    def send(self, probes: Sequence[Probe], hosts: Mapping[str, Host], timeout: float) -> None:
         wire = [
             [hosts[p.target].addresses[(p.network, p.family)], p.protocol, p.port] for p in probes
         ]
         assert self.process.stdin is not None
-        job = {"timeout": timeout, "concurrency": concurrency, "probes": wire}
+        job = {"timeout": timeout, "probes": wire}
         self.process.stdin.write(json.dumps(job) + "\n")
         self.process.stdin.flush()
 
@@ -444,9 +442,7 @@ class TestBed:
     plan: Plan
     group_ids: Mapping[str, Mapping[str, Sequence[str]]]  # role -> network -> ids
     timeout: float = 1.5
-    # Probes in flight at once, over every source: more overload the userspace datapath
-    # on two cores, and answers of flows that pass come too late.
-    in_flight: int = 1536
+    concurrency: int = 256  # probes in flight at once, per source
     name: str = "clearwater"
     _networks: dict[str, str] = field(default_factory=dict)  # network -> id
     _mtu: dict[str, int] = field(default_factory=dict)
@@ -592,6 +588,7 @@ class TestBed:
         for name, namespace in self._namespaces.items():
             command = namespace.command(
                 sys.executable, str(AGENT), "--tcp", tcp, "--udp", udp,
+                "--concurrency", str(self.concurrency),
             )  # fmt: skip
             self._agents[name] = Agent(
                 name,
@@ -622,8 +619,7 @@ class TestBed:
             # listen queue at once (a dropped SYN reads as a dropped flow).
             random.Random(source).shuffle(mine)
         for source, mine in by_source.items():
-            each = max(16, self.in_flight // len(by_source))
-            self._agents[source].send(mine, self.plan.hosts, timeout or self.timeout, each)
+            self._agents[source].send(mine, self.plan.hosts, timeout or self.timeout)
         seen: dict[Probe, str] = {}
         for source, mine in by_source.items():
             seen.update(zip(mine, self._agents[source].receive(), strict=True))
