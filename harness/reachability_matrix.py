@@ -84,7 +84,26 @@ def _order(kind: str) -> tuple[int, str]:
 
 def service_name(service: Service) -> str:
     protocol, port = service
+    if service == EVERY_PORT:
+        return protocol
     return "icmp echo" if port is None else f"{protocol}/{port}"
+
+
+EVERY_PORT: Service = ("every probed port", None)
+
+
+def _collapse(rows: dict[tuple[str, Service], dict[str, Cell]]) -> None:
+    """A target whose every probed port and ICMP got the same from each source (an outside
+    host nothing filters, with `egress: all`) becomes one row."""
+    targets = dict.fromkeys(target for target, _ in rows)
+    for target in targets:
+        keys = [key for key in rows if key[0] == target]
+        texts = {tuple(sorted((s, c.text) for s, c in rows[key].items())) for key in keys}
+        if len(keys) > 1 and len(texts) == 1:
+            first = rows[keys[0]]
+            for key in keys:
+                del rows[key]
+            rows[(target, EVERY_PORT)] = first
 
 
 def matrix(proof: Proof) -> Matrix:
@@ -108,6 +127,7 @@ def matrix(proof: Proof) -> Matrix:
         target, (protocol, port) = key
         return (_order(target), protocol != "icmp", protocol, port or 0)
 
+    _collapse(rows)
     ordered = {key: rows[key] for key in sorted(rows, key=order)}
     return Matrix(proof.name, sorted(sources, key=_order), ordered, proof.summary())
 

@@ -57,6 +57,8 @@ def test_the_table_has_a_row_per_target_and_port_that_something_reached() -> Non
     # the other Vellum node on nothing; the world nothing.
     assert ("vellum", "tcp/7253", "v4") in rows
     assert "vellum: dropped from every source on icmp echo, tcp/7254" in lines
+    # An outside host that every node reaches on everything is one row.
+    assert ("world", "every", "probed") in rows
 
 
 def test_a_mismatch_is_marked_in_every_form() -> None:
