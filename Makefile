@@ -6,7 +6,7 @@ NEUTRON_PYTHON := .venv-neutron/bin/python
 STACK ?= stacks/Pulumi.aws-prod.yaml
 FORMAT ?= markdown
 
-.PHONY: setup render-setup render test lint typecheck conformance-setup engine bench synth snapshots locks upgrade clean
+.PHONY: setup render-setup render test lint typecheck conformance-setup dataplane-setup engine bench synth snapshots wire locks upgrade clean
 
 # Every virtualenv is made from its lock in requirements/ (requirements/README.md): uv, pip
 # and setuptools first, then `uv pip sync` of the lock (exact versions, hashes checked,
@@ -44,6 +44,11 @@ $(NEUTRON_PYTHON): scripts/neutron-venv.sh requirements/openstack-services.txt
 
 conformance-setup: $(NEUTRON_PYTHON)
 
+# The data plane behind Neutron (tests/dataplane, harness/dataplane.py): Open vSwitch, OVN
+# and MariaDB from Debian's packages, as root; instant when they are installed.
+dataplane-setup:
+	scripts/dataplane-setup.sh
+
 # The real Pulumi engine in .engine/bin: an installed pulumi CLI, or the CLI, the Python,
 # YAML and Node.js language hosts, nodejs-sdkgen and pulumi-resource-openstack built from
 # Go modules; and the package's plugin, .engine/plugins/clearwater-sg (scripts/engine.sh).
@@ -74,10 +79,19 @@ synth: render-setup
 snapshots: render-setup
 	$(BIN)/python -m offline --update-snapshots --update-readme
 
-# Everything: the conformance tests against live Neutron and moto servers, and the engine
-# tests (the real CLI and provider against a live Keystone and Neutron).
-test: setup conformance-setup engine
+# Everything: the conformance tests against live Neutron and moto servers, the engine
+# tests (the real CLI and provider against a live Keystone and Neutron), and the data-plane
+# tests (what those groups let through, on Open vSwitch and OVN behind Neutron).
+test: setup conformance-setup engine dataplane-setup
 	$(BIN)/python -m pytest
+
+# An OpenStack stack file proven on the data plane, as the data-plane tests prove theirs:
+# deployed by the real engine, every flow probed and judged against the port document; the
+# reachability matrix printed, and written as wire/<stack>.md and wire/<stack>.svg (as root).
+# Without STACK=..., the bundled OpenStack stack (the default STACK is an AWS one).
+WIRE_STACK = $(if $(filter command line environment,$(origin STACK)),$(STACK),stacks/Pulumi.openstack-staging.yaml)
+wire: setup conformance-setup engine dataplane-setup
+	$(BIN)/python -m harness.wire $(WIRE_STACK)
 
 # Rule counts against the port document's minimum, render time at 1, 10 and 50 deployments, and the real engine against Neutron (~4.5 min).
 bench: setup conformance-setup engine

@@ -5,7 +5,9 @@ catalog's network endpoint)."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +16,15 @@ from harness.servers import KeystoneServer, NeutronServer, free_loopback_port
 if TYPE_CHECKING:
     from openstack.connection import Connection
 
+    from harness.dataplane import DataPlane
+
 REGION = "RegionOne"
 # Raised, as an operator raises a project's quota for a large deployment: the stack with
 # every key beyond the document needs 16 groups and 134 rules.
 QUOTA_SECURITY_GROUPS = 50
 QUOTA_RULES = 1000
+# An OpenStack group id, as a configuration names an existing group.
+GROUP_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass
@@ -42,6 +48,21 @@ class Project:
         groups = net.get("/security-groups", params=query).json()["security_groups"]
         rules = net.get("/security-group-rules", params=query).json()["security_group_rules"]
         return groups, rules
+
+    def with_stand_ins(self, value: Any, made: dict[str, str]) -> Any:
+        """`value` (a configuration, or any part of one) with each existing group id it
+        names replaced by the real id of a stand-in group made in this project; `made`
+        maps each replaced id to its stand-in's and is filled as groups are made."""
+        if isinstance(value, dict):
+            return {key: self.with_stand_ins(item, made) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.with_stand_ins(item, made) for item in value]
+        if isinstance(value, str) and GROUP_ID.fullmatch(value):
+            if value not in made:
+                network = self.connection().network
+                made[value] = str(network.create_security_group(name=f"external-{value}").id)
+            return made[value]
+        return value
 
     def snapshot(self) -> set[tuple[str, ...]]:
         """Every group (id, name) and rule id in the project: to tell whether a run left
@@ -67,23 +88,34 @@ def _connect(env: dict[str, str]) -> Connection:
 
 
 class LocalOpenStack:
-    """Keystone and Neutron, started together: each needs the other's address."""
+    """Keystone and Neutron, started together: each needs the other's address. With a
+    `dataplane` (started by the caller), Neutron runs ML2/OVN on it: what it stores is
+    enforced on the data plane's ports."""
 
-    def __init__(self) -> None:
-        neutron_port = free_loopback_port()
-        self.keystone = KeystoneServer(network_url=f"http://127.0.0.1:{neutron_port}")
+    def __init__(self, dataplane: DataPlane | None = None) -> None:
+        neutron_port, keystone_port = free_loopback_port(), free_loopback_port()
+        self.keystone = KeystoneServer(
+            network_url=f"http://127.0.0.1:{neutron_port}", port=keystone_port
+        )
         self.neutron = NeutronServer(
-            QUOTA_SECURITY_GROUPS, QUOTA_RULES, port=neutron_port, keystone=self.keystone
+            QUOTA_SECURITY_GROUPS,
+            QUOTA_RULES,
+            port=neutron_port,
+            keystone=self.keystone,
+            dataplane=dataplane,
+            # Building the schema on MariaDB and ML2/OVN's start take longer than sqlite.
+            startup_timeout=60.0 if dataplane is None else 240.0,
         )
         self._admin: Connection | None = None
 
     def start(self) -> LocalOpenStack:
-        self.keystone.start()
-        try:
-            self.neutron.start()
-        except BaseException:
-            self.keystone.stop()
-            raise
+        """Start both at once: neither asks the other anything before a client does."""
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            started = [pool.submit(server.start) for server in (self.keystone, self.neutron)]
+            failures = [error for error in (f.exception() for f in started) if error]
+        if failures:
+            self.stop()
+            raise failures[0]
         return self
 
     def stop(self) -> None:

@@ -107,7 +107,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="authenticate every request with this Keystone (identity v3); default: noauth",
     )
     parser.add_argument("--keystone-password", help="the Keystone admin user's password")
-    return parser.parse_args(argv)
+    ovn = parser.add_argument_group(
+        "data plane", "ML2/OVN on MariaDB (harness/dataplane.py), instead of no driver on sqlite"
+    )
+    ovn.add_argument("--database-url", help="[database] connection (MariaDB over its socket)")
+    ovn.add_argument("--ovn-nb", help="OVN northbound database connection (unix:PATH)")
+    ovn.add_argument("--ovn-sb", help="OVN southbound database connection (unix:PATH)")
+    ovn.add_argument("--chassis", help="this host's name: ovn-controller's chassis hostname")
+    args = parser.parse_args(argv)
+    given = [args.database_url, args.ovn_nb, args.ovn_sb, args.chassis]
+    if any(given) and not all(given):
+        parser.error("--database-url, --ovn-nb, --ovn-sb and --chassis go together")
+    return args
 
 
 def find_api_paste_ini() -> str:
@@ -123,7 +134,8 @@ def find_api_paste_ini() -> str:
 
 
 def write_config(args: argparse.Namespace, state_dir: str) -> str:
-    db_path = os.path.join(state_dir, "neutron.sqlite")
+    """Write neutron.conf into the state dir; return the database URL."""
+    database_url = args.database_url or f"sqlite:///{os.path.join(state_dir, 'neutron.sqlite')}"
     lock_dir = os.path.join(state_dir, "lock")
     os.makedirs(lock_dir, exist_ok=True)
     conf = textwrap.dedent(
@@ -139,15 +151,10 @@ def write_config(args: argparse.Namespace, state_dir: str) -> str:
         bind_port = {args.port}
         debug = {str(args.debug).lower()}
         use_stderr = true
+        {f"host = {args.chassis}" if args.chassis else ""}
 
         [database]
-        connection = sqlite:///{db_path}
-
-        [ml2]
-        type_drivers = flat
-        tenant_network_types =
-        mechanism_drivers =
-        extension_drivers =
+        connection = {database_url}
 
         [oslo_messaging_notifications]
         driver = noop
@@ -160,6 +167,41 @@ def write_config(args: argparse.Namespace, state_dir: str) -> str:
         quota_security_group_rule = {args.quota_security_group_rule}
         """
     )
+    if args.ovn_nb:
+        # ML2/OVN writes every network, port, group and rule into OVN's northbound
+        # database as the API call makes it; ports bind to the one chassis.
+        conf += textwrap.dedent(
+            f"""
+            [ml2]
+            type_drivers = geneve,flat
+            tenant_network_types = geneve
+            mechanism_drivers = ovn
+            extension_drivers = port_security
+
+            [ml2_type_geneve]
+            vni_ranges = 1:1000
+            max_header_size = 38
+
+            [securitygroup]
+            enable_security_group = true
+
+            [ovn]
+            ovn_nb_connection = {args.ovn_nb}
+            ovn_sb_connection = {args.ovn_sb}
+            ovn_metadata_enabled = false
+            enable_distributed_floating_ip = false
+            """
+        )
+    else:
+        conf += textwrap.dedent(
+            """
+            [ml2]
+            type_drivers = flat
+            tenant_network_types =
+            mechanism_drivers =
+            extension_drivers =
+            """
+        )
     if args.keystone_url:
         # keystonemiddleware's authtoken, as a deployment configures it.
         conf += textwrap.dedent(
@@ -180,10 +222,10 @@ def write_config(args: argparse.Namespace, state_dir: str) -> str:
     path = os.path.join(state_dir, "neutron.conf")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(conf)
-    return db_path
+    return database_url
 
 
-def build_schema(db_path: str) -> None:
+def build_schema(database_url: str) -> None:
     """Create all tables and the default security-group-rule templates."""
     # Imported dynamically: these live in .venv-neutron only, so the project's
     # type checker (run in the project venv) must not try to resolve them.
@@ -191,7 +233,7 @@ def build_schema(db_path: str) -> None:
     model_base: Any = importlib.import_module("neutron_lib.db.model_base")
     importlib.import_module("neutron.db.migration.models.head")  # registers all models
 
-    engine = sa.create_engine(f"sqlite:///{db_path}")
+    engine = sa.create_engine(database_url)
     metadata = model_base.BASEV2.metadata
     metadata.create_all(engine)
     standardattr = metadata.tables["standardattributes"]
@@ -235,8 +277,8 @@ def main(argv: list[str]) -> int:
     os.makedirs(state_dir, exist_ok=True)
     warnings.filterwarnings("ignore")  # eventlet/oslo deprecation noise
 
-    db_path = write_config(args, state_dir)
-    build_schema(db_path)
+    database_url = write_config(args, state_dir)
+    build_schema(database_url)
     application = load_application(os.path.join(state_dir, "neutron.conf"))
 
     server = serve("neutron_app", args.port, application, args.host)

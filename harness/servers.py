@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Final, Self
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
+    from harness.dataplane import DataPlane
+
 JSON = dict[str, Any]
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
@@ -327,7 +329,7 @@ class NeutronClient:
 # Neutron server
 
 
-class _Service:
+class Service:
     """A server started and stopped by its owner, or by a `with` block."""
 
     def start(self) -> Self:
@@ -348,7 +350,7 @@ class _Service:
         self.stop()
 
 
-class _AppServer(_Service):
+class _AppServer(Service):
     """One of the OpenStack services (``*_app.py``) as a process on 127.0.0.1 for the
     duration of a ``with`` block: its own temporary state dir, its own process group
     (terminated with SIGTERM, then SIGKILL), ready once it prints ``<NAME> READY``."""
@@ -383,6 +385,10 @@ class _AppServer(_Service):
     def arguments(self) -> list[str]:
         """The app's arguments besides ``--port`` and ``--state-dir``."""
         return []
+
+    def environment(self) -> dict[str, str]:
+        """Variables the app needs besides the caller's (less its OS_* ones)."""
+        return {}
 
     def is_serving(self) -> bool:
         """Whether the app answers (called once it has printed that it is ready)."""
@@ -421,6 +427,7 @@ class _AppServer(_Service):
         cmd += ["--state-dir", str(self.state_dir / "state"), *self.arguments()]
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.environment())
         started = time.monotonic()
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
@@ -484,7 +491,9 @@ class NeutronServer(_AppServer):
     ...     neutron.client.create_security_group("sg", project_id="p1")
 
     With ``keystone`` it authenticates every request with that Keystone (and
-    ``client``, which speaks noauth, is not for it); otherwise it runs noauth.
+    ``client``, which speaks noauth, is not for it); otherwise it runs noauth. With
+    ``dataplane`` (started first) it runs the ML2/OVN mechanism driver on that data
+    plane's OVN and MariaDB, instead of no driver on sqlite.
     """
 
     app = NEUTRON_APP
@@ -500,12 +509,14 @@ class NeutronServer(_AppServer):
         debug: bool = False,
         port: int = 0,
         keystone: KeystoneServer | None = None,
+        dataplane: DataPlane | None = None,
     ) -> None:
         super().__init__(python=python, startup_timeout=startup_timeout, port=port)
         self.quota_security_group = quota_security_group
         self.quota_security_group_rule = quota_security_group_rule
         self.debug = debug
         self.keystone = keystone
+        self.dataplane = dataplane
         self._client: NeutronClient | None = None
 
     @property
@@ -520,7 +531,17 @@ class NeutronServer(_AppServer):
         if self.keystone is not None:
             args += ["--keystone-url", self.keystone.identity_url]
             args += ["--keystone-password", self.keystone.password]
+        if self.dataplane is not None:
+            args += ["--database-url", self.dataplane.database_url]
+            args += ["--ovn-nb", self.dataplane.nb_connection]
+            args += ["--ovn-sb", self.dataplane.sb_connection]
+            args += ["--chassis", self.dataplane.chassis]
         return args + (["--debug"] if self.debug else [])
+
+    def environment(self) -> dict[str, str]:
+        # ML2/OVN's hash ring needs the API worker count, which wsgiref does not give:
+        # neutron.common.wsgi_utils reads it from here.
+        return {"ASGI_WORKERS": "1"} if self.dataplane is not None else {}
 
     def is_serving(self) -> bool:
         try:
@@ -556,8 +577,10 @@ class KeystoneServer(_AppServer):
     ready = "KEYSTONE READY"
     password = "clearwater-engine-tests"
 
-    def __init__(self, network_url: str, *, python: str | os.PathLike[str] | None = None) -> None:
-        super().__init__(python=python, startup_timeout=120.0)
+    def __init__(
+        self, network_url: str, *, python: str | os.PathLike[str] | None = None, port: int = 0
+    ) -> None:
+        super().__init__(python=python, startup_timeout=120.0, port=port)
         self.network_url = network_url
 
     @property
@@ -572,7 +595,7 @@ class KeystoneServer(_AppServer):
 # moto (EC2)
 
 
-class MotoServer(_Service):
+class MotoServer(Service):
     """moto's ``ThreadedMotoServer`` on a free 127.0.0.1 port.
 
     moto keeps its state in process-global backends: a ``mock_aws`` used

@@ -11,32 +11,16 @@ whose real id replaces the generated one.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from harness.engine import EngineStack
-from harness.local_openstack import LocalOpenStack, Project
-from tests.strategies import UUID, Config, valid_configs
+from harness.local_openstack import LocalOpenStack
+from tests.strategies import Config, valid_configs
 
 SAMPLE = 3
-
-
-def _with_stand_ins(value: Any, project: Project, made: dict[str, str]) -> Any:
-    """`value` with each existing group id replaced by a stand-in group's real id."""
-    if isinstance(value, dict):
-        return {key: _with_stand_ins(item, project, made) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_with_stand_ins(item, project, made) for item in value]
-    if isinstance(value, str) and re.fullmatch(UUID, value):
-        if value not in made:
-            group = project.connection().network.create_security_group(name=f"external-{value}")
-            made[value] = str(group.id)
-        return made[value]
-    return value
 
 
 @settings(
@@ -53,7 +37,7 @@ def test_a_sample_of_accepted_configurations_deploys_without_a_perpetual_diff(
     project = local_openstack.new_project()
     before = project.snapshot()
     stand_ins: dict[str, str] = {}
-    config = _with_stand_ins(config, project, stand_ins)
+    config = project.with_stand_ins(config, stand_ins)
     where: Path = tmp_path_factory.mktemp("generated")
     stack = EngineStack(
         where, "generated", {f"clearwater-sg:{k}": v for k, v in config.items()}, project
