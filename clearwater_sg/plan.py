@@ -578,12 +578,21 @@ def _permission(rule: RuleSpec, options: DeploymentOptions) -> Permission:
 
 
 def _reject_duplicates(rules: list[RuleSpec], options: DeploymentOptions) -> None:
-    by_permission: dict[Permission, list[str]] = {}
+    by_permission: dict[Permission, list[RuleSpec]] = {}
     for rule in rules:
-        by_permission.setdefault(_permission(rule, options), []).append(rule.key)
-    duplicates = sorted(" = ".join(keys) for keys in by_permission.values() if len(keys) > 1)
+        by_permission.setdefault(_permission(rule, options), []).append(rule)
+    duplicates = sorted(_same_traffic(same) for same in by_permission.values() if len(same) > 1)
     if duplicates:
         raise PlanError(
             "two rules would permit the same traffic, which clouds reject as duplicates: "
             + "; ".join(duplicates)
+            + ". Give each permission in one place"
         )
+
+
+def _same_traffic(rules: list[RuleSpec]) -> str:
+    """Rules that permit the same traffic, each named once (two settings may make rules of
+    one key: HSS and CDF at one address), with the settings that made them."""
+    keys = " = ".join(dict.fromkeys(rule.key for rule in rules))
+    settings = " and ".join(dict.fromkeys(rule.setting for rule in rules))
+    return f"{keys} (from {settings})"
