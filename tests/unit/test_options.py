@@ -162,6 +162,43 @@ def test_a_bad_extra_rule_is_refused_before_anything_exists(
         assert word in str(raised.value), str(raised.value)
 
 
+# The keys of an extra rule and of limits, as the README's Configuration table lists them.
+EXTRA_RULE_KEYS = ("protocol", "ports", "sources", "destinations", "description", "reason")
+LIMIT_KEYS = ("rulesPerGroup", "groupsPerInterface", "securityGroups", "securityGroupRules")
+
+
+@pytest.mark.parametrize(
+    ("config", "where", "suggested", "known", "not_known"),
+    [
+        (
+            aws(extraRules={"sprout": [{**BGCF, "descripton": "x"}]}),
+            "extraRules.sprout[0].descripton",
+            "description",
+            EXTRA_RULE_KEYS,
+            LIMIT_KEYS,
+        ),
+        (
+            openstack(limits={"securityGroupRule": 200}),
+            "limits.securityGroupRule",
+            "securityGroupRules",
+            LIMIT_KEYS,
+            EXTRA_RULE_KEYS,
+        ),
+    ],
+)
+def test_a_typo_in_a_maps_key_lists_that_maps_own_keys(
+    config: Mapping[str, object],
+    where: str,
+    suggested: str,
+    known: tuple[str, ...],
+    not_known: tuple[str, ...],
+) -> None:
+    [line] = [line for line in refused(config).splitlines() if f"clearwater-sg:{where}:" in line]
+    assert f"did you mean {suggested!r}?" in line
+    listed = line.partition("known keys: ")[2].split(", ")
+    assert set(known) <= set(listed) and not set(not_known) & set(listed), line
+
+
 def test_split_networks_need_the_network_of_each_extra_rule() -> None:
     config = aws(networks="split", extraRules={"sprout": [{**BGCF, "network": "signaling"}]})
     names = {r.resource for r in registered_rules(run_main(config))}
