@@ -42,7 +42,7 @@ from clearwater_sg.types import (
     is_cidr,
     is_prefix_list,
 )
-from clearwater_sg.world import internet_block
+from clearwater_sg.world import reaches_world
 
 if TYPE_CHECKING:
     import pulumi
@@ -484,7 +484,7 @@ def plan_security_groups(
         if rule.setting == "extraRules"
         and rule.direction is Direction.INGRESS
         and isinstance(rule.peer, CidrPeer)
-        and internet_block(ipaddress.ip_network(rule.peer.cidr)) is not None
+        and reaches_world(rule.peer.cidr) is not None
         and (what := _internal_reached(rule, frozenset(options.profiles)))
     )
     return Plan(
@@ -499,16 +499,13 @@ def plan_security_groups(
 
 def _internal_reached(rule: RuleSpec, profiles: frozenset[str]) -> str:
     """What of a rule's ports only Clearwater's own nodes may reach (no line opens it to
-    anyone else): every port, or the internal ports it covers."""
-    low, high = rule.from_port or 0, rule.to_port or 65535
-    if (low, high) in ((0, 65535), (1, 65535)):
+    anyone else): every port, or the internal ports it covers; as the policy pack reads
+    it."""
+    permission = planned(rule)
+    if permission.opens_every_port():
         return "every port"
-    internal = sorted(
-        port
-        for protocol, port in internal_ports(profiles)
-        if protocol == rule.protocol and low <= port <= high
-    )
-    return f"internal port(s) {', '.join(map(str, internal))}" if internal else ""
+    reached = permission.reached(internal_ports(profiles))
+    return f"internal port(s) {reached}" if reached else ""
 
 
 EXTRA = "Extra rule, not in the document"

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.live.compare import LiveError, LiveGroup, LiveRule
+from clearwater_sg.permission import aws_permission
 from clearwater_sg.resources import AWS_EGRESS, AWS_INGRESS
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ class AwsReader:
         way = "egress" if egress else "ingress"
         return LiveRule(
             id=rule["SecurityGroupRuleId"],
-            permission=AwsBackend.permission(
+            permission=aws_permission(
                 AWS_EGRESS if egress else AWS_INGRESS, _as_inputs(rule), keys
             ),
             description=description or "",

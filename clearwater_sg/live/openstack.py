@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.live.compare import LiveError, LiveGroup, LiveRule
-from clearwater_sg.resources import OPENSTACK_RULE
+from clearwater_sg.permission import neutron_permission
 
 if TYPE_CHECKING:
     from openstack.connection import Connection
@@ -213,10 +212,8 @@ def _rule(rule: Any, keys: Mapping[str, str]) -> LiveRule:
     description = rule.description or ""
     return LiveRule(
         id=str(rule.id),
-        permission=OpenStackBackend.permission(
-            OPENSTACK_RULE,
-            {name: getattr(rule, attribute) for name, attribute in _INPUTS.items()},
-            keys,
+        permission=neutron_permission(
+            {name: getattr(rule, attribute) for name, attribute in _INPUTS.items()}, keys
         ),
         description=description,
         fields={

@@ -305,8 +305,8 @@ def test_a_profile_whose_roles_are_absent_adds_nothing_and_says_so() -> None:
 @pytest.mark.parametrize(
     ("ports", "warned"),
     [
-        ("9160", "internal port(s) 9160"),
-        ("7000", "internal port(s) 7000"),  # Vellum's, also opened to peer sites: still ours
+        ("9160", "internal port(s) TCP/9160 (Vellum: Cassandra"),
+        ("7000", "internal port(s) TCP/7000 (Peer sites: Cassandra"),  # still ours
         ("1-65535", "every port"),
         ("5060", None),
     ],
