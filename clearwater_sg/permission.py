@@ -8,13 +8,14 @@ made by hand is recognised as the planned rule it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from clearwater_sg.matrix import internal_ports
 from clearwater_sg.resources import AWS_EGRESS, ICMP_FAMILY, protocol_name, protocol_spelling
 from clearwater_sg.types import ANY_ADDRESS
-from clearwater_sg.world import read_cidr
+from clearwater_sg.world import reaches_world, read_cidr
 
 if TYPE_CHECKING:
     from clearwater_sg.plan import RuleSpec
@@ -165,6 +166,32 @@ def planned(rule: RuleSpec, outside_group: str | None = None) -> Permission:
         high=rule.to_port,
         peer=resolved,
     )
+
+
+def world_reach(peer: Peer, held: Sequence[str] | None, unknown: str) -> list[str]:
+    """How a peer reaches the world, one text per way ([] when it does not): addresses by
+    what they include (`clearwater_sg.world`), a prefix list or address group by the CIDRs
+    it holds (`held`), or, when what it holds cannot be known (`held` None, `unknown`
+    says why), as the world; a group's members never."""
+    if isinstance(peer, Addresses):
+        via = reaches_world(peer.cidr)
+        return [via] if via else []
+    if not isinstance(peer, (PrefixList, AddressGroup)):
+        return []
+    what = peer_text(peer, prose=True)
+    if held is None:
+        return [f"{what} ({unknown}: what it holds cannot be known, so counted as the world)"]
+    return [f"{what}, which holds {via}" for cidr in held if (via := reaches_world(cidr))]
+
+
+def internal_reach(permission: Permission, profiles: frozenset[str] = frozenset()) -> str:
+    """What of its ports only Clearwater's own nodes may reach (no line of the document,
+    nor of a world-facing `profiles`, opens it to anyone else), as the policy pack reads
+    it: "every port", or the internal ports it covers ("TCP/7000 (...)"); "" if none."""
+    if permission.opens_every_port():
+        return "every port"
+    reached = permission.reached(internal_ports(profiles))
+    return f"internal port(s) {reached}" if reached else ""
 
 
 def number(value: object) -> int | None:

@@ -28,10 +28,9 @@ from clearwater_sg.matrix import (
     Profile,
     Protocol,
     Source,
-    internal_ports,
 )
 from clearwater_sg.options import DeploymentOptions, Egress, ExtraRule, Networks
-from clearwater_sg.permission import OutsideGroup, Permission, planned
+from clearwater_sg.permission import OutsideGroup, Permission, internal_reach, planned
 from clearwater_sg.roles import Role
 from clearwater_sg.types import (
     ANY_ADDRESS,
@@ -485,7 +484,7 @@ def plan_security_groups(
         and rule.direction is Direction.INGRESS
         and isinstance(rule.peer, CidrPeer)
         and reaches_world(rule.peer.cidr) is not None
-        and (what := _internal_reached(rule, frozenset(options.profiles)))
+        and (what := internal_reach(planned(rule), frozenset(options.profiles)))
     )
     return Plan(
         families=options.families,
@@ -495,17 +494,6 @@ def plan_security_groups(
         notes=notes,
         warnings=warnings,
     )
-
-
-def _internal_reached(rule: RuleSpec, profiles: frozenset[str]) -> str:
-    """What of a rule's ports only Clearwater's own nodes may reach (no line opens it to
-    anyone else): every port, or the internal ports it covers; as the policy pack reads
-    it."""
-    permission = planned(rule)
-    if permission.opens_every_port():
-        return "every port"
-    reached = permission.reached(internal_ports(profiles))
-    return f"internal port(s) {reached}" if reached else ""
 
 
 EXTRA = "Extra rule, not in the document"

@@ -46,7 +46,7 @@ from clearwater_sg.permission import (
     PrefixList,
     aws_permission,
     neutron_permission,
-    peer_text,
+    world_reach,
 )
 from clearwater_sg.resources import (
     AWS_EGRESS,
@@ -272,20 +272,14 @@ def world_reached(rule: Declared, follow: Follow | None) -> list[str]:
     with it only those are (the resource's own judgement covers the rest)."""
     peer = rule.permission.peer
     if isinstance(peer, (PrefixList, AddressGroup)):
-        if follow is None:
-            return []
-        what, held = peer_text(peer, prose=True), follow(rule)
-        if held is None:
-            return [
-                f"{what} (not one this stack defines: what it holds cannot be known, so "
-                "counted as the world)"
-            ]
-        return [f"{what}, which holds {via}" for cidr in held if (via := reaches_world(cidr))]
+        return (
+            [] if follow is None else world_reach(peer, follow(rule), "not one this stack defines")
+        )
     if follow is not None or not isinstance(peer, Addresses):
         return []
     if rule.written is None:
         return [_ANYONE]
-    via = reaches_world(rule.written)
+    via = reaches_world(rule.written)  # as written: the message shows what it means
     return [via] if via else []
 
 
