@@ -92,6 +92,11 @@ class Egress(StrEnum):
     RESTRICTED = "restricted"  # each internal flow at both ends, and sourced outside flows
 
 
+class Preflight(StrEnum):
+    OFFLINE = "offline"  # what the plan costs against the limits given; no cloud is read
+    LIVE = "live"  # also read the existing groups with the stack's cloud settings first
+
+
 class Networks(StrEnum):
     SINGLE = "single"  # one interface per node: one group per role
     SPLIT = "split"  # management and signaling interfaces: two groups per role
@@ -440,6 +445,12 @@ class DeploymentOptions(BaseModel):
         description="Groups that exist already, group key -> id (or Output): the rules go "
         "on them and no group is created for those keys.",
     )
+    preflight: Preflight = Field(
+        Preflight.OFFLINE,
+        description="offline, or live: before anything is registered, read the existing "
+        "groups with the stack's cloud settings (planned rules they hold already, their "
+        "outbound rules, whether one is this deployment's own).",
+    )
     egress: Egress = Field(
         Egress.ALL,
         description="all (allow-all outbound), or restricted: each internal flow at its "
@@ -688,6 +699,27 @@ class DeploymentOptions(BaseModel):
                 if entry not in used
             ]
         )
+        return value
+
+    @field_validator("egress")
+    @classmethod
+    def _restricted_egress_covers_existing_groups(
+        cls, value: Egress, info: ValidationInfo
+    ) -> Egress:
+        existing = info.data.get("existing_groups") or {}
+        if (
+            value is Egress.RESTRICTED
+            and existing
+            and info.data.get("preflight") is Preflight.OFFLINE
+        ):
+            raise ValueError(
+                "restricted cannot close what the existing groups ("
+                + ", ".join(existing)
+                + ") let out: their outbound rules are their owner's, and a cloud gives a "
+                "new group allow-all egress. Set preflight: live, so that the program reads "
+                "them before anything is registered and refuses only if one lets out more "
+                "than the plan; or take them out of existingGroups; or use egress: all"
+            )
         return value
 
     @field_validator("egress_destinations")

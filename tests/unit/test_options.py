@@ -24,7 +24,19 @@ from clearwater_sg import DeploymentOptions
 from harness import aws, openstack, run_main
 from offline.runner import Recording
 from tests.beyond import base
-from tests.helpers import BGCF, CLOUDS, PL, SG_A, SG_B, ingress, port, refused, source
+from tests.helpers import (
+    BGCF,
+    CLOUDS,
+    PL,
+    SG_A,
+    SG_B,
+    UUID_A,
+    UUID_B,
+    ingress,
+    port,
+    refused,
+    source,
+)
 from tests.registered import registered_rules
 
 # --- An explicit empty list means none (issue 8) ------------------------------------------
@@ -581,3 +593,23 @@ def test_egress_destinations_are_refused_by_name_unless_they_fit(
     message = refused(config)
     for word in words:
         assert word in message
+
+
+# --- egress: restricted and existing groups -----------------------------------------------
+
+
+def test_restricted_egress_with_existing_groups_needs_the_live_preflight() -> None:
+    """An existing group keeps its owner's outbound rules (a new one has the cloud's
+    allow-all egress): offline, the program cannot know them, so it cannot promise that
+    every other outbound flow is closed."""
+    existing = {"sprout": UUID_A, "all-nodes": UUID_B}
+    message = refused(openstack(egress="restricted", existingGroups=existing))
+    assert "clearwater-sg:egress: restricted cannot close what the existing groups" in message
+    assert "(sprout, all-nodes)" in message
+    for fix in ("preflight: live", "take them out of existingGroups", "egress: all"):
+        assert fix in message
+    live = DeploymentOptions(
+        cloud="openstack", egress="restricted", existing_groups=existing, preflight="live"
+    )
+    assert live.preflight == "live"
+    assert DeploymentOptions(cloud="openstack", existing_groups=existing).egress == "all"
