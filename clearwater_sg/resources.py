@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+COMPONENT_TYPE = "clearwater-sg:index:ClearwaterSecurityGroups"  # the component itself
 AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 AWS_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 AWS_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
