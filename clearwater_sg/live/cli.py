@@ -27,6 +27,7 @@ from clearwater_sg.live.compare import (
     expected,
     import_document,
     read_live,
+    reader_for,
 )
 from clearwater_sg.live.report import (
     EXIT_DRIFT,
@@ -253,26 +254,13 @@ def make_reader(args: argparse.Namespace, stack: LoadedStack, planned: Expected)
     wrong = [flag for flag, value in other.items() if value]
     if wrong:
         raise LiveError(f"{wrong[0]} does not apply to this stack: its cloud is {planned.cloud}")
-    if planned.cloud == "aws":
-        from clearwater_sg.live.aws import AwsReader, AwsSettings, ec2_client
-
-        settings = AwsSettings.from_stack(
-            stack.provider_config,
-            region=args.region,
-            endpoint_url=args.endpoint_url,
-            profile=args.profile,
-        )
-        assert planned.vpc_id is not None
-        return AwsReader(ec2_client(settings), planned.vpc_id, planned.generated_names)
-    from clearwater_sg.live.openstack import OpenStackReader, OpenStackSettings, connect
-
-    os_settings = OpenStackSettings.from_stack(
-        stack.provider_config,
-        cloud=args.os_cloud,
-        endpoint=args.os_endpoint,
-        project_id=args.project_id,
-    )
-    return OpenStackReader(connect(os_settings), os_settings.project_id)
+    aws = {"region": args.region, "endpoint_url": args.endpoint_url, "profile": args.profile}
+    openstack = {
+        "cloud": args.os_cloud,
+        "endpoint": args.os_endpoint,
+        "project_id": args.project_id,
+    }
+    return reader_for(planned, stack.provider_config, aws, openstack)
 
 
 # -- the commands --------------------------------------------------------------------

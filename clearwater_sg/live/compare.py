@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from clearwater_sg.backends import Placement, Resource, tag_texts
-from clearwater_sg.component import COMPONENT_TYPE, prepare
+from clearwater_sg.component import Prepared, prepare
 from clearwater_sg.options import DeploymentOptions, GroupNames
 from clearwater_sg.permission import (
     AddressGroup,
@@ -28,7 +28,7 @@ from clearwater_sg.permission import (
 )
 from clearwater_sg.plan import PlanError
 from clearwater_sg.quota import QuotaExceededError
-from clearwater_sg.resources import Field
+from clearwater_sg.resources import COMPONENT_TYPE, Field
 from clearwater_sg.types import Cloud
 
 
@@ -143,6 +143,13 @@ def expected(options: DeploymentOptions, stack: str, component: str = "clearwate
         prepared = prepare(options, component, stack)
     except (PlanError, QuotaExceededError) as exc:
         raise LiveError(f"the program would refuse this stack: {exc}") from None
+    return expected_of(prepared, options, stack, component)
+
+
+def expected_of(
+    prepared: Prepared, options: DeploymentOptions, stack: str, component: str
+) -> Expected:
+    """What a component registers, from what it prepared."""
     backend, plan = prepared.backend, prepared.plan
     # The group keys stand for the ids of the deployment's groups.
     keys = {group.key: group.key for group in (*plan.groups, *plan.existing)}
@@ -197,6 +204,27 @@ class Reader(Protocol):
     def holds(self, listed: PrefixList | AddressGroup) -> tuple[str, ...] | None:
         """The CIDRs a prefix list or address group holds; None when it cannot be read."""
         ...
+
+
+def reader_for(
+    planned: Expected,
+    provider_config: Mapping[str, str],
+    aws: Mapping[str, str | None] | None = None,
+    openstack: Mapping[str, str | None] | None = None,
+) -> Reader:
+    """The reader of the stack's cloud: its provider settings (`aws:region`,
+    `openstack:cloud`, ... as text), with `aws` or `openstack` overrides on top (None
+    values are no override), then the cloud SDK's own credentials."""
+    if planned.cloud == "aws":
+        from clearwater_sg.live.aws import AwsReader, AwsSettings, ec2_client
+
+        settings = AwsSettings.from_stack(provider_config, **(aws or {}))
+        assert planned.vpc_id is not None
+        return AwsReader(ec2_client(settings), planned.vpc_id, planned.generated_names)
+    from clearwater_sg.live.openstack import OpenStackReader, OpenStackSettings, connect
+
+    os_settings = OpenStackSettings.from_stack(provider_config, **(openstack or {}))
+    return OpenStackReader(connect(os_settings), os_settings.project_id)
 
 
 def read_live(expected: Expected, reader: Reader, given: Mapping[str, str]) -> Live:
