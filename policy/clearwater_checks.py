@@ -179,7 +179,7 @@ def _aws(
     """Each source (its property, its aws.vpc input, its value) of an AWS rule of
     protocol and ports `head`, read as an aws.vpc rule of `type_`."""
     if head.get("ipProtocol") is UNKNOWN:
-        return []  # the program never computes a protocol; another program's waits
+        return []  # a protocol computed by another resource: judged once it is known
     declared = []
     for prop, name, value in sources:
         if value is UNKNOWN and name not in _REFERENCES:
@@ -242,7 +242,9 @@ def _neutron(props: Props) -> list[Declared]:
     group, address_group = (
         prop_value(props, key) for key in ("remoteGroupId", "remoteAddressGroupId")
     )
-    if UNKNOWN in (inputs["protocol"], inputs["direction"]) or group is not None:
+    if UNKNOWN in (inputs["protocol"], inputs["direction"]):
+        return []  # computed by another resource: judged once known
+    if group is not None:
         return []  # a group's members (its id may be unknown until the update)
     written: str | None
     if address_group is not None:
