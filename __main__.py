@@ -2,10 +2,15 @@
 
 import pulumi
 
-from clearwater_sg import ClearwaterSecurityGroups, spare_registered_resources
+from clearwater_sg import (
+    ClearwaterSecurityGroups,
+    exit_quietly_when_stopped,
+    spare_registered_resources,
+)
 from clearwater_sg.options import Networks
 from clearwater_sg.stack_config import load_options
 
+exit_quietly_when_stopped()
 spare_registered_resources()
 options = load_options()
 groups = ClearwaterSecurityGroups("clearwater", options)

@@ -10,7 +10,8 @@ from typing import Any
 import pulumi
 
 from clearwater_sg.backends import Backend
-from clearwater_sg.options import DeploymentOptions, GroupNames, Networks
+from clearwater_sg.existing import moves, own_groups_named_existing
+from clearwater_sg.options import DeploymentOptions, GroupNames, Networks, Preflight
 from clearwater_sg.plan import (
     SPLIT_REPLACES_GROUPS,
     Plan,
@@ -18,11 +19,11 @@ from clearwater_sg.plan import (
     RuleSpec,
     plan_security_groups,
 )
+from clearwater_sg.previous import previous_registrations
 from clearwater_sg.quota import QuotaCheck, QuotaExceededError, plan_checks, require_fit
+from clearwater_sg.resources import COMPONENT_TYPE
 from clearwater_sg.roles import Role
 from clearwater_sg.types import Cloud, check_name_prefix
-
-COMPONENT_TYPE = "clearwater-sg:index:ClearwaterSecurityGroups"
 
 
 class ClearwaterSecurityGroups(pulumi.ComponentResource):
@@ -58,6 +59,7 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
         try:
             prepared = prepare(options, name)
             _refuse_clashes(name, options, prepared.plan)
+            moved = _against_the_last_update(name, options, prepared)
         except (PlanError, QuotaExceededError) as exc:
             raise pulumi.RunError(f"{name}: {exc}") from None
         super().__init__(COMPONENT_TYPE, name, None, opts)
@@ -73,7 +75,7 @@ class ClearwaterSecurityGroups(pulumi.ComponentResource):
             # Switching networks replaces groups that running nodes use: say it loudly.
             log = pulumi.log.warn if note == SPLIT_REPLACES_GROUPS else pulumi.log.info
             log(note, self)
-        for warning in self.plan.warnings:
+        for warning in (*self.plan.warnings, *moved):
             pulumi.log.warn(warning, self)
         registered = prepared.backend.create(
             self.plan, name, self, options.labelled_groups, options.existing_groups
@@ -131,6 +133,7 @@ class Prepared:
 
     backend: Backend
     plan: Plan  # what will be created
+    name_prefix: str  # what each group's name starts with: <name_prefix>-<group key>
     not_created: list[tuple[RuleSpec, str]]  # document lines the cloud cannot express, why
     quota: list[QuotaCheck]  # what the plan costs against the target's limits
 
@@ -169,7 +172,27 @@ def prepare(options: DeploymentOptions, name: str, stack: str | None = None) -> 
         lambda rule: backend.counted_families(plan, rule),
     )
     require_fit(quota)
-    return Prepared(backend=backend, plan=plan, not_created=not_created, quota=quota)
+    return Prepared(
+        backend=backend, plan=plan, name_prefix=prefix, not_created=not_created, quota=quota
+    )
+
+
+def _against_the_last_update(
+    name: str, options: DeploymentOptions, prepared: Prepared
+) -> list[str]:
+    """Refuse existing groups that are this component's own (by the stack's state, and
+    with `preflight: live` by what the cloud holds), and with `preflight: live` what an
+    existing group holds that `pulumi up` would fail on; what moves between groups since
+    the last update, to be said loudly."""
+    previous = previous_registrations(name)
+    refusals = own_groups_named_existing(options, name, previous)
+    if options.preflight is Preflight.LIVE and not refusals:
+        from clearwater_sg.live.preflight import live_refusals  # the cloud's SDK, when asked
+
+        refusals = live_refusals(options, prepared, previous, name, pulumi.get_stack())
+    if refusals:
+        raise PlanError("\n  ".join(["existing groups:", *refusals]))
+    return moves(options, prepared.plan, previous)
 
 
 # The components of the program run in progress. A program runs in one asyncio task,

@@ -9,6 +9,7 @@ Fields are declared in the order those rules read them.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import textwrap
 import types
@@ -89,6 +90,11 @@ class GroupNames(StrEnum):
 class Egress(StrEnum):
     ALL = "all"  # allow-all outbound on the shared group: what clouds give a new group
     RESTRICTED = "restricted"  # each internal flow at both ends, and sourced outside flows
+
+
+class Preflight(StrEnum):
+    OFFLINE = "offline"  # what the plan costs against the limits given; no cloud is read
+    LIVE = "live"  # also read the existing groups with the stack's cloud settings first
 
 
 class Networks(StrEnum):
@@ -198,13 +204,46 @@ def _tags_fit_the_cloud(value: dict[str, Any], info: ValidationInfo) -> list[Pro
 Tags = Annotated[dict[TagKey, TagValue], checked_whole(_tags_fit_the_cloud, dict)]
 
 
-class ExtraRule(BaseModel):
-    """A rule no document line covers, that an operator needs and owns: it must say what
-    it is for and why it exists, and it is traced as not from the document."""
+def unknown_key(key: str, known: typing.Sequence[str], what: str) -> str:
+    """What is wrong with a key no setting has: the closest known key, and every one."""
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"is not a key of {what}; {hint}known keys: {', '.join(known)}"
+
+
+class _Entry(BaseModel):
+    """A map inside the configuration (an extra rule, the limits): a key it does not have
+    is refused with its own keys, beside every other mistake in it."""
 
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
+    entry: typing.ClassVar[str]  # what one such map is, in a message
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _known_keys_only(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if not isinstance(value, dict):
+            return handler(value)
+        known = [field.alias or name for name, field in cls.model_fields.items()]
+        unknown = [key for key in value if key not in {*known, *cls.model_fields}]
+        problems: list[Problem] = [
+            ((key,), unknown_key(str(key), known, cls.entry), value[key]) for key in unknown
+        ]
+        try:
+            entry = handler({key: item for key, item in value.items() if key not in unknown})
+        except ValidationError as failed:
+            refuse(problems, failed)
+            raise
+        refuse(problems)
+        return entry
+
+
+class ExtraRule(_Entry):
+    """A rule no document line covers, that an operator needs and owns: it must say what
+    it is for and why it exists, and it is traced as not from the document."""
+
+    entry = "an extra rule"
 
     direction: Literal["ingress", "egress"] = Field(
         "ingress", description="ingress (default), or egress with egress: restricted."
@@ -256,16 +295,14 @@ _EXTRA_RULES: TypeAdapter[ExtraRules] = TypeAdapter(ExtraRules)
 Count = Annotated[StrictInt, Field(gt=0)]
 
 
-class Limits(BaseModel):
+class Limits(_Entry):
     """The target's limits the plan must fit; defaults are the clouds' own defaults.
 
     Operators who had a quota raised set the new value here, so the pre-flight agrees
     with their account.
     """
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
-    )
+    entry = "limits"
 
     rules_per_group: Count = Field(
         60, description="AWS: inbound, and separately outbound, rules per group and family."
@@ -407,6 +444,12 @@ class DeploymentOptions(BaseModel):
         default_factory=dict,
         description="Groups that exist already, group key -> id (or Output): the rules go "
         "on them and no group is created for those keys.",
+    )
+    preflight: Preflight = Field(
+        Preflight.OFFLINE,
+        description="offline, or live: before anything is registered, read the existing "
+        "groups with the stack's cloud settings (planned rules they hold already, their "
+        "outbound rules, whether one is this deployment's own).",
     )
     egress: Egress = Field(
         Egress.ALL,
@@ -656,6 +699,27 @@ class DeploymentOptions(BaseModel):
                 if entry not in used
             ]
         )
+        return value
+
+    @field_validator("egress")
+    @classmethod
+    def _restricted_egress_covers_existing_groups(
+        cls, value: Egress, info: ValidationInfo
+    ) -> Egress:
+        existing = info.data.get("existing_groups") or {}
+        if (
+            value is Egress.RESTRICTED
+            and existing
+            and info.data.get("preflight") is Preflight.OFFLINE
+        ):
+            raise ValueError(
+                "restricted cannot close what the existing groups ("
+                + ", ".join(existing)
+                + ") let out: their outbound rules are their owner's, and a cloud gives a "
+                "new group allow-all egress. Set preflight: live, so that the program reads "
+                "them before anything is registered and refuses only if one lets out more "
+                "than the plan; or take them out of existingGroups; or use egress: all"
+            )
         return value
 
     @field_validator("egress_destinations")

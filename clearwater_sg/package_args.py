@@ -11,7 +11,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from clearwater_sg.matrix import Profile
-from clearwater_sg.options import Deployment, Egress, GroupNames, Networks
+from clearwater_sg.options import Deployment, Egress, GroupNames, Networks, Preflight
 from clearwater_sg.roles import Role
 from clearwater_sg.types import Cloud, IpVersion
 
@@ -89,6 +89,8 @@ class ClearwaterSecurityGroupsArgs(TypedDict):
     """single, or split: a management and a signaling group per role."""
     existing_groups: NotRequired[pulumi.Input[dict[str, str]]]
     """Groups that exist already, group key -> id (or Output): the rules go on them and no group is created for those keys."""
+    preflight: NotRequired[pulumi.Input[Preflight]]
+    """offline, or live: before anything is registered, read the existing groups with the stack's cloud settings (planned rules they hold already, their outbound rules, whether one is this deployment's own)."""
     egress: NotRequired[pulumi.Input[Egress]]
     """all (allow-all outbound), or restricted: each internal flow at its source too, and outbound flows only to egressDestinations."""
     egress_destinations: NotRequired[pulumi.Input[dict[str, list[str]]]]

@@ -28,10 +28,9 @@ from clearwater_sg.matrix import (
     Profile,
     Protocol,
     Source,
-    internal_ports,
 )
 from clearwater_sg.options import DeploymentOptions, Egress, ExtraRule, Networks
-from clearwater_sg.permission import OutsideGroup, Permission, planned
+from clearwater_sg.permission import OutsideGroup, Permission, internal_reach, planned
 from clearwater_sg.roles import Role
 from clearwater_sg.types import (
     ANY_ADDRESS,
@@ -42,7 +41,7 @@ from clearwater_sg.types import (
     is_cidr,
     is_prefix_list,
 )
-from clearwater_sg.world import internet_block
+from clearwater_sg.world import reaches_world
 
 if TYPE_CHECKING:
     import pulumi
@@ -484,8 +483,8 @@ def plan_security_groups(
         if rule.setting == "extraRules"
         and rule.direction is Direction.INGRESS
         and isinstance(rule.peer, CidrPeer)
-        and internet_block(ipaddress.ip_network(rule.peer.cidr)) is not None
-        and (what := _internal_reached(rule, frozenset(options.profiles)))
+        and reaches_world(rule.peer.cidr) is not None
+        and (what := internal_reach(planned(rule), frozenset(options.profiles)))
     )
     return Plan(
         families=options.families,
@@ -495,20 +494,6 @@ def plan_security_groups(
         notes=notes,
         warnings=warnings,
     )
-
-
-def _internal_reached(rule: RuleSpec, profiles: frozenset[str]) -> str:
-    """What of a rule's ports only Clearwater's own nodes may reach (no line opens it to
-    anyone else): every port, or the internal ports it covers."""
-    low, high = rule.from_port or 0, rule.to_port or 65535
-    if (low, high) in ((0, 65535), (1, 65535)):
-        return "every port"
-    internal = sorted(
-        port
-        for protocol, port in internal_ports(profiles)
-        if protocol == rule.protocol and low <= port <= high
-    )
-    return f"internal port(s) {', '.join(map(str, internal))}" if internal else ""
 
 
 EXTRA = "Extra rule, not in the document"
@@ -578,12 +563,21 @@ def _permission(rule: RuleSpec, options: DeploymentOptions) -> Permission:
 
 
 def _reject_duplicates(rules: list[RuleSpec], options: DeploymentOptions) -> None:
-    by_permission: dict[Permission, list[str]] = {}
+    by_permission: dict[Permission, list[RuleSpec]] = {}
     for rule in rules:
-        by_permission.setdefault(_permission(rule, options), []).append(rule.key)
-    duplicates = sorted(" = ".join(keys) for keys in by_permission.values() if len(keys) > 1)
+        by_permission.setdefault(_permission(rule, options), []).append(rule)
+    duplicates = sorted(_same_traffic(same) for same in by_permission.values() if len(same) > 1)
     if duplicates:
         raise PlanError(
             "two rules would permit the same traffic, which clouds reject as duplicates: "
             + "; ".join(duplicates)
+            + ". Give each permission in one place"
         )
+
+
+def _same_traffic(rules: list[RuleSpec]) -> str:
+    """Rules that permit the same traffic, each named once (two settings may make rules of
+    one key: HSS and CDF at one address), with the settings that made them."""
+    keys = " = ".join(dict.fromkeys(rule.key for rule in rules))
+    settings = " and ".join(dict.fromkeys(rule.setting for rule in rules))
+    return f"{keys} (from {settings})"

@@ -164,3 +164,19 @@ def internet_block(network: Network) -> Network | None:
         else:
             blocks += ipaddress.summarize_address_range(IPv6Address(low), IPv6Address(high))
     return min(blocks, key=lambda block: block.prefixlen, default=None)
+
+
+def reaches_world(source: str) -> str | None:
+    """How a source or destination written as `source` reaches the world, for a message:
+    the text, and when that is not plain, what it means and the internet addresses it
+    includes; None when it includes none."""
+    network = read_cidr(source)
+    if network is None:
+        return f"{source!r} (not a CIDR the clearwater-sg checks can read, so counted as the world)"
+    block = internet_block(network)
+    if block is None:
+        return None
+    notes = [] if source == str(network) else [f"that is, {network}"]
+    if network.prefixlen and block != network:
+        notes.append(f"which includes internet addresses such as {block}")
+    return f"{source} ({', '.join(notes)})" if notes else source

@@ -6,15 +6,19 @@ Props arrive as the engine sends them to a policy: camelCase input names (`cidrI
 `fromPort`, `remoteIpPrefix`, `portRangeMin`), numbers possibly as floats. During
 `pulumi preview` a value computed by another resource (a group id) is unknown, and
 reading it makes pulumi-policy skip the whole policy; the checks read such values only
-when they must, through `_read`.
+when they must, through `prop_value`.
 
-The internal ports are derived from Clearwater's port matrix, never written down here;
-the type tokens and protocol spellings are `clearwater_sg.resources`'. What counts as "the
-world" is `clearwater_sg.world`'s answer: any CIDR that includes a globally reachable
-address, whatever its prefix length. The pack reads props itself instead of through the
-backends' `Permission` readers: it judges every resource of a stack, also those the
-program never registers (inline ingress blocks, the older `aws:ec2/securityGroupRule`,
-a VPC's default group) and values unknown during preview, which those readers refuse.
+One reading of what a rule permits, the program's own: each rule a resource declares
+(an `aws.vpc` rule, each source of the older `aws:ec2/securityGroupRule` or of an inline
+block of `aws.ec2.SecurityGroup` or a VPC's default group, a Neutron rule) is read by
+`clearwater_sg.permission`'s readers, which read protocols as the clouds do
+(`clearwater_sg.resources`: "06" is TCP); the internal ports are derived from
+Clearwater's port matrix; what counts as "the world" is `clearwater_sg.world`'s answer:
+any CIDR that includes a globally reachable address, whatever its prefix length.
+
+A rule whose peer is a managed prefix list or a Neutron address group permits what that
+holds: one resource alone cannot say, so those peers are judged with the whole stack in
+view (`follow`), and one the stack does not define counts as the world.
 """
 
 from __future__ import annotations
@@ -34,14 +38,24 @@ from clearwater_sg.matrix import (
     doc_ports,
     internal_ports,
 )
+from clearwater_sg.permission import (
+    EVERY_PORT,
+    Addresses,
+    AddressGroup,
+    Permission,
+    PrefixList,
+    aws_permission,
+    neutron_permission,
+    world_reach,
+)
 from clearwater_sg.resources import (
     AWS_EGRESS,
     AWS_GROUP,
     AWS_INGRESS,
     OPENSTACK_RULE,
-    protocol_name,
+    protocol_refusal,
 )
-from clearwater_sg.world import internet_block, read_cidr
+from clearwater_sg.world import reaches_world
 
 Props = Mapping[str, Any]
 
@@ -49,8 +63,6 @@ Props = Mapping[str, Any]
 AWS_DEFAULT_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"  # a VPC's own group
 AWS_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"  # the older one-resource-per-rule
 RULE_TYPES = (AWS_INGRESS, AWS_EGRESS, AWS_RULE, OPENSTACK_RULE)
-
-_ALL_PORTS = (0, 65535)
 
 
 class _Unknown:
@@ -70,14 +82,34 @@ _UNKNOWN_SENTINELS = frozenset(
 )
 
 
-def _read(props: Props, key: str) -> Any:
+def prop_value(props: Props, key: str) -> Any:
     """props[key]; None when not set; UNKNOWN when set but not yet known."""
     if key not in list(props):  # iterating keys reads no value
         return None
     try:
-        return props[key]
+        value = props[key]
     except UnknownValueError:
         return UNKNOWN
+    return UNKNOWN if isinstance(value, str) and value in _UNKNOWN_SENTINELS else value
+
+
+def prop_items(value: object, unknown: object = None) -> list[Any]:
+    """The items of a list property. pulumi-policy hands lists to a policy as a
+    read-only Sequence, not a list; an item unknown during preview is left out, or
+    stands as `unknown` when that is given."""
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+        return []
+    items = []
+    for index in range(len(value)):
+        try:
+            item = value[index]
+        except UnknownValueError:
+            item = UNKNOWN
+        if isinstance(item, str) and item in _UNKNOWN_SENTINELS:
+            item = UNKNOWN
+        if item is not UNKNOWN or unknown is not None:
+            items.append(unknown if item is UNKNOWN else item)
+    return items
 
 
 # --- What the port document says: clearwater_sg.matrix's reading of it
@@ -95,144 +127,188 @@ MANAGEMENT_API_PORTS = doc_ports(
 )
 
 
-# --- Reading ingress permissions from each resource type ---------------------------------
+# --- Reading each rule a resource declares ----------------------------------------------
 
 
 @dataclass(frozen=True)
-class Opening:
-    """One ingress permission: a protocol and port range, open to the world via `via`."""
+class Declared:
+    """One rule a resource declares, read as `clearwater_sg.permission` reads it, with its
+    peer as written (for messages) and the property it is written in (whose dependencies
+    name the resource a prefix list or address group comes from)."""
 
-    protocol: str  # tcp, udp, icmp or all
-    first: int
-    last: int
-    via: str  # the CIDR (or "any source") that makes it world-reachable, and how
-
-    def covers(self, protocol: str, port: int) -> bool:
-        return self.protocol in (protocol, "all") and self.first <= port <= self.last
+    permission: Permission
+    written: str | None  # None: a Neutron rule with no remote, which admits anyone
+    prop: str
 
 
-def _world_via(cidr: object) -> str | None:
-    """How a source CIDR reaches the world, for a message: the CIDR, and when that is not
-    plain, the internet addresses it includes; None when it includes none."""
-    if not isinstance(cidr, str) or not cidr or cidr in _UNKNOWN_SENTINELS:
-        return None  # absent, or unknown during preview: not provably the world
-    network = read_cidr(cidr)
-    if network is None:
-        return f"{cidr!r} (not a CIDR the policy pack can read, so counted as the world)"
-    block = internet_block(network)
-    if block is None:
-        return None
-    notes = [] if cidr == str(network) else [f"that is, {network}"]
-    if network.prefixlen and block != network:
-        notes.append(f"which includes internet addresses such as {block}")
-    return f"{cidr} ({', '.join(notes)})" if notes else cidr
+class _AnyId(dict[str, str]):
+    """The readers name a rule's groups by key; the checks need no group: any id will do."""
+
+    def __missing__(self, key: str) -> str:
+        return key
 
 
-def _port_range(protocol: str, low: object, high: object) -> tuple[int, int]:
-    if protocol == "all" or not isinstance(low, (int, float)):
-        return _ALL_PORTS  # unset ports mean every port
-    first = int(low)
-    last = int(high) if isinstance(high, (int, float)) else first
-    if (first, last) == (-1, -1):
-        return _ALL_PORTS
-    return first, last
+_IDS = _AnyId()
+# Where each AWS source is written: (the source's property, the aws.vpc input it is).
+_AWS_SOURCES = (
+    ("cidrIpv4", "cidrIpv4"),
+    ("cidrIpv6", "cidrIpv6"),
+    ("prefixListId", "prefixListId"),
+    ("referencedSecurityGroupId", "referencedSecurityGroupId"),
+)
+# The same in an inline block or an aws:ec2/securityGroupRule, as lists.
+_BLOCK_SOURCES = (
+    ("cidrBlocks", "cidrIpv4"),
+    ("ipv6CidrBlocks", "cidrIpv6"),
+    ("prefixListIds", "prefixListId"),
+    ("securityGroups", "referencedSecurityGroupId"),
+)
+_REFERENCES = ("prefixListId", "remoteAddressGroupId")  # peers known only after an update
+_ANYONE = "any source (no remote prefix or group: Neutron admits every address)"
+_LATER = "(known after the update)"
 
 
-def _openings(protocol: object, low: object, high: object, sources: list[str]) -> list[Opening]:
-    """One opening per world-reaching source."""
-    name = protocol_name(protocol)
-    first, last = _port_range(name, low, high)
-    return [Opening(name, first, last, source) for source in sources]
+def _known(value: object) -> object:
+    """A port or protocol as the readers take it: an unknown port is any port."""
+    return None if value is UNKNOWN else value
 
 
-def _world(cidrs: list[object]) -> list[str]:
-    return [via for cidr in cidrs if (via := _world_via(cidr)) is not None]
-
-
-def _list(value: object) -> list[Any]:
-    """The known items of a list property. pulumi-policy hands lists to a policy as a
-    read-only Sequence, not a list; an item unknown during preview is left out."""
-    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
-        return []
-    items = []
-    for index in range(len(value)):
-        try:
-            items.append(value[index])
-        except UnknownValueError:
-            continue
-    return [item for item in items if not (isinstance(item, str) and item in _UNKNOWN_SENTINELS)]
-
-
-def world_openings(resource_type: str, props: Props) -> list[Opening]:
-    """The ingress permissions a resource grants to the world: to any source CIDR that
-    includes a globally reachable address (`clearwater_sg.world`), or to anyone."""
-    if resource_type == AWS_INGRESS:
-        cidrs = _world([_read(props, "cidrIpv4"), _read(props, "cidrIpv6")])
-        return _openings(
-            _read(props, "ipProtocol"), _read(props, "fromPort"), _read(props, "toPort"), cidrs
+def _aws(
+    type_: str, head: Mapping[str, object], sources: Iterable[tuple[str, str, object]]
+) -> list[Declared]:
+    """Each source (its property, its aws.vpc input, its value) of an AWS rule of
+    protocol and ports `head`, read as an aws.vpc rule of `type_`."""
+    if head.get("ipProtocol") is UNKNOWN:
+        return []  # a protocol computed by another resource: judged once it is known
+    declared = []
+    for prop, name, value in sources:
+        if value is UNKNOWN and name not in _REFERENCES:
+            continue  # a CIDR or group computed by another resource: not provably the world
+        written = _LATER if value is UNKNOWN else str(value)
+        inputs = {**{k: _known(v) for k, v in head.items()}, name: written}
+        declared.append(
+            Declared(aws_permission(type_, inputs | {"securityGroupId": ""}, _IDS), written, prop)
         )
+    return declared
+
+
+def _blocks(props: Props, field: str, type_: str) -> list[Declared]:
+    """The rules of inline blocks (or of one aws:ec2/securityGroupRule, `props` itself)."""
+    blocks = prop_items(prop_value(props, field)) if field else [props]
+    declared = []
+    for block in blocks:
+        if not isinstance(block, Mapping):
+            continue  # an inline block unknown during preview
+        head = {
+            "ipProtocol": prop_value(block, "protocol"),
+            "fromPort": prop_value(block, "fromPort"),
+            "toPort": prop_value(block, "toPort"),
+        }
+        sources = [
+            (prop, name, value)
+            for prop, name in _BLOCK_SOURCES
+            for value in prop_items(prop_value(block, prop), UNKNOWN)
+        ]
+        declared += _aws(
+            type_, head, [(field or prop, name, value) for prop, name, value in sources]
+        )
+    return declared
+
+
+def declared_rules(resource_type: str, props: Props) -> list[Declared]:
+    """Every rule a resource declares, each source on its own."""
+    if resource_type in (AWS_INGRESS, AWS_EGRESS):
+        head = {key: prop_value(props, key) for key in ("ipProtocol", "fromPort", "toPort")}
+        sources = [(prop, name, prop_value(props, prop)) for prop, name in _AWS_SOURCES]
+        return _aws(resource_type, head, [s for s in sources if s[2] is not None])
     if resource_type == AWS_RULE:
-        return _aws_block_openings(props) if _read(props, "type") == "ingress" else []
+        type_ = AWS_EGRESS if prop_value(props, "type") == "egress" else AWS_INGRESS
+        return _blocks(props, "", type_)
     if resource_type in (AWS_GROUP, AWS_DEFAULT_GROUP):
-        blocks = _list(_read(props, "ingress"))
-        return [opening for block in blocks for opening in _aws_block_openings(block)]
+        return _blocks(props, "ingress", AWS_INGRESS) + _blocks(props, "egress", AWS_EGRESS)
     if resource_type == OPENSTACK_RULE:
-        return _openstack_openings(props)
+        return _neutron(props)
     return []
 
 
-def _aws_block_openings(props: Props) -> list[Opening]:
-    if not isinstance(props, Mapping):
-        return []  # an inline block unknown during preview
-    cidrs = _world(_list(_read(props, "cidrBlocks")) + _list(_read(props, "ipv6CidrBlocks")))
-    return _openings(
-        _read(props, "protocol"), _read(props, "fromPort"), _read(props, "toPort"), cidrs
+_NEUTRON_INPUTS = (
+    *("direction", "ethertype", "protocol"),
+    *("portRangeMin", "portRangeMax", "remoteIpPrefix"),
+)
+
+
+def _neutron(props: Props) -> list[Declared]:
+    inputs = {key: prop_value(props, key) for key in _NEUTRON_INPUTS}
+    group, address_group = (
+        prop_value(props, key) for key in ("remoteGroupId", "remoteAddressGroupId")
     )
+    if UNKNOWN in (inputs["protocol"], inputs["direction"]):
+        return []  # computed by another resource: judged once known
+    if group is not None:
+        return []  # a group's members (its id may be unknown until the update)
+    written: str | None
+    if address_group is not None:
+        written = _LATER if address_group is UNKNOWN else str(address_group)
+        prop, inputs["remoteAddressGroupId"] = "remoteAddressGroupId", written
+    elif inputs["remoteIpPrefix"] is UNKNOWN:
+        return []  # a prefix computed by another resource: not provably the world
+    else:  # an empty prefix, as none, admits anyone
+        prop, written = "remoteIpPrefix", str(inputs["remoteIpPrefix"] or "") or None
+    inputs = {key: _known(value) for key, value in inputs.items()}
+    inputs["ethertype"] = inputs["ethertype"] or "IPv4"
+    permission = neutron_permission(inputs | {"securityGroupId": ""}, _IDS)
+    return [Declared(permission, written, prop)]
 
 
-def _openstack_openings(props: Props) -> list[Opening]:
-    if _read(props, "direction") != "ingress":
+# --- Who a rule lets in, or out: the world? ---------------------------------------------
+
+# The CIDRs a prefix list or address group a rule names holds, read with the stack in
+# view; None when the stack does not say (a list made elsewhere).
+Follow = Callable[[Declared], Sequence[str] | None]
+
+
+def world_reached(rule: Declared, follow: Follow | None) -> list[str]:
+    """How a rule's peer reaches the world, one text per way ([] when it does not).
+
+    Without `follow` (one resource alone) a prefix list or address group is not judged;
+    with it only those are (the resource's own judgement covers the rest)."""
+    peer = rule.permission.peer
+    if isinstance(peer, (PrefixList, AddressGroup)):
+        return (
+            [] if follow is None else world_reach(peer, follow(rule), "not one this stack defines")
+        )
+    if follow is not None or not isinstance(peer, Addresses):
         return []
-    prefix = _read(props, "remoteIpPrefix")
-    if prefix not in (None, ""):
-        sources = _world([prefix])
-    elif any(_read(props, key) is not None for key in ("remoteGroupId", "remoteAddressGroupId")):
-        sources = []  # a group's members (its id may be unknown until the update)
-    else:
-        # Neutron: a rule with neither a remote prefix nor a remote group admits anyone.
-        sources = ["any source (no remote prefix or group)"]
-    return _openings(
-        _read(props, "protocol"),
-        _read(props, "portRangeMin"),
-        _read(props, "portRangeMax"),
-        sources,
-    )
+    if rule.written is None:
+        return [_ANYONE]
+    via = reaches_world(rule.written)  # as written: the message shows what it means
+    return [via] if via else []
+
+
+def _openings(
+    resource_type: str, props: Props, direction: str, follow: Follow | None
+) -> Iterator[tuple[Permission, str]]:
+    for rule in declared_rules(resource_type, props):
+        if rule.permission.direction == direction:
+            for via in world_reached(rule, follow):
+                yield rule.permission, via
 
 
 # --- The checks -------------------------------------------------------------------------
 
 
-def _exposed(opening: Opening, ports: dict[tuple[str, int], str]) -> str:
-    """Which of `ports` the opening reaches, as "TCP/5058 (Bono: ...), ..." ("" if none)."""
-    return ", ".join(
-        f"{protocol.upper()}/{port} ({what})"
-        for (protocol, port), what in sorted(ports.items())
-        if opening.covers(protocol, port)
-    )
-
-
 def internal_port_open_to_world(
-    resource_type: str, props: Props, profiles: Iterable[str] = ()
+    resource_type: str, props: Props, profiles: Iterable[str] = (), follow: Follow | None = None
 ) -> list[str]:
     """Mandatory: no port the document opens only to Clearwater nodes is reachable from
     anywhere; etcd, Cassandra, Chronos and internal SIP trust whoever reaches them.
     `profiles`: the world-facing profiles the stack uses (the pack's config)."""
     ports = internal_ports(frozenset(profiles))
     return [
-        f"open to {opening.via}: {reached}; the port document opens these only to "
+        f"open to {via}: {reached}; the port document opens these only to "
         "Clearwater nodes, so allow them from the nodes' security group instead"
-        for opening in world_openings(resource_type, props)
-        if (reached := _exposed(opening, ports))
+        for permission, via in _openings(resource_type, props, "ingress", follow)
+        if (reached := permission.reached(ports))
     ]
 
 
@@ -240,10 +316,30 @@ def rule_without_description(resource_type: str, props: Props) -> list[str]:
     """Mandatory: every rule says why it exists, so a console or a diff explains it."""
     if resource_type not in RULE_TYPES:
         return []
-    description = _read(props, "description")
+    description = prop_value(props, "description")
     if description is UNKNOWN or (isinstance(description, str) and description.strip()):
         return []
     return ["the rule has no description; say which flow it allows and from whom"]
+
+
+def protocol_not_readable(resource_type: str, props: Props) -> list[str]:
+    """Mandatory: every rule's protocol is one the clouds read as written; one they refuse
+    or misread ("06": Neutron fails on it) would stop `pulumi up` halfway."""
+    if resource_type in (AWS_INGRESS, AWS_EGRESS):
+        written = [prop_value(props, "ipProtocol")]
+    elif resource_type == AWS_RULE:
+        written = [prop_value(props, "protocol")]
+    elif resource_type in (AWS_GROUP, AWS_DEFAULT_GROUP):
+        blocks = [
+            *prop_items(prop_value(props, "ingress")),
+            *prop_items(prop_value(props, "egress")),
+        ]
+        written = [prop_value(b, "protocol") for b in blocks if isinstance(b, Mapping)]
+    elif resource_type == OPENSTACK_RULE:
+        written = [prop_value(props, "protocol")]
+    else:
+        written = []
+    return [why for value in written if value is not UNKNOWN and (why := protocol_refusal(value))]
 
 
 def inline_security_group_rules(resource_type: str, props: Props) -> list[str]:
@@ -255,66 +351,51 @@ def inline_security_group_rules(resource_type: str, props: Props) -> list[str]:
         f"the security group declares inline {field} rules; declare each one as an "
         "aws.vpc.SecurityGroupIngressRule / SecurityGroupEgressRule resource instead"
         for field in ("ingress", "egress")
-        if _list(_read(props, field))
+        if prop_items(prop_value(props, field))
     ]
 
 
-def management_port_open_to_world(resource_type: str, props: Props) -> list[str]:
+def management_port_open_to_world(
+    resource_type: str, props: Props, follow: Follow | None = None
+) -> list[str]:
     """Advisory: SSH or SNMP reachable from anywhere. The document allows SSH "to the
     world", but a production stack should narrow sshSources and snmpSources."""
     return [
-        f"open to {opening.via}: {reached}; consider allowing only your bastion or "
+        f"open to {via}: {reached}; consider allowing only your bastion or "
         "pollers (sshSources / snmpSources)"
-        for opening in world_openings(resource_type, props)
-        if (reached := _exposed(opening, MANAGEMENT_PORTS))
+        for permission, via in _openings(resource_type, props, "ingress", follow)
+        if (reached := permission.reached(MANAGEMENT_PORTS))
     ]
 
 
-def management_api_open_to_world(resource_type: str, props: Props) -> list[str]:
+def management_api_open_to_world(
+    resource_type: str, props: Props, follow: Follow | None = None
+) -> list[str]:
     """Mandatory: Sprout's and Dime's management HTTP APIs reachable from anywhere."""
     return [
-        f"open to {opening.via}: {reached}; allow only your management hosts (managementSources)"
-        for opening in world_openings(resource_type, props)
-        if (reached := _exposed(opening, MANAGEMENT_API_PORTS))
+        f"open to {via}: {reached}; allow only your management hosts (managementSources)"
+        for permission, via in _openings(resource_type, props, "ingress", follow)
+        if (reached := permission.reached(MANAGEMENT_API_PORTS))
     ]
 
 
-_EVERY_PROTOCOL = ("-1", "all")  # AWS's names for every protocol (Neutron: none given)
-
-
-def allow_all_egress(resource_type: str, props: Props) -> list[str]:
-    """Advisory: every protocol allowed out to the world. It is what clouds give a new
-    group and what `egress: all` declares; a locked-down network wants each outbound
-    flow named instead (clearwater-sg's `egress: restricted`)."""
-    if resource_type == AWS_EGRESS and str(_read(props, "ipProtocol")) in _EVERY_PROTOCOL:
-        targets = _world([_read(props, "cidrIpv4"), _read(props, "cidrIpv6")])
-    elif resource_type == AWS_RULE and _read(props, "type") == "egress":
-        targets = _every_protocol_blocks([props])
-    elif resource_type in (AWS_GROUP, AWS_DEFAULT_GROUP):
-        targets = _every_protocol_blocks(_list(_read(props, "egress")))
-    elif resource_type == OPENSTACK_RULE and _read(props, "direction") == "egress":
-        prefix = _read(props, "remoteIpPrefix")
-        anyone = prefix in (None, "") and _read(props, "remoteGroupId") is None
-        every = _read(props, "protocol") in (None, "", "any")
-        targets = [] if not every else ["anywhere"] if anyone else _world([prefix])
-    else:
-        targets = []
+def allow_all_egress(resource_type: str, props: Props, follow: Follow | None = None) -> list[str]:
+    """Advisory: every protocol, or every port of TCP or UDP, allowed out to the world.
+    Every protocol is what clouds give a new group and what `egress: all` declares; a
+    locked-down network wants each outbound flow named instead (clearwater-sg's
+    `egress: restricted`)."""
     return [
-        f"lets every protocol out to {target}; name each outbound flow instead "
+        f"lets {_everything(permission)} out to {via}; name each outbound flow instead "
         "(clearwater-sg: egress: restricted, with egressDestinations)"
-        for target in targets
+        for permission, via in _openings(resource_type, props, "egress", follow)
+        if permission.opens_every_port()
     ]
 
 
-def _every_protocol_blocks(blocks: list[Any]) -> list[str]:
-    return [
-        target
-        for block in blocks
-        if isinstance(block, Mapping) and str(_read(block, "protocol")) in _EVERY_PROTOCOL
-        for target in _world(
-            _list(_read(block, "cidrBlocks")) + _list(_read(block, "ipv6CidrBlocks"))
-        )
-    ]
+def _everything(permission: Permission) -> str:
+    if permission.protocol == "all":
+        return "every protocol"
+    return f"every {permission.protocol.upper()} port (1-{EVERY_PORT})"
 
 
 Check = Callable[..., list[str]]  # (resource type, props, **the policy's config)
@@ -328,6 +409,9 @@ class Policy:
     check: Check
     # JSON schema of the policy's settings in `--policy-pack-config`, by setting name.
     config: dict[str, dict[str, Any]] | None = None
+    # Judges peers (a CIDR, a prefix list, an address group): also run with the stack
+    # in view, where a rule's prefix list or address group is followed (`follow`).
+    follows: bool = False
 
 
 POLICIES: tuple[Policy, ...] = (
@@ -335,9 +419,10 @@ POLICIES: tuple[Policy, ...] = (
         "clearwater-internal-port-not-world-open",
         "No internal Clearwater port (one the port document opens only to other nodes) "
         "may be reachable from the world: from any CIDR that includes a globally "
-        "reachable address (0.0.0.0/1, 8.0.0.0/7 and 2000::/3 as much as 0.0.0.0/0). "
-        "A stack that uses a world-facing profile (ut) lists it in this policy's "
-        "`profiles` setting.",
+        "reachable address (0.0.0.0/1, 8.0.0.0/7 and 2000::/3 as much as 0.0.0.0/0), "
+        "or from a prefix list or address group that holds one (or is not defined in "
+        "the stack). A stack that uses a world-facing profile (ut) lists it in this "
+        "policy's `profiles` setting.",
         True,
         internal_port_open_to_world,
         {
@@ -347,12 +432,21 @@ POLICIES: tuple[Policy, ...] = (
                 "default": [],
             }
         },
+        follows=True,
     ),
     Policy(
         "security-group-rule-has-description",
         "Every security group rule carries a description.",
         True,
         rule_without_description,
+    ),
+    Policy(
+        "security-group-rule-protocol-readable",
+        "Every security group rule's protocol is a name the clouds accept or a number "
+        "0-255 written plainly: Neutron fails halfway through `pulumi up` on one such as "
+        '"06".',
+        True,
+        protocol_not_readable,
     ),
     Policy(
         "no-inline-security-group-rules",
@@ -363,29 +457,33 @@ POLICIES: tuple[Policy, ...] = (
     Policy(
         "management-api-not-world-open",
         "Sprout's and Dime's management HTTP APIs (TCP/9886, TCP/8886) are never reachable "
-        "from the world: from any CIDR that includes a globally reachable address.",
+        "from the world: from any CIDR that includes a globally reachable address, or a "
+        "prefix list or address group that holds one.",
         True,
         management_api_open_to_world,
+        follows=True,
     ),
     Policy(
         "ssh-snmp-not-world-open",
         "SSH and SNMP should not be reachable from the world: from any CIDR that includes "
-        "a globally reachable address.",
+        "a globally reachable address, or a prefix list or address group that holds one.",
         False,
         management_port_open_to_world,
+        follows=True,
     ),
     Policy(
         "egress-not-allow-all",
-        "Outbound traffic should be named flow by flow, not every protocol to the world "
-        "(clearwater-sg's egress: restricted).",
+        "Outbound traffic should be named flow by flow, not every protocol, nor every port "
+        "of TCP or UDP, to the world (clearwater-sg's egress: restricted).",
         False,
         allow_all_egress,
+        follows=True,
     ),
 )
 
 
 def violations(resource_type: str, props: Props) -> Iterator[tuple[Policy, str]]:
-    """Every (policy, message) a resource violates."""
+    """Every (policy, message) a resource violates, judged alone."""
     for policy in POLICIES:
         for message in policy.check(resource_type, props):
             yield policy, message

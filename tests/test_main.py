@@ -38,7 +38,6 @@ import yaml
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from clearwater_sg.component import COMPONENT_TYPE as COMPONENT
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.permission import Addresses, OutsideGroup, PeerGroup, Permission
 from clearwater_sg.resources import (
@@ -47,6 +46,7 @@ from clearwater_sg.resources import (
     OPENSTACK_RULE,
     RULE_TYPES,
 )
+from clearwater_sg.resources import COMPONENT_TYPE as COMPONENT
 from clearwater_sg.stack_file import load_stack
 from harness import PROJECT_DIR, aws, run_main
 from offline.inventory import RULE_READERS

@@ -66,11 +66,6 @@ def tag_texts(tags: object) -> tuple[str, ...]:
     return tuple(sorted(str(tag) for tag in tags or ()))  # type: ignore[attr-defined]
 
 
-def number(value: object) -> int | None:
-    """A port or ICMP type/code from inputs; the engine's wire format makes them floats."""
-    return None if value is None else int(value)  # type: ignore[call-overload]
-
-
 _CAMEL = re.compile(r"[A-Z]")
 
 

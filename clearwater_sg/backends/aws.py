@@ -15,18 +15,12 @@ from clearwater_sg.backends import (
     Backend,
     Placement,
     Resource,
-    number,
     peer_group_id,
     stored_texts,
 )
 from clearwater_sg.permission import (
-    ANY_FAMILY,
-    Addresses,
-    OutsideGroup,
-    Peer,
-    PeerGroup,
     Permission,
-    PrefixList,
+    aws_permission,
 )
 from clearwater_sg.plan import CidrPeer, Direction, GroupSpec, Plan, PrefixListPeer, RuleSpec
 from clearwater_sg.resources import (
@@ -37,9 +31,7 @@ from clearwater_sg.resources import (
     AWS_INGRESS,
     AWS_RULE_FIELDS,
     AWS_TAGGED_RULE_FIELDS,
-    ICMP_FAMILY,
     Field,
-    protocol_name,
 )
 from clearwater_sg.types import AWS_TAG_VALUE_MAX
 
@@ -121,35 +113,7 @@ class AwsBackend(Backend):
 
     @staticmethod
     def permission(type_: str, inputs: Mapping[str, Any], keys: Mapping[str, str]) -> Permission:
-        """Also reads `DescribeSecurityGroupRules`' rules, by the same names in camelCase."""
-        ip_protocol = inputs.get("ipProtocol", "-1")
-        protocol = protocol_name(ip_protocol)
-        implied = ICMP_FAMILY.get(str(ip_protocol).lower())
-        ports = (number(inputs.get("fromPort")), number(inputs.get("toPort")))
-        low, high = (None, None) if protocol == "all" else ports
-        cidr = inputs.get("cidrIpv4") or inputs.get("cidrIpv6")
-        group_id = inputs.get("referencedSecurityGroupId")
-        peer: Peer
-        if cidr:
-            peer, family = Addresses.of(cidr), ("IPv6" if ":" in cidr else "IPv4")
-        elif group_id:
-            peer = PeerGroup(keys[group_id]) if group_id in keys else OutsideGroup(group_id)
-            family = implied or ANY_FAMILY  # ICMP from a group: the one family it names
-        else:
-            peer, family = PrefixList(str(inputs.get("prefixListId"))), implied or ANY_FAMILY
-        if implied not in (None, family):
-            # ICMP of the other family, which never arrives: it permits nothing the
-            # planned rule of this family does, so it must not pass for it.
-            protocol = "icmpv4" if implied == "IPv4" else "icmpv6"
-        return Permission(
-            group=keys[str(inputs["securityGroupId"])],
-            direction="egress" if type_ == AWS_EGRESS else "ingress",
-            family=family,
-            protocol=protocol,
-            low=None if low == _ANY else low,
-            high=None if high == _ANY else high,
-            peer=peer,
-        )
+        return aws_permission(type_, inputs, keys)
 
     def refusals(self, plan: Plan, component: str) -> list[str]:
         texts = stored_texts(plan)

@@ -13,18 +13,13 @@ from clearwater_sg.backends import (
     Backend,
     Placement,
     Resource,
-    number,
     peer_group_id,
     stored_texts,
 )
 from clearwater_sg.permission import (
     FAMILY_NAMES,
-    Addresses,
-    AddressGroup,
-    OutsideGroup,
-    Peer,
-    PeerGroup,
     Permission,
+    neutron_permission,
 )
 from clearwater_sg.plan import CidrPeer, GroupSpec, Plan, PrefixListPeer, RuleSpec
 from clearwater_sg.resources import (
@@ -32,9 +27,7 @@ from clearwater_sg.resources import (
     OPENSTACK_GROUP_FIELDS,
     OPENSTACK_RULE,
     OPENSTACK_RULE_FIELDS,
-    protocol_name,
 )
-from clearwater_sg.types import ANY_ADDRESS
 
 _ICMP_PROTOCOL = {4: "icmp", 6: "ipv6-icmp"}
 # gophercloud, under pulumi-openstack, leaves a 0 port out of its requests (omitempty,
@@ -110,31 +103,7 @@ class OpenStackBackend(Backend):
 
     @staticmethod
     def permission(type_: str, inputs: Mapping[str, Any], keys: Mapping[str, str]) -> Permission:
-        """Also reads a rule as Neutron stores it, by the same names in camelCase."""
-        remote_group = inputs.get("remoteGroupId")
-        peer: Peer
-        if remote_group:
-            peer = (
-                PeerGroup(keys[remote_group])
-                if remote_group in keys
-                else OutsideGroup(remote_group)
-            )
-        elif inputs.get("remoteAddressGroupId"):
-            peer = AddressGroup(inputs["remoteAddressGroupId"])
-        elif inputs.get("remoteIpPrefix"):
-            peer = Addresses.of(inputs["remoteIpPrefix"])
-        else:  # no remote: Neutron admits every address of the ethertype
-            peer = Addresses(ANY_ADDRESS[4 if inputs["ethertype"] == "IPv4" else 6])
-        return Permission(
-            group=keys[str(inputs["securityGroupId"])],
-            direction=str(inputs["direction"]),
-            family=str(inputs["ethertype"]),
-            protocol=protocol_name(inputs.get("protocol")),
-            # A 0 is never sent (_ANY_ICMP_CODE): Neutron stores "any".
-            low=number(inputs.get("portRangeMin")) or None,
-            high=number(inputs.get("portRangeMax")) or None,
-            peer=peer,
-        )
+        return neutron_permission(inputs, keys)
 
     def refusals(self, plan: Plan, component: str) -> list[str]:
         texts = stored_texts(plan)

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clearwater_sg.backends.aws import AwsBackend
 from clearwater_sg.live.compare import LiveError, LiveGroup, LiveRule
+from clearwater_sg.permission import AddressGroup, PrefixList, aws_permission
 from clearwater_sg.resources import AWS_EGRESS, AWS_INGRESS
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ class AwsReader:
         way = "egress" if egress else "ingress"
         return LiveRule(
             id=rule["SecurityGroupRuleId"],
-            permission=AwsBackend.permission(
+            permission=aws_permission(
                 AWS_EGRESS if egress else AWS_INGRESS, _as_inputs(rule), keys
             ),
             description=description or "",
@@ -263,6 +263,20 @@ class AwsReader:
                 f"--security-group-rule-ids {rule['SecurityGroupRuleId']}"
             ),
         )
+
+    def holds(self, listed: PrefixList | AddressGroup) -> tuple[str, ...] | None:
+        """The CIDRs of a managed prefix list; None when it cannot be read (an address
+        group is Neutron's)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if not isinstance(listed, PrefixList):
+            return None
+        try:
+            paginator = self.ec2.get_paginator("get_managed_prefix_list_entries")
+            pages = paginator.paginate(PrefixListId=listed.id)
+            return tuple(e["Cidr"] for page in pages for e in page.get("Entries", []))
+        except (ClientError, BotoCoreError):
+            return None
 
     def _description(
         self, group_id: str, egress: bool, rule: SecurityGroupRuleTypeDef

@@ -20,23 +20,31 @@ from typing import TextIO
 import pulumi
 
 from clearwater_sg.live.compare import (
-    Comparison,
     Expected,
     LiveError,
-    LiveRule,
-    PlannedRule,
     Reader,
     compare,
     expected,
     import_document,
     read_live,
+    reader_for,
+)
+from clearwater_sg.live.report import (
+    EXIT_DRIFT,
+    EXIT_OK,
+    markdown_adopt,
+    markdown_drift,
+    print_adopt,
+    print_drift,
+    report,
 )
 from clearwater_sg.options import DeploymentOptions
 from clearwater_sg.stack_config import options_from_config
 
 PROJECT = "clearwater-sg"  # the project namespace of the program's config keys
 COMMAND = "clearwater-sg-live"  # the console script pyproject.toml installs
-EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
+EXIT_ERROR = 2
+__all__ = ["EXIT_DRIFT", "EXIT_ERROR", "EXIT_OK", "main", "run"]
 
 _USAGE = """\
 Adopt an existing deployment's security groups into the Pulumi program, or check a
@@ -76,10 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         _deployment_arguments(command)
         command.add_argument(
             "--format",
-            choices=("text", "json"),
+            choices=("text", "markdown", "json"),
             default="text",
-            help="text for people (default), or one JSON document for a CI job: "
-            "groups and rules kept, missing and unplanned, and every field change",
+            help="text for people (default); Markdown for a pull request or a CI job's "
+            "summary; or one JSON document for a CI job: groups and rules kept, missing "
+            "and unplanned, the unplanned rules open to the world, and every field change",
         )
     adopt.add_argument(
         "--out",
@@ -245,250 +254,13 @@ def make_reader(args: argparse.Namespace, stack: LoadedStack, planned: Expected)
     wrong = [flag for flag, value in other.items() if value]
     if wrong:
         raise LiveError(f"{wrong[0]} does not apply to this stack: its cloud is {planned.cloud}")
-    if planned.cloud == "aws":
-        from clearwater_sg.live.aws import AwsReader, AwsSettings, ec2_client
-
-        settings = AwsSettings.from_stack(
-            stack.provider_config,
-            region=args.region,
-            endpoint_url=args.endpoint_url,
-            profile=args.profile,
-        )
-        assert planned.vpc_id is not None
-        return AwsReader(ec2_client(settings), planned.vpc_id, planned.generated_names)
-    from clearwater_sg.live.openstack import OpenStackReader, OpenStackSettings, connect
-
-    os_settings = OpenStackSettings.from_stack(
-        stack.provider_config,
-        cloud=args.os_cloud,
-        endpoint=args.os_endpoint,
-        project_id=args.project_id,
-    )
-    return OpenStackReader(connect(os_settings), os_settings.project_id)
-
-
-# -- output --------------------------------------------------------------------------
-
-
-def _where(planned: Expected) -> str:
-    place = f", VPC {planned.vpc_id}" if planned.vpc_id else ""
-    return f"stack {planned.stack!r} ({planned.cloud}{place}), component {planned.component!r}"
-
-
-def _rule_line(rule: PlannedRule) -> str:
-    return f"{rule.resource.name}  [{rule.permission.describe()}]"
-
-
-def _live_line(rule: LiveRule) -> str:
-    said = f' "{rule.description}"' if rule.description else ""
-    return f"{rule.id}  [{rule.permission.describe()}]{said}"
-
-
-def _groups(comparison: Comparison, out: TextIO) -> None:
-    print("Groups:", file=out)
-    kept = {k.planned.key: k for k in comparison.groups_kept}
-    for group in comparison.expected.groups:
-        if group.key in kept:
-            live = kept[group.key].live
-            how = "given" if live.found_by == "given" else "found by name"
-            print(f"  keep    {group.key:<12} {live.id}  {live.name} ({how})", file=out)
-        else:
-            print(
-                f"  create  {group.key:<12} {group.name} (no id given, no group of that name)",
-                file=out,
-            )
-    for key, group_id in comparison.expected.existing.items():
-        print(
-            f"  rules   {key:<12} {group_id}  (existingGroups: not created, not imported)", file=out
-        )
-
-
-def _changes(comparison: Comparison, out: TextIO, heading: str) -> None:
-    changed = comparison.changed
-    if not changed:
-        return
-    print(f"{heading} ({len(changed)}):", file=out)
-    for kept in changed:
-        print(f"  {kept.planned.resource.name} ({kept.live.id}):", file=out)
-        for change in kept.changes:
-            print(f"    {change.describe()}", file=out)
-
-
-def print_adopt(comparison: Comparison, out_file: Path, out: TextIO) -> None:
-    planned = comparison.expected
-    print(
-        f"Adopting {_where(planned)}: {len(planned.groups)} groups and "
-        f"{len(planned.rules)} rules planned.",
-        file=out,
-    )
-    _groups(comparison, out)
-    print(f"Rules to keep, imported ({len(comparison.rules_kept)}):", file=out)
-    for kept in comparison.rules_kept:
-        print(f"  keep    {kept.live.id}  {_rule_line(kept.planned)}", file=out)
-    print(f"Rules to create, planned and not found ({len(comparison.rules_missing)}):", file=out)
-    for rule in comparison.rules_missing:
-        print(f"  create  {_rule_line(rule)}", file=out)
-    unplanned = comparison.rules_to_delete
-    print(
-        f"Rules to delete, found and asked for by no planned rule ({len(unplanned)})"
-        + (
-            ": not imported, so `pulumi up` leaves them in place; remove them:"
-            if unplanned
-            else ":"
-        ),
-        file=out,
-    )
-    for found in unplanned:
-        print(f"  delete  {_live_line(found)}\n          {found.delete_command}", file=out)
-    if comparison.rules_left_alone:
-        print(
-            f"Rules of existing groups that no planned rule asks for "
-            f"({len(comparison.rules_left_alone)}): their owner's; `pulumi up` leaves them, "
-            "and drift reports them:",
-            file=out,
-        )
-        for found in comparison.rules_left_alone:
-            print(f"  leave   {_live_line(found)}", file=out)
-    _changes(comparison, out, "Changes the first `pulumi up` makes to kept resources")
-    replaced = [
-        k.planned.resource.name for k in comparison.changed if any(c.replaces for c in k.changes)
-    ]
-    if replaced:
-        print(
-            f"Warning: the first `pulumi up` replaces {len(replaced)} of the imported resources "
-            f"({', '.join(replaced)}): a replaced group is deleted and created anew, and a "
-            "replaced rule is gone for a moment; change the cloud or the stack first if "
-            "that must not happen.",
-            file=out,
-        )
-    for line in planned.not_created:
-        print(f"Not created on this cloud: {line}", file=out)
-    imported = len(comparison.groups_kept) + len(comparison.rules_kept)
-    print(
-        f"Wrote {out_file}: {len(comparison.groups_kept)} groups and "
-        f"{len(comparison.rules_kept)} rules to import ({imported} resources), under "
-        f"component {planned.component!r}.",
-        file=out,
-    )
-    protect = "" if planned.protect else " --protect=false"
-    print("Next:", file=out)
-    print(f"  pulumi import --file {out_file}{protect} --generate-code=false", file=out)
-    if comparison.rules_to_delete:
-        print("  (delete the rules listed above with the commands shown)", file=out)
-    print("  pulumi preview --diff", file=out)
-    for note in _import_notes(planned):
-        print(f"Note: {note}", file=out)
-
-
-def _import_notes(planned: Expected) -> list[str]:
-    if planned.cloud == "aws":
-        return [
-            "revokeRulesOnDelete is not read back on import; the first `pulumi up` sets "
-            "it on every group in the state (an update that makes no EC2 call)."
-        ]
-    return [
-        "deleteDefaultRules is not read back on import; the component ignores changes to "
-        "it (it acts only when a group is created), so no imported group is replaced."
-    ]
-
-
-def print_drift(comparison: Comparison, out: TextIO) -> int:
-    planned = comparison.expected
-    if comparison.in_sync:
-        print(
-            f"No drift in {_where(planned)}: {len(planned.groups)} groups and {len(planned.rules)} "
-            "rules as planned, and no other rule in those groups"
-            + (f" or in its {len(planned.existing)} existing groups." if planned.existing else "."),
-            file=out,
-        )
-        return EXIT_OK
-    count = (
-        len(comparison.groups_missing)
-        + len(comparison.rules_missing)
-        + len(comparison.rules_unplanned)
-        + len(comparison.changed)
-    )
-    print(f"Drift in {_where(planned)}: {count} differences.", file=out)
-    for group in comparison.groups_missing:
-        print(f"  missing group  {group.key}: no group named {group.name}", file=out)
-    for rule in comparison.rules_missing:
-        print(f"  missing    {_rule_line(rule)}", file=out)
-    for unplanned in comparison.rules_to_delete:
-        print(f"  unplanned  {_live_line(unplanned)}", file=out)
-    for unplanned in comparison.rules_left_alone:
-        print(
-            f"  unplanned  {_live_line(unplanned)} (existing group: `pulumi up` leaves it)",
-            file=out,
-        )
-    for kept in comparison.changed:
-        print(f"  changed    {kept.planned.resource.name} ({kept.live.id}):", file=out)
-        for change in kept.changes:
-            print(f"               {change.describe()}", file=out)
-    return EXIT_DRIFT
-
-
-def report(comparison: Comparison) -> dict[str, object]:
-    """The comparison as JSON: what each command prints in text, for programs."""
-    planned = comparison.expected
-    kept_groups = {k.planned.key: k for k in comparison.groups_kept}
-    left_alone = comparison.rules_left_alone
-    return {
-        "stack": planned.stack,
-        "cloud": planned.cloud,
-        "component": planned.component,
-        "inSync": comparison.in_sync,
-        "groups": [
-            {"key": g.key, "resource": g.resource.name, "name": g.name}
-            | (
-                {"action": "keep", "id": kept_groups[g.key].live.id}
-                if g.key in kept_groups
-                else {"action": "create"}
-            )
-            for g in planned.groups
-        ]
-        + [
-            {"key": key, "id": group_id, "action": "existing"}
-            for key, group_id in planned.existing.items()
-        ],
-        "rulesKept": [
-            {
-                "resource": k.planned.resource.name,
-                "id": k.live.id,
-                "permits": k.live.permission.describe(),
-            }
-            for k in comparison.rules_kept
-        ],
-        "rulesMissing": [
-            {"resource": r.resource.name, "permits": r.permission.describe()}
-            for r in comparison.rules_missing
-        ],
-        "rulesUnplanned": [
-            {
-                "id": r.id,
-                "permits": r.permission.describe(),
-                "description": r.description,
-                "inExistingGroup": r in left_alone,
-            }
-            for r in comparison.rules_unplanned
-        ],
-        "changes": [
-            {
-                "resource": k.planned.resource.name,
-                "id": k.live.id,
-                "field": c.field,
-                "live": _json_value(c.live),
-                "planned": _json_value(c.planned),
-                "replaces": c.replaces,
-            }
-            for k in comparison.changed
-            for c in k.changes
-        ],
-        "notCreated": list(planned.not_created),
+    aws = {"region": args.region, "endpoint_url": args.endpoint_url, "profile": args.profile}
+    openstack = {
+        "cloud": args.os_cloud,
+        "endpoint": args.os_endpoint,
+        "project_id": args.project_id,
     }
-
-
-def _json_value(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
+    return reader_for(planned, stack.provider_config, aws, openstack)
 
 
 # -- the commands --------------------------------------------------------------------
@@ -504,11 +276,14 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         planned = expected(stack.options, stack.stack, args.component)
         reader = make_reader(args, stack, planned)
         comparison = compare(planned, read_live(planned, reader, ids))
-        as_json = args.format == "json"
         if args.command == "drift":
-            if as_json:
+            if args.format == "json":
                 print(json.dumps(report(comparison), indent=2), file=out)
                 return EXIT_OK if comparison.in_sync else EXIT_DRIFT
+            if args.format == "markdown":
+                text, status = markdown_drift(comparison)
+                out.write(text)
+                return status
             return print_drift(comparison, out)
         out_file = args.out or Path(f"adopt-{stack.stack}.json")
         document = import_document(comparison, args.component_urn)
@@ -516,9 +291,11 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             out_file.write_text(json.dumps(document, indent=2) + "\n")
         except OSError as exc:
             raise LiveError(f"cannot write {out_file}: {exc}") from None
-        if as_json:
+        if args.format == "json":
             written = report(comparison) | {"importFile": str(out_file)}
             print(json.dumps(written, indent=2), file=out)
+        elif args.format == "markdown":
+            out.write(markdown_adopt(comparison, out_file))
         else:
             print_adopt(comparison, out_file, out)
         return EXIT_OK

@@ -16,12 +16,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from clearwater_sg.backends import Placement, Resource, tag_texts
-from clearwater_sg.component import COMPONENT_TYPE, prepare
+from clearwater_sg.component import Prepared, prepare
 from clearwater_sg.options import DeploymentOptions, GroupNames
-from clearwater_sg.permission import Permission
+from clearwater_sg.permission import (
+    AddressGroup,
+    Peer,
+    Permission,
+    PrefixList,
+    internal_reach,
+    world_reach,
+)
 from clearwater_sg.plan import PlanError
 from clearwater_sg.quota import QuotaExceededError
-from clearwater_sg.resources import Field
+from clearwater_sg.resources import COMPONENT_TYPE, Field
 from clearwater_sg.types import Cloud
 
 
@@ -35,16 +42,6 @@ class FieldChange:
     live: object
     planned: object
     replaces: bool
-
-    def describe(self) -> str:
-        how = "replaces the resource" if self.replaces else "updated in place"
-        return f"{self.field}: {_show(self.live)} -> {_show(self.planned)} ({how})"
-
-
-def _show(value: object) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(str(item) for item in value) + "]"  # tags: key=value
-    return "(none)" if value is None or value == "" else repr(value)
 
 
 def field_changes(
@@ -121,6 +118,11 @@ class Expected:
     protect: bool = False
     not_created: tuple[str, ...] = ()  # document lines the cloud cannot express, why
     existing: Mapping[str, str] = dataclasses.field(default_factory=dict)  # key -> group id
+    profiles: frozenset[str] = frozenset()  # the world-facing ports they open are not internal
+
+
+# What each prefix list or address group a rule names holds; None: it cannot be read.
+Held = Mapping[Peer, tuple[str, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class Live:
 
     groups: tuple[LiveGroup, ...]
     rules: tuple[LiveRule, ...]
+    held: Held = dataclasses.field(default_factory=dict)
 
 
 def expected(options: DeploymentOptions, stack: str, component: str = "clearwater") -> Expected:
@@ -140,6 +143,13 @@ def expected(options: DeploymentOptions, stack: str, component: str = "clearwate
         prepared = prepare(options, component, stack)
     except (PlanError, QuotaExceededError) as exc:
         raise LiveError(f"the program would refuse this stack: {exc}") from None
+    return expected_of(prepared, options, stack, component)
+
+
+def expected_of(
+    prepared: Prepared, options: DeploymentOptions, stack: str, component: str
+) -> Expected:
+    """What a component registers, from what it prepared."""
     backend, plan = prepared.backend, prepared.plan
     # The group keys stand for the ids of the deployment's groups.
     keys = {group.key: group.key for group in (*plan.groups, *plan.existing)}
@@ -172,6 +182,7 @@ def expected(options: DeploymentOptions, stack: str, component: str = "clearwate
         protect=options.protect,
         not_created=tuple(f"{rule.key}: {why}" for rule, why in prepared.not_created),
         existing=existing,
+        profiles=frozenset(options.profiles),
     )
 
 
@@ -189,6 +200,31 @@ class Reader(Protocol):
     def groups(self, given: Mapping[str, str], names: Mapping[str, str]) -> list[LiveGroup]: ...
 
     def rules(self, groups: list[LiveGroup]) -> list[LiveRule]: ...
+
+    def holds(self, listed: PrefixList | AddressGroup) -> tuple[str, ...] | None:
+        """The CIDRs a prefix list or address group holds; None when it cannot be read."""
+        ...
+
+
+def reader_for(
+    planned: Expected,
+    provider_config: Mapping[str, str],
+    aws: Mapping[str, str | None] | None = None,
+    openstack: Mapping[str, str | None] | None = None,
+) -> Reader:
+    """The reader of the stack's cloud: its provider settings (`aws:region`,
+    `openstack:cloud`, ... as text), with `aws` or `openstack` overrides on top (None
+    values are no override), then the cloud SDK's own credentials."""
+    if planned.cloud == "aws":
+        from clearwater_sg.live.aws import AwsReader, AwsSettings, ec2_client
+
+        settings = AwsSettings.from_stack(provider_config, **(aws or {}))
+        assert planned.vpc_id is not None
+        return AwsReader(ec2_client(settings), planned.vpc_id, planned.generated_names)
+    from clearwater_sg.live.openstack import OpenStackReader, OpenStackSettings, connect
+
+    os_settings = OpenStackSettings.from_stack(provider_config, **(openstack or {}))
+    return OpenStackReader(connect(os_settings), os_settings.project_id)
 
 
 def read_live(expected: Expected, reader: Reader, given: Mapping[str, str]) -> Live:
@@ -215,7 +251,12 @@ def read_live(expected: Expected, reader: Reader, given: Mapping[str, str]) -> L
             raise LiveError(f"{group_id} is given for both {by_id[group_id]} and {key}")
         by_id[group_id] = key
     groups = reader.groups(given, {group.key: group.name for group in expected.groups})
-    return Live(groups=tuple(groups), rules=tuple(reader.rules(groups)))
+    rules = reader.rules(groups)
+    listed = {r.permission.peer for r in rules}
+    held: dict[Peer, tuple[str, ...] | None] = {
+        peer: reader.holds(peer) for peer in listed if isinstance(peer, (PrefixList, AddressGroup))
+    }
+    return Live(groups=tuple(groups), rules=tuple(rules), held=held)
 
 
 @dataclass(frozen=True)
@@ -233,6 +274,31 @@ class KeptRule:
 
 
 @dataclass(frozen=True)
+class WorldOpen:
+    """A rule nobody planned that lets the world reach what only Clearwater's own nodes
+    may, judged as the policy pack judges a rule."""
+
+    rule: LiveRule
+    reach: str  # "every port", or "internal port(s) TCP/7000 (Vellum: Cassandra), ..."
+    via: tuple[str, ...]  # how its peer reaches the world
+
+    def describe(self) -> str:
+        return f"opens {self.reach} to {'; '.join(self.via)}"
+
+
+def world_open(
+    rule: LiveRule, held: Mapping[Peer, tuple[str, ...] | None], profiles: frozenset[str]
+) -> WorldOpen | None:
+    """The rule as a WorldOpen when it admits the world to an internal port or every port."""
+    permission = rule.permission
+    if permission.direction != "ingress":
+        return None
+    via = world_reach(permission.peer, held.get(permission.peer), "it cannot be read")
+    reach = internal_reach(permission, profiles)
+    return WorldOpen(rule, reach, tuple(via)) if via and reach else None
+
+
+@dataclass(frozen=True)
 class Comparison:
     expected: Expected
     groups_kept: tuple[KeptGroup, ...]
@@ -240,6 +306,7 @@ class Comparison:
     rules_kept: tuple[KeptRule, ...]
     rules_missing: tuple[PlannedRule, ...]  # planned, not found: `pulumi up` creates
     rules_unplanned: tuple[LiveRule, ...]  # found, and no planned rule asks for them
+    world_open: tuple[WorldOpen, ...] = ()  # of those, the ones that open to the world
 
     @property
     def rules_to_delete(self) -> tuple[LiveRule, ...]:
@@ -297,6 +364,7 @@ def compare(expected: Expected, live: Live) -> Comparison:
         (rule for rules in unmatched.values() for rule in rules),
         key=lambda rule: (rule.permission.sort_key(), rule.id),
     )
+    opened = (world_open(rule, live.held, expected.profiles) for rule in unplanned)
     return Comparison(
         expected=expected,
         groups_kept=groups_kept,
@@ -304,6 +372,7 @@ def compare(expected: Expected, live: Live) -> Comparison:
         rules_kept=tuple(rules_kept),
         rules_missing=tuple(rules_missing),
         rules_unplanned=tuple(unplanned),
+        world_open=tuple(found for found in opened if found is not None),
     )
 
 

@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clearwater_sg.backends.openstack import OpenStackBackend
 from clearwater_sg.live.compare import LiveError, LiveGroup, LiveRule
-from clearwater_sg.resources import OPENSTACK_RULE
+from clearwater_sg.permission import AddressGroup, PrefixList, neutron_permission
 
 if TYPE_CHECKING:
     from openstack.connection import Connection
@@ -180,6 +179,21 @@ class OpenStackReader:
             rules.extend(_rule(rule, keys) for rule in listed if rule.security_group_id in keys)
         return sorted(rules, key=lambda rule: (rule.permission.sort_key(), rule.id))
 
+    def holds(self, listed: PrefixList | AddressGroup) -> tuple[str, ...] | None:
+        """The addresses of a Neutron address group; None when it cannot be read (a
+        prefix list is AWS's)."""
+        import openstack.exceptions
+
+        if not isinstance(listed, AddressGroup):
+            return None
+        try:
+            group = self._call(
+                f"reading address group {listed.id}", self.conn.network.get_address_group, listed.id
+            )
+        except (LiveError, openstack.exceptions.NotFoundException):
+            return None
+        return tuple(str(address) for address in group.addresses or ())
+
 
 def _group(key: str, group: Any, found_by: str) -> LiveGroup:
     return LiveGroup(
@@ -213,10 +227,8 @@ def _rule(rule: Any, keys: Mapping[str, str]) -> LiveRule:
     description = rule.description or ""
     return LiveRule(
         id=str(rule.id),
-        permission=OpenStackBackend.permission(
-            OPENSTACK_RULE,
-            {name: getattr(rule, attribute) for name, attribute in _INPUTS.items()},
-            keys,
+        permission=neutron_permission(
+            {name: getattr(rule, attribute) for name, attribute in _INPUTS.items()}, keys
         ),
         description=description,
         fields={

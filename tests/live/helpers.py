@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from clearwater_sg.component import COMPONENT_TYPE
 from clearwater_sg.live.cli import run
+from clearwater_sg.resources import COMPONENT_TYPE
 from harness.servers import MOTO_REGION, MotoServer
 from offline.runner import Recording, Registered
 from tests.live.scenario import COMPONENT, STACK, config, write_stack_file

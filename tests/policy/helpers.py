@@ -23,11 +23,16 @@ AWS_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 AWS_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 AWS_DEFAULT_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 OPENSTACK_RULE = "openstack:networking/secGroupRule:SecGroupRule"
+# What a rule's peer may name: a managed prefix list, its entries, a Neutron address group.
+AWS_PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+AWS_PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+OPENSTACK_ADDRESS_GROUP = "openstack:networking/addressGroupV2:AddressGroupV2"
 
 
 # The pack's policies, by name.
 INTERNAL = "clearwater-internal-port-not-world-open"
 DESCRIPTION = "security-group-rule-has-description"
+PROTOCOL = "security-group-rule-protocol-readable"
 INLINE = "no-inline-security-group-rules"
 MANAGEMENT = "ssh-snmp-not-world-open"
 MANAGEMENT_API = "management-api-not-world-open"

@@ -1,8 +1,10 @@
 """The policy pack's checks (`policy/clearwater_checks.py`), plain functions of (resource
 type, props), called here directly: each policy fires on a bad resource, whatever shape
 the rule is written in and however the internet is split into pieces (what counts as the
-world is `clearwater_sg.world`'s), and stays quiet on the resources this project's stacks
-register. The pack as pulumi-policy and the CLI run it: test_clearwater_pack.py."""
+world is `clearwater_sg.world`'s), reads a protocol as the clouds do and refuses one they
+would fail on, and stays quiet on the resources this project's stacks register. The
+pack as pulumi-policy and the CLI run it, following prefix lists and address groups with
+the stack in view: test_clearwater_pack.py."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from tests.policy.helpers import (
     MANAGEMENT,
     MANAGEMENT_API,
     OPENSTACK_RULE,
+    PROTOCOL,
     aws_ingress,
     aws_rule,
     checks,
@@ -381,7 +384,11 @@ def test_the_policy_pack_forbids_an_extra_rule_toward_an_internal_port_from_the_
         (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4", "description": "d"}, True),
         (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4",
                           "remoteIpPrefix": "0.0.0.0/0", "description": "d"}, True),
+        # Every port of TCP is nearly all: advised (a Neutron rule without ports has all).
         (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4", "protocol": "tcp",
+                          "remoteIpPrefix": "0.0.0.0/0", "description": "d"}, True),
+        (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4", "protocol": "tcp",
+                          "portRangeMin": 443, "portRangeMax": 443,
                           "remoteIpPrefix": "0.0.0.0/0", "description": "d"}, False),
         (OPENSTACK_RULE, {"direction": "egress", "ethertype": "IPv4",
                           "remoteGroupId": "abc", "description": "d"}, False),
@@ -399,3 +406,119 @@ def test_restricted_egress_draws_no_egress_advice() -> None:
     for config in (aws(), aws(egress="restricted", egressDestinations={"dns": ["10.0.0.2/32"]})):
         advised = [r.name for r in run_main(config).resources if EGRESS in fired(r.type, r.inputs)]
         assert bool(advised) is (config == aws())
+
+
+# --- Protocols, as the clouds read them ---------------------------------------------------
+
+
+@pytest.mark.parametrize("protocol", ["06", "006", 6.0, "6", "TCP"])
+def test_a_protocol_number_is_read_by_its_value(protocol: object) -> None:
+    """Neutron reads "06" as 6 (int("06")): Cassandra to the world, by any spelling of TCP."""
+    rule = openstack_ingress(7000, protocol=protocol, remoteIpPrefix="0.0.0.0/0")
+    assert INTERNAL in fired(OPENSTACK_RULE, rule)
+    assert INTERNAL in fired(AWS_INGRESS, aws_ingress(7000, ipProtocol=protocol))
+
+
+@pytest.mark.parametrize(
+    ("protocol", "refused"),
+    [
+        ("06", True),  # Neutron stores it as written and answers HTTP 500 (tests/engine)
+        ("017", True),
+        ("256", True),
+        ("+6", True),
+        (" 6", True),
+        ("tcpp", True),
+        ("6", False),
+        (6.0, False),
+        ("tcp", False),
+        ("TCP", False),
+        ("ipv6-icmp", False),
+        ("-1", False),
+        ("0", False),
+        (None, False),
+    ],
+)
+def test_a_protocol_the_clouds_refuse_or_misread_is_a_violation(
+    protocol: object, refused: bool
+) -> None:
+    """Wherever the rule opens: a private source does not make "06" pass."""
+    neutron = openstack_ingress(5060, protocol=protocol, remoteIpPrefix="10.0.0.0/8")
+    aws = aws_ingress(5060, "10.0.0.0/8", ipProtocol=protocol)
+    block = {"protocol": protocol, "fromPort": 5060, "toPort": 5060, "cidrBlocks": ["10.0.0.0/8"]}
+    for resource_type, props in [
+        (OPENSTACK_RULE, neutron),
+        (AWS_INGRESS, aws),
+        (AWS_RULE, aws_rule(5060, "10.0.0.0/8", protocol=protocol)),
+        (AWS_DEFAULT_GROUP, {"ingress": [block]}),
+    ]:
+        assert (PROTOCOL in fired(resource_type, props)) is refused, (resource_type, protocol)
+
+
+def test_the_protocol_message_says_what_to_write() -> None:
+    (message,) = checks.protocol_not_readable(OPENSTACK_RULE, openstack_ingress(22, protocol="06"))
+    assert "'06'" in message and "write 6 (tcp)" in message
+
+
+# --- Near-allow-all egress ----------------------------------------------------------------
+
+
+def egress(destination: str, protocol: str, ports: tuple[int, int] | None) -> dict[str, Any]:
+    rule: dict[str, Any] = {"ipProtocol": protocol, "cidrIpv4": destination, "description": "d"}
+    if ports is not None:
+        rule |= {"fromPort": ports[0], "toPort": ports[1]}
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("props", "advised"),
+    [
+        # The internet in halves, every protocol: each half is the world.
+        (egress("0.0.0.0/1", "-1", None), True),
+        (egress("128.0.0.0/1", "-1", None), True),
+        # Every port of TCP, or of UDP: nearly everything out.
+        (egress("0.0.0.0/0", "tcp", (0, 65535)), True),
+        (egress("0.0.0.0/0", "udp", (1, 65535)), True),
+        (egress("8.0.0.0/7", "6", (1, 65535)), True),
+        # A named flow, or everything toward your own network.
+        (egress("0.0.0.0/0", "udp", (53, 53)), False),
+        (egress("0.0.0.0/0", "tcp", (1, 65534)), False),
+        (egress("10.0.0.0/8", "tcp", (0, 65535)), False),
+    ],
+)
+def test_near_allow_all_egress_is_advised_against(props: dict[str, Any], advised: bool) -> None:
+    assert fired(AWS_EGRESS, props) == ({EGRESS} if advised else set())
+
+
+def test_every_port_egress_message_names_the_protocol() -> None:
+    (message,) = checks.allow_all_egress(AWS_EGRESS, egress("0.0.0.0/0", "udp", (0, 65535)))
+    assert message.startswith("lets every UDP port (1-65535) out to 0.0.0.0/0;")
+
+
+# --- A prefix list or address group is judged with the stack in view ---------------------
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (AWS_INGRESS, aws_ingress(7000, cidrIpv4=None, prefixListId="pl-0a1b2c3d4e5f60718")),
+        (OPENSTACK_RULE, openstack_ingress(7000, remoteAddressGroupId="ad-0000")),
+        (AWS_RULE, aws_rule(7000, prefixListIds=["pl-0a1b2c3d4e5f60718"])),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_one_resource_alone_leaves_its_prefix_list_or_address_group_to_the_stack(
+    resource_type: str, props: Mapping[str, Any]
+) -> None:
+    """Alone, a rule cannot say what its list holds; the stack's judgement follows it
+    (test_clearwater_pack.py), and counts the world when the stack does not say."""
+    assert fired(resource_type, props) == set()
+    follow_to_the_world = checks.internal_port_open_to_world(
+        resource_type, props, follow=lambda rule: ["0.0.0.0/0"]
+    )
+    assert len(follow_to_the_world) == 1 and "which holds 0.0.0.0/0" in follow_to_the_world[0]
+    unknowable = checks.internal_port_open_to_world(resource_type, props, follow=lambda rule: None)
+    assert len(unknowable) == 1 and "counted as the world" in unknowable[0]
+    private = checks.internal_port_open_to_world(
+        resource_type, props, follow=lambda rule: ["10.0.0.0/8"]
+    )
+    assert private == []

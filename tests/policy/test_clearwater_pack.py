@@ -1,10 +1,12 @@
 """The policy pack as pulumi-policy runs it (`policy/clearwater_pack.py` and
-`policy/__main__.py`): four mandatory policies and one advisory, reporting through
+`policy/__main__.py`): five mandatory policies and two advisory, reporting through
 pulumi-policy with props as it hands them over (read-only lists; values unknown during a
-preview, which must not stop a policy from running); then the pack run the way `pulumi
-preview --policy-pack policy` does (the analyzer server pulumi-policy starts, spoken to
-over gRPC), with nothing but this machine, and needing the port matrix but nothing of
-the offline renderer."""
+preview, which must not stop a policy from running), each resource alone and then the
+whole stack, where a rule's prefix list or address group is followed to what it holds
+(a list the stack does not define counts as the world); then the pack run the way
+`pulumi preview --policy-pack policy` does (the analyzer server pulumi-policy starts,
+spoken to over gRPC), with nothing but this machine, and needing the port matrix but
+nothing of the offline renderer."""
 
 from __future__ import annotations
 
@@ -19,17 +21,23 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
+    PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from tests.helpers import STACK_FILES
 from tests.policy.helpers import (
     AWS_DEFAULT_GROUP,
+    AWS_EGRESS,
     AWS_GROUP,
     AWS_INGRESS,
+    AWS_PREFIX_LIST,
+    AWS_PREFIX_LIST_ENTRY,
     AWS_RULE,
     DESCRIPTION,
     EGRESS,
@@ -37,8 +45,10 @@ from tests.policy.helpers import (
     INTERNAL,
     MANAGEMENT,
     MANAGEMENT_API,
+    OPENSTACK_ADDRESS_GROUP,
     OPENSTACK_RULE,
     POLICY_DIR,
+    PROTOCOL,
     aws_ingress,
     aws_rule,
     fired,
@@ -50,11 +60,12 @@ from tests.policy.helpers import (
 pack = load_pack_module("clearwater_pack")
 
 
-def test_the_pack_declares_four_mandatory_policies_and_two_advisory() -> None:
+def test_the_pack_declares_five_mandatory_policies_and_two_advisory() -> None:
     levels = {policy.name: policy.enforcement_level for policy in pack.policies()}
     assert levels == {
         INTERNAL: EnforcementLevel.MANDATORY,
         DESCRIPTION: EnforcementLevel.MANDATORY,
+        PROTOCOL: EnforcementLevel.MANDATORY,
         INLINE: EnforcementLevel.MANDATORY,
         MANAGEMENT_API: EnforcementLevel.MANDATORY,
         MANAGEMENT: EnforcementLevel.ADVISORY,
@@ -113,6 +124,116 @@ def test_policies_report_through_pulumi_policy_and_tolerate_unknown_ids() -> Non
     assert validate(OPENSTACK_RULE, neutron_rule) == {}
     bad = validate(AWS_INGRESS, aws_ingress(5058, description=""))
     assert set(bad) == {INTERNAL, DESCRIPTION}
+
+
+# --- The whole stack: prefix lists and address groups followed to what they hold ---------
+
+
+# A stack's resource: (type, name, props, property -> the names of the resources it uses).
+Stacked = tuple[str, str, dict[str, Any], dict[str, list[str]]]
+
+
+def urn(resource_type: str, name: str) -> str:
+    return f"urn:pulumi:test::p::{resource_type}::{name}"
+
+
+def validate_stack(resources: list[Stacked]) -> dict[str, set[str]]:
+    """Run every stack-level policy of the pack on a stack, props wrapped as during a
+    preview; policy name -> the names of the resources it reported."""
+    made = {
+        name: PolicyResource(rtype, unknown_checking_proxy(props), urn(rtype, name), name,
+                             NO_OPTIONS, None, None, [], {})
+        for rtype, name, props, _ in resources
+    }  # fmt: skip
+    for _, name, _, uses in resources:
+        made[name].property_dependencies = {k: [made[n] for n in v] for k, v in uses.items()}
+    reported: dict[str, set[str]] = {}
+    for policy in pack.policies():
+        if isinstance(policy, StackValidationPolicy):
+
+            def report(_message: str, at: str | None, name: str = policy.name) -> None:
+                reported.setdefault(name, set()).add(str(at).rsplit("::", 1)[-1])
+
+            policy.validate(StackValidationArgs(list(made.values())), report)
+    return reported
+
+
+def neutron_rule(port: int, address_group: str) -> dict[str, Any]:
+    return openstack_ingress(port, remoteAddressGroupId=address_group)
+
+
+def address_group(*addresses: str) -> dict[str, Any]:
+    return {"name": "partners", "addresses": list(addresses)}
+
+
+@pytest.mark.parametrize(
+    ("held", "reported"),
+    [
+        (["0.0.0.0/0"], {INTERNAL: {"cassandra"}}),
+        (["10.0.0.0/8", "198.51.100.0/24"], {}),
+        (["10.0.0.0/8", "8.8.8.0/24"], {INTERNAL: {"cassandra"}}),
+    ],
+)
+def test_a_rule_from_an_address_group_is_judged_by_what_the_group_holds(
+    held: list[str], reported: dict[str, set[str]]
+) -> None:
+    """During a preview the new group's id is not known: the rule's property names it."""
+    stack: list[Stacked] = [
+        (OPENSTACK_ADDRESS_GROUP, "partners", address_group(*held), {}),
+        (OPENSTACK_RULE, "cassandra", neutron_rule(7000, UNKNOWN_STRING_VALUE),
+         {"remoteAddressGroupId": ["partners"]}),
+    ]  # fmt: skip
+    assert validate_stack(stack) == reported
+
+
+def test_a_prefix_list_is_followed_by_its_id_to_its_entries_of_every_kind() -> None:
+    """Inline entries and entry resources alike; by id once the update knows it."""
+    listed = {"name": "partners", "addressFamily": "IPv4", "maxEntries": 5, "id": "pl-0aaa"}
+    stack: list[Stacked] = [
+        (AWS_PREFIX_LIST, "partners", listed | {"entries": [{"cidr": "10.1.0.0/16"}]}, {}),
+        (AWS_PREFIX_LIST_ENTRY, "more", {"prefixListId": "pl-0aaa", "cidr": "0.0.0.0/1"},
+         {"prefixListId": ["partners"]}),
+        (AWS_INGRESS, "etcd", aws_ingress(2380, cidrIpv4=None, prefixListId="pl-0aaa"), {}),
+        (AWS_INGRESS, "sip", aws_ingress(5060, cidrIpv4=None, prefixListId="pl-0aaa"), {}),
+        (AWS_EGRESS, "out", {"ipProtocol": "-1", "prefixListId": "pl-0aaa", "description": "d"},
+         {}),
+    ]  # fmt: skip
+    assert validate_stack(stack) == {INTERNAL: {"etcd"}, EGRESS: {"out"}}
+
+
+def test_a_prefix_list_the_stack_does_not_define_counts_as_the_world() -> None:
+    stack: list[Stacked] = [
+        (AWS_INGRESS, "etcd", aws_ingress(2380, cidrIpv4=None, prefixListId="pl-0bbb"), {}),
+        (AWS_INGRESS, "ssh", aws_ingress(22, cidrIpv4=None, prefixListId="pl-0bbb"), {}),
+        (OPENSTACK_RULE, "api", neutron_rule(9886, "0c7e2f3a-0000-4000-8000-000000000000"), {}),
+    ]
+    assert validate_stack(stack) == {
+        INTERNAL: {"etcd"},
+        MANAGEMENT: {"ssh"},
+        MANAGEMENT_API: {"api"},
+    }
+
+
+def test_outputs_a_preview_does_not_know_yet_are_no_peers_the_program_set() -> None:
+    """The stack is judged on outputs: during a preview each output the provider computes
+    is unknown (a rule's remote group and address group ids), set or not; only a value
+    set from another resource depends on one (found with the real engine)."""
+    computed = {"remoteGroupId": UNKNOWN_STRING_VALUE, "remoteAddressGroupId": UNKNOWN_STRING_VALUE}
+    private = openstack_ingress(7000, remoteIpPrefix="10.0.0.0/8") | computed
+    assert validate_stack([(OPENSTACK_RULE, "cassandra", private, {})]) == {}
+    hand_made = neutron_rule(7000, "0c7e2f3a-0000-4000-8000-000000000000") | {
+        "remoteGroupId": UNKNOWN_STRING_VALUE
+    }
+    assert validate_stack([(OPENSTACK_RULE, "cassandra", hand_made, {})]) == {
+        INTERNAL: {"cassandra"}
+    }
+
+
+def test_the_stack_judges_only_what_one_resource_cannot() -> None:
+    """A CIDR is judged once, on its resource; the stack adds nothing for it."""
+    stack: list[Stacked] = [(AWS_INGRESS, "etcd", aws_ingress(2380, "0.0.0.0/0"), {})]
+    assert validate_stack(stack) == {}
+    assert set(validate(AWS_INGRESS, aws_ingress(2380, "0.0.0.0/0"))) == {INTERNAL}
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +295,29 @@ def test_the_running_pack_sees_the_internet_in_pieces(
     assert analyze(analyzer, AWS_INGRESS, aws_ingress(7000, "10.0.0.0/8")) == {}
 
 
+def test_the_running_pack_follows_an_address_group_at_the_end_of_a_preview(
+    analyzer: analyzer_pb2_grpc.AnalyzerStub,
+) -> None:
+    """As the engine sends a stack: each resource's properties and, per property, the
+    resources it depends on; the new group's id is not known yet."""
+    partners = analyzer_pb2.AnalyzerResource(
+        type=OPENSTACK_ADDRESS_GROUP, urn=urn(OPENSTACK_ADDRESS_GROUP, "partners"), name="p"
+    )
+    partners.properties.update(address_group("10.0.0.0/8", "0.0.0.0/0"))
+    rule = analyzer_pb2.AnalyzerResource(
+        type=OPENSTACK_RULE, urn=urn(OPENSTACK_RULE, "cassandra"), name="cassandra"
+    )
+    rule.properties.update(neutron_rule(7000, UNKNOWN_STRING_VALUE))
+    rule.propertyDependencies["remoteAddressGroupId"].urns.append(partners.urn)
+    request = analyzer_pb2.AnalyzeStackRequest(resources=[partners, rule])
+    response = analyzer.AnalyzeStack(request, timeout=30)
+    assert [(d.policyName, d.enforcementLevel, d.urn) for d in response.diagnostics] == [
+        (INTERNAL, analyzer_pb2.MANDATORY, rule.urn)
+    ]
+    (diagnostic,) = response.diagnostics
+    assert "which holds 0.0.0.0/0" in diagnostic.message and "TCP/7000" in diagnostic.message
+
+
 def test_the_pack_needs_the_port_matrix_and_nothing_of_the_offline_renderer() -> None:
     # As Pulumi loads it: the pack's directory on sys.path, and nothing else of the tests.
     loaded = subprocess.run(
@@ -194,6 +338,7 @@ def test_the_running_pack_is_quiet_on_our_stacks_during_a_preview(
         resources = registrations(stack_file)
         # In a preview, the ids of resources created by the same update are not known yet.
         created = {resource_id for _, _, resource_id, _ in resources}
+        stack = analyzer_pb2.AnalyzeStackRequest()
         for resource_type, name, _, inputs in resources:
             props = {
                 key: UNKNOWN_STRING_VALUE if isinstance(value, str) and value in created else value
@@ -206,3 +351,7 @@ def test_the_running_pack_is_quiet_on_our_stacks_during_a_preview(
             assert mandatory == set(), (stack_file.name, name)
             # Unknown ids must not stop a policy from running ("can't run during preview").
             assert set(diagnostics) <= {MANAGEMENT, EGRESS}, (stack_file.name, name)
+            stacked = stack.resources.add(type=resource_type, urn=urn(resource_type, name))
+            stacked.properties.update(props)
+        # The whole stack, at the end of the preview: nothing more to say.
+        assert list(analyzer.AnalyzeStack(stack, timeout=60).diagnostics) == [], stack_file.name

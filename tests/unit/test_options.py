@@ -24,7 +24,19 @@ from clearwater_sg import DeploymentOptions
 from harness import aws, openstack, run_main
 from offline.runner import Recording
 from tests.beyond import base
-from tests.helpers import BGCF, CLOUDS, PL, SG_A, SG_B, ingress, port, refused, source
+from tests.helpers import (
+    BGCF,
+    CLOUDS,
+    PL,
+    SG_A,
+    SG_B,
+    UUID_A,
+    UUID_B,
+    ingress,
+    port,
+    refused,
+    source,
+)
 from tests.registered import registered_rules
 
 # --- An explicit empty list means none (issue 8) ------------------------------------------
@@ -160,6 +172,43 @@ def test_a_bad_extra_rule_is_refused_before_anything_exists(
     assert recording.resources == []
     for word in words:
         assert word in str(raised.value), str(raised.value)
+
+
+# The keys of an extra rule and of limits, as the README's Configuration table lists them.
+EXTRA_RULE_KEYS = ("protocol", "ports", "sources", "destinations", "description", "reason")
+LIMIT_KEYS = ("rulesPerGroup", "groupsPerInterface", "securityGroups", "securityGroupRules")
+
+
+@pytest.mark.parametrize(
+    ("config", "where", "suggested", "known", "not_known"),
+    [
+        (
+            aws(extraRules={"sprout": [{**BGCF, "descripton": "x"}]}),
+            "extraRules.sprout[0].descripton",
+            "description",
+            EXTRA_RULE_KEYS,
+            LIMIT_KEYS,
+        ),
+        (
+            openstack(limits={"securityGroupRule": 200}),
+            "limits.securityGroupRule",
+            "securityGroupRules",
+            LIMIT_KEYS,
+            EXTRA_RULE_KEYS,
+        ),
+    ],
+)
+def test_a_typo_in_a_maps_key_lists_that_maps_own_keys(
+    config: Mapping[str, object],
+    where: str,
+    suggested: str,
+    known: tuple[str, ...],
+    not_known: tuple[str, ...],
+) -> None:
+    [line] = [line for line in refused(config).splitlines() if f"clearwater-sg:{where}:" in line]
+    assert f"did you mean {suggested!r}?" in line
+    listed = line.partition("known keys: ")[2].split(", ")
+    assert set(known) <= set(listed) and not set(not_known) & set(listed), line
 
 
 def test_split_networks_need_the_network_of_each_extra_rule() -> None:
@@ -544,3 +593,23 @@ def test_egress_destinations_are_refused_by_name_unless_they_fit(
     message = refused(config)
     for word in words:
         assert word in message
+
+
+# --- egress: restricted and existing groups -----------------------------------------------
+
+
+def test_restricted_egress_with_existing_groups_needs_the_live_preflight() -> None:
+    """An existing group keeps its owner's outbound rules (a new one has the cloud's
+    allow-all egress): offline, the program cannot know them, so it cannot promise that
+    every other outbound flow is closed."""
+    existing = {"sprout": UUID_A, "all-nodes": UUID_B}
+    message = refused(openstack(egress="restricted", existingGroups=existing))
+    assert "clearwater-sg:egress: restricted cannot close what the existing groups" in message
+    assert "(sprout, all-nodes)" in message
+    for fix in ("preflight: live", "take them out of existingGroups", "egress: all"):
+        assert fix in message
+    live = DeploymentOptions(
+        cloud="openstack", egress="restricted", existing_groups=existing, preflight="live"
+    )
+    assert live.preflight == "live"
+    assert DeploymentOptions(cloud="openstack", existing_groups=existing).egress == "all"

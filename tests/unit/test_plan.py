@@ -305,8 +305,8 @@ def test_a_profile_whose_roles_are_absent_adds_nothing_and_says_so() -> None:
 @pytest.mark.parametrize(
     ("ports", "warned"),
     [
-        ("9160", "internal port(s) 9160"),
-        ("7000", "internal port(s) 7000"),  # Vellum's, also opened to peer sites: still ours
+        ("9160", "internal port(s) TCP/9160 (Vellum: Cassandra"),
+        ("7000", "internal port(s) TCP/7000 (Peer sites: Cassandra"),  # still ours
         ("1-65535", "every port"),
         ("5060", None),
     ],
@@ -502,3 +502,11 @@ def test_an_egress_extra_rule_lets_out_exactly_what_it_says_and_names_its_reason
         "all-nodes", "egress", "IPv4", "tcp", 6761, 6761, "10.50.0.10/32"
     )
     assert sas.description == "SAS (extra rule, not in the document)"
+
+
+def test_hss_and_cdf_at_one_address_are_refused_naming_the_rule_once_and_both_settings() -> None:
+    """Both kinds send TCP/3868 from Dime: at one address they make one rule key twice."""
+    one = ["10.0.0.5/32"]
+    message = refused(aws(egress="restricted", egressDestinations={"hss": one, "cdf": one}))
+    assert message.count("dime-out-tcp-3868-to-10.0.0.5_32") == 1, message
+    assert "egressDestinations.hss and egressDestinations.cdf" in message
