@@ -51,7 +51,10 @@ def installed(python: Path | str = sys.executable) -> dict[str, str]:
         "import json, importlib.metadata as m; "
         "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     )
-    listed = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True)
+    # -I: not the working directory's metadata (a build's *.egg-info) but the environment's.
+    listed = subprocess.run(
+        [str(python), "-I", "-c", script], capture_output=True, text=True, check=True
+    )
     return {canonicalize_name(name): v for name, v in json.loads(listed.stdout).items()}
 
 
