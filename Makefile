@@ -79,7 +79,7 @@ snapshots: render-setup
 test: setup conformance-setup engine
 	$(BIN)/python -m pytest
 
-# Rule counts against the port document's minimum, render time at 1, 10 and 50 deployments, and the real engine against Neutron (~4.5 min).
+# Rule counts against the port document's minimum, render time at 1, 10 and 50 deployments, and the real engine on both clouds against a floor (~15 min).
 bench: setup conformance-setup engine
 	$(BIN)/python -m bench
 
