@@ -35,14 +35,16 @@ DOC_PORTS = read_document(DOC)
 PASSPHRASE = "clearwater-engine-tests"
 
 
-def engine_command() -> auto.PulumiCommand:
-    """The engine `make engine` provides; without it, an error that says how to build it
-    (a test then fails, never skips)."""
-    if not (ENGINE_ROOT / "bin" / "pulumi").exists():
+def engine_command(*binaries: str) -> auto.PulumiCommand:
+    """The engine `make engine` provides, with the named `binaries` beside the CLI (a
+    provider); without them, an error that says how to build them (a test then fails,
+    never skips)."""
+    missing = [name for name in ("pulumi", *binaries) if not (ENGINE_ROOT / "bin" / name).exists()]
+    if missing:
         raise RuntimeError(
-            f"no Pulumi engine in {ENGINE_ROOT / 'bin'}: run `make engine` (it builds the CLI, "
-            "the language hosts, pulumi-resource-openstack and pulumi-resource-aws from Go "
-            "modules)"
+            f"no {', '.join(missing)} in {ENGINE_ROOT / 'bin'}: run `make engine` (it builds "
+            "the CLI, the language hosts, pulumi-resource-openstack and pulumi-resource-aws "
+            "from Go modules)"
         )
     return auto.PulumiCommand(root=str(ENGINE_ROOT))
 

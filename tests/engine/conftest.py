@@ -57,7 +57,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def local_openstack() -> Iterator[LocalOpenStack]:
     require_openstack_python()
-    engine_command()  # fail at once, before a cloud is started, without an engine
+    engine_command("pulumi-resource-openstack")  # fail at once, before a cloud is started
     cloud = LocalOpenStack().start()
     try:
         yield cloud
@@ -72,7 +72,7 @@ def os_project(local_openstack: LocalOpenStack) -> Project:
 
 @pytest.fixture
 def aws_vpc(moto_ec2: MotoServer) -> AwsTarget:
-    engine_command()
+    engine_command("pulumi-resource-aws")  # fail at once, naming what to build
     return new_vpc(moto_ec2)
 
 
