@@ -93,7 +93,7 @@ WIRE_STACK = $(if $(filter command line environment,$(origin STACK)),$(STACK),st
 wire: setup conformance-setup engine dataplane-setup
 	$(BIN)/python -m harness.wire $(WIRE_STACK)
 
-# Rule counts against the port document's minimum, render time at 1, 10 and 50 deployments, and the real engine against Neutron (~4.5 min).
+# Rule counts against the port document's minimum, render time at 1, 10 and 50 deployments, and the real engine on both clouds against a floor (~15 min).
 bench: setup conformance-setup engine
 	$(BIN)/python -m bench
 

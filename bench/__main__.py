@@ -1,11 +1,13 @@
 """Benchmark: the rules each configuration registers against the port document's
-minimum, and the CPU time of N deployments in one program, with and without
-`clearwater_sg.spare_registered_resources`. Prints Markdown.
+minimum, the CPU time of N deployments in one program, with and without
+`clearwater_sg.spare_registered_resources`, and the real engine on both clouds against a
+floor. Prints Markdown.
 
-    python -m bench                       # everything, about 3.5 minutes on 2 cores
+    python -m bench                       # everything
     python -m bench --counts              # the rule counts only, a few seconds
     python -m bench --time openstack dual [--no-spare]   # one timing series, as JSON
-    python -m bench --engine              # the real engine's requests and time, ~1 minute
+    python -m bench --engine              # the real engine against a floor, both clouds
+    python -m bench --engine --update-docs   # and write it into docs/aws-engine.md
 
 Run it from the repository root: it imports `offline` and `harness`, never `tests`.
 Counts are read from what the real program registers under the Pulumi SDK's mock engine
@@ -36,10 +38,11 @@ from harness import DOC, PROJECT, PROJECT_DIR, run_main
 from harness.doc_reader import Configuration, Permission, expected_rules, read_document
 from harness.largest import FAMILIES, largest
 from offline.formats import table
-from offline.generated import stack_files
+from offline.generated import replace_block, stack_files
 from offline.inventory import inventory
 from offline.runner import Recording, run_program, run_stack
 
+ENGINE_DOC = PROJECT_DIR / "docs" / "aws-engine.md"  # where the engine's figures are shown
 LARGEST = (("aws", "4"), ("aws", "dual"), ("openstack", "4"), ("openstack", "dual"))
 TIMED = (("aws", "4"), ("openstack", "dual"))
 DEPLOYMENTS = (1, 10, 50)
@@ -202,7 +205,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--engine",
         action="store_true",
-        help="only the real engine against Keystone and Neutron (needs `make engine`)",
+        help="only the real engine on both clouds against a floor (needs `make engine`)",
+    )
+    parser.add_argument(
+        "--update-docs",
+        action="store_true",
+        help=f"with --engine: also write the figures into {ENGINE_DOC.relative_to(PROJECT_DIR)}",
     )
     parser.add_argument(
         "--time", nargs=2, metavar=("CLOUD", "IP_VERSION"), help="one timing series, as JSON"
@@ -215,10 +223,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         cloud, ip_version = args.time
         print(json.dumps(time_series(cloud, ip_version, spare=not args.no_spare)))
         return 0
-    print(machine(), end="\n\n")
     if args.engine:
-        print(engine_report())
+        report = f"{machine()}\n\n{engine_report()}"
+        print(report)
+        if args.update_docs:
+            note = "<!-- Written by `python -m bench --engine --update-docs`; edits are lost. -->"
+            text = replace_block(ENGINE_DOC.read_text(), "engine-cost", f"{note}\n\n{report}")
+            ENGINE_DOC.write_text(text)
         return 0
+    print(machine(), end="\n\n")
     print(counts_report())
     if not args.counts:
         print("\n" + timing_report() + "\n\n" + engine_report())

@@ -1,7 +1,8 @@
 """The bundled program as a Pulumi project in a temporary directory, run by the real
-engine (.engine/bin: the CLI, the language hosts, pulumi-resource-openstack) through the
-Automation API, against a local OpenStack project; or a copy of another project (the
-YAML and TypeScript examples that use the component as a package).
+engine (.engine/bin: the CLI, the language hosts, pulumi-resource-openstack and
+pulumi-resource-aws) through the Automation API, against a local OpenStack project or a
+VPC of moto's EC2; or a copy of another project (the YAML and TypeScript examples that
+use the component as a package).
 
 The project directory holds a copy of the repository's Pulumi.yaml, the repository's
 own __main__.py (linked, not copied) and one stack file; nothing in the repository is
@@ -18,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from pulumi import automation as auto
@@ -26,7 +27,6 @@ from pulumi.automation.events import EngineEvent, OpType
 
 from harness import DOC, PROJECT, PROJECT_DIR
 from harness.doc_reader import Permission, expected_rules, read_document
-from harness.local_openstack import Project
 
 ENGINE_ROOT = PROJECT_DIR / ".engine"
 # The package (package/) as the executable plugin scripts/engine.sh writes.
@@ -35,15 +35,56 @@ DOC_PORTS = read_document(DOC)
 PASSPHRASE = "clearwater-engine-tests"
 
 
-def engine_command() -> auto.PulumiCommand:
-    """The engine `make engine` provides; without it, an error that says how to build it
-    (a test then fails, never skips)."""
-    if not (ENGINE_ROOT / "bin" / "pulumi").exists():
+def engine_command(*binaries: str) -> auto.PulumiCommand:
+    """The engine `make engine` provides, with the named `binaries` beside the CLI (a
+    provider); without them, an error that says how to build them (a test then fails,
+    never skips)."""
+    missing = [name for name in ("pulumi", *binaries) if not (ENGINE_ROOT / "bin" / name).exists()]
+    if missing:
         raise RuntimeError(
-            f"no Pulumi engine in {ENGINE_ROOT / 'bin'}: run `make engine` (it builds the CLI, "
-            "the Python language host and pulumi-resource-openstack from Go modules)"
+            f"no {', '.join(missing)} in {ENGINE_ROOT / 'bin'}: run `make engine` (it builds "
+            "the CLI, the language hosts, pulumi-resource-openstack and pulumi-resource-aws "
+            "from Go modules)"
         )
     return auto.PulumiCommand(root=str(ENGINE_ROOT))
+
+
+class Target(Protocol):
+    """Where a stack deploys: a Keystone project (harness.local_openstack.Project) or a
+    VPC of moto's EC2 (harness.local_aws.AwsTarget)."""
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """What the provider reads from its environment (OpenStack's openrc)."""
+        ...
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """The provider's stack settings that point it there (AWS's endpoints and keys):
+        they replace a stack's own."""
+        ...
+
+    def snapshot(self) -> set[tuple[str, ...]]:
+        """Every group and rule there, by id."""
+        ...
+
+    def create_group(self, name: str, description: str | None = None) -> str:
+        """A group made by hand, outside any stack, with the cloud's default rules; its id."""
+        ...
+
+    def add_rule(self, group_id: str, permission: Permission, groups: dict[str, str]) -> str:
+        """A rule made by hand for what `permission` says, no description; its id."""
+        ...
+
+    def rules_of(self, group_id: str) -> dict[str, int | None]:
+        """A group's rules: id -> first port (None: every port)."""
+        ...
+
+    def delete_rule(self, group_id: str, rule_id: str) -> None: ...
+
+    def group_ids(self) -> dict[str, str]:
+        """Every group there: name -> id."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -101,7 +142,7 @@ def settings(**config: object) -> dict[str, Any]:
 
 
 def documented(config: Mapping[str, Any]) -> Counter[Permission]:
-    """What the document reader expects Neutron to hold for a stack configuration (keys in
+    """What the document reader expects a cloud to hold for a stack configuration (keys in
     the project's namespace; other namespaces, such as the provider's, are not its)."""
     ours = {k.removeprefix(f"{PROJECT}:"): v for k, v in config.items() if k.startswith(PROJECT)}
     return expected_rules(ours, DOC_PORTS)
@@ -111,9 +152,10 @@ class EngineStack:
     """One stack of the bundled program in its own directory, state and PULUMI_HOME.
 
     By default the CLI runs the bundled program with its Python language host, as
-    `pulumi up` does; a `program` given here runs instead, in this process, as an
-    Automation API inline program; a `source` project directory is copied and run
-    instead, in its own language, its `packages` entry pointed at the package's plugin.
+    `pulumi up` does; a `main` given here (a Python program's text) runs in its place
+    the same way; a `program` runs instead, in this process, as an Automation API inline
+    program; a `source` project directory is copied and run instead, in its own
+    language, its `packages` entry pointed at the package's plugin.
     """
 
     def __init__(
@@ -121,10 +163,11 @@ class EngineStack:
         where: Path,
         name: str,
         config: Mapping[str, Any],
-        project: Project,
+        target: Target,
         *,
         program: Callable[[], None] | None = None,
         source: Path | None = None,
+        main: str | None = None,
     ) -> None:
         self.dir = where / "program"
         self.home = where / "pulumi-home"
@@ -133,7 +176,10 @@ class EngineStack:
         if source is None:
             (self.dir / "stacks").mkdir(parents=True)
             shutil.copy(PROJECT_DIR / "Pulumi.yaml", self.dir / "Pulumi.yaml")
-            (self.dir / "__main__.py").symlink_to(PROJECT_DIR / "__main__.py")
+            if main is None:
+                (self.dir / "__main__.py").symlink_to(PROJECT_DIR / "__main__.py")
+            else:
+                (self.dir / "__main__.py").write_text(main, encoding="utf-8")
             self.stack_file = self.dir / "stacks" / f"Pulumi.{name}.yaml"
         else:
             ignored = shutil.ignore_patterns("node_modules", "sdks", "bin", "Pulumi.*.yaml")
@@ -143,7 +189,7 @@ class EngineStack:
             self.write_project(described)
             self.stack_file = self.dir / f"Pulumi.{name}.yaml"
         self.name = name
-        self.project = project
+        self.target = target
         self.write_config(config)
         self.env = {
             # The host runs the program with this interpreter: the test's own virtualenv,
@@ -156,7 +202,7 @@ class EngineStack:
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            **project.env,
+            **target.env,
         }
         options = auto.LocalWorkspaceOptions(
             work_dir=str(self.dir),
@@ -177,8 +223,9 @@ class EngineStack:
         (self.dir / "Pulumi.yaml").write_text(text, encoding="utf-8")
 
     def write_config(self, config: Mapping[str, Any]) -> None:
-        """Replace the stack's configuration, as editing the stack file does."""
-        text = yaml.safe_dump({"config": dict(config)}, sort_keys=True)
+        """Replace the stack's configuration, as editing the stack file does; the target's
+        provider settings replace the configuration's own."""
+        text = yaml.safe_dump({"config": {**config, **self.target.settings}}, sort_keys=True)
         self.stack_file.write_text(text, encoding="utf-8")
 
     def up(self) -> Steps:
@@ -209,6 +256,16 @@ class EngineStack:
             str(self.dir),
             self.env,
         )
+
+    def state_resources(self) -> dict[str, dict[str, Any]]:
+        """Every resource in the stack's state but the stack itself, by name: its `id`
+        and its `outputs`, as the engine recorded them."""
+        deployment = self.stack.export_stack().deployment
+        return {
+            str(r["urn"]).rsplit("::", 1)[-1]: r
+            for r in (deployment or {}).get("resources", [])
+            if r["type"] != "pulumi:pulumi:Stack"
+        }
 
     def state_urns(self) -> list[str]:
         """Every resource in the stack's state but the stack itself."""

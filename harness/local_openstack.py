@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from harness.doc_reader import Permission
 from harness.servers import KeystoneServer, NeutronServer, free_loopback_port
 
 if TYPE_CHECKING:
@@ -35,6 +36,11 @@ class Project:
     id: str
     env: dict[str, str]  # the OS_* variables of an openrc file for this project
     _conn: Connection | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """No stack settings: the provider reaches the project through `env`, an openrc."""
+        return {}
 
     def connection(self) -> Connection:
         if self._conn is None:
@@ -69,6 +75,44 @@ class Project:
         the project as it found it."""
         groups, rules = self.listing()
         return {("group", g["id"], g["name"]) for g in groups} | {("rule", r["id"]) for r in rules}
+
+    def create_group(self, name: str, description: str | None = None) -> str:
+        """A group made outside the stack, as its owner makes it (Neutron adds its egress
+        rules); its id."""
+        made = self.connection().network.create_security_group(
+            name=name, description=description or ""
+        )
+        return str(made.id)
+
+    def add_rule(self, group_id: str, permission: Permission, groups: dict[str, str]) -> str:
+        """A rule made by hand on a group, as an operator types what `permission` says
+        (no description); `groups` gives the ids of its `group:<key>` peers. Its id."""
+        by_group = permission.peer.startswith("group:")
+        made = self.connection().network.create_security_group_rule(
+            security_group_id=group_id,
+            direction=permission.direction,
+            ether_type=permission.family,
+            protocol=permission.protocol,
+            port_range_min=permission.low,
+            port_range_max=permission.high,
+            remote_group_id=groups[permission.peer.removeprefix("group:")] if by_group else None,
+            remote_ip_prefix=None if by_group else permission.peer,
+        )
+        return str(made.id)
+
+    def rules_of(self, group_id: str) -> dict[str, int | None]:
+        """A group's rules: id -> first port (None for every port)."""
+        rules = self.connection().network.security_group_rules(security_group_id=group_id)
+        return {str(rule.id): rule.port_range_min for rule in rules}
+
+    def delete_rule(self, group_id: str, rule_id: str) -> None:
+        """Delete one rule of a group, by its id."""
+        self.connection().network.delete_security_group_rule(rule_id)
+
+    def group_ids(self) -> dict[str, str]:
+        """Every group of the project: name -> id."""
+        groups, _ = self.listing()
+        return {str(group["name"]): str(group["id"]) for group in groups}
 
 
 def _connect(env: dict[str, str]) -> Connection:

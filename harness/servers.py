@@ -14,6 +14,7 @@ All bind to 127.0.0.1 only.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -595,8 +597,35 @@ class KeystoneServer(_AppServer):
 # moto (EC2)
 
 
+class _RequestLog:
+    """A WSGI middleware that notes each request before the app serves it, as
+    ``<service> <Action>`` for the query APIs (EC2, STS: the action is in the form body or
+    the query string; the service in the signature's credential scope), else
+    ``<METHOD> <path>``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.served: list[str] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)  # the app reads it again
+        fields = urllib.parse.parse_qs(body.decode("utf-8", errors="replace"))
+        fields |= urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        signed = environ.get("HTTP_AUTHORIZATION", "")
+        scope = re.search(r"Credential=[^/]*/[^/]*/[^/]*/([^/]+)/", signed)
+        if "Action" in fields and scope:
+            self.served.append(f"{scope.group(1)} {fields['Action'][0]}")
+        else:
+            self.served.append(f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}")
+        return self.app(environ, start_response)
+
+
 class MotoServer(Service):
-    """moto's ``ThreadedMotoServer`` on a free 127.0.0.1 port.
+    """moto's server (every AWS service it emulates, EC2 and STS among them) on a free
+    127.0.0.1 port, in a thread of this process, as moto's ``ThreadedMotoServer`` runs
+    it, with a log of the requests it served (:meth:`requests_served`).
 
     moto keeps its state in process-global backends: a ``mock_aws`` used
     elsewhere in the same process shares it. :meth:`reset` clears it.
@@ -607,6 +636,8 @@ class MotoServer(Service):
         self.quiet = quiet
         self.port: int = 0
         self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._log: _RequestLog | None = None
         self._werkzeug_level: int | None = None
 
     @property
@@ -616,27 +647,44 @@ class MotoServer(Service):
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Self:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
         if self.quiet:
             werkzeug = logging.getLogger("werkzeug")
             self._werkzeug_level = werkzeug.level
             werkzeug.setLevel(logging.WARNING)
+        self._log = _RequestLog(DomainDispatcherApplication(create_backend_app))
         # Port 0: the OS picks a free port at bind time (no race).
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        self._server = server
-        self.port = int(server.get_host_and_port()[1])
+        self._server = make_server(
+            "127.0.0.1", 0, self._log, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
         return self
 
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
-            server.stop()
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         self.port = 0
         if self._werkzeug_level is not None:
             logging.getLogger("werkzeug").setLevel(self._werkzeug_level)
             self._werkzeug_level = None
+
+    def requests_served(self) -> list[str]:
+        """Every request served so far, in order: ``ec2 CreateSecurityGroup``, ``sts
+        GetCallerIdentity``, ``POST /moto-api/reset``..."""
+        return list(self._log.served) if self._log is not None else []
 
     def reset(self) -> None:
         """Drop every resource in every moto backend (``POST /moto-api/reset``)."""

@@ -2,10 +2,11 @@
 that it can be judged against the document rather than against what the program sent.
 
 Peer group ids are mapped back by what the stored groups say about themselves: a
-deployment group by its ``clearwater:role`` tag (``group:<role>``), a stand-in for an
-existing group the stack names by its name ``external-<id>`` (``external:<id>``, the id
-the stack wrote; see ``appliers.stand_in_external_groups``). Nothing here looks at the
-recording or the program: only the server's answers.
+deployment group by its ``clearwater:role`` tag (``group:<role>``); on Neutron, a stand-in
+for an existing group the stack names by its name ``external-<id>`` (``external:<id>``,
+the id the stack wrote); on EC2, any other group or managed prefix list by its own id
+(``external:<id>``: the stack names the real one). Nothing here looks at the recording or
+the program: only the server's answers.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from harness.doc_reader import ANY_FAMILY, ANYWHERE, Permission
+from harness.local_aws import AwsTarget
+from harness.local_openstack import Project
 from tests.registered import AWS_ICMP, role_of_tags
 
 if TYPE_CHECKING:
-    from mypy_boto3_ec2 import EC2Client
-    from mypy_boto3_ec2.type_defs import SecurityGroupTypeDef
-
-    from harness.local_openstack import Project
+    from harness.engine import Target
 
 EXTERNAL_PREFIX = "external-"
 
@@ -82,12 +82,13 @@ def neutron_listing_permissions(
     return found
 
 
-def ec2_permissions(ec2: EC2Client, vpc_id: str) -> Counter[Permission]:
-    """Every permission EC2 holds in the VPC's deployment groups, one per source (EC2
-    may list several sources under one IpPermission)."""
-    described: list[SecurityGroupTypeDef] = ec2.describe_security_groups(
-        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
-    )["SecurityGroups"]
+def ec2_permissions(
+    target: AwsTarget, existing: Mapping[str, str] | None = None
+) -> Counter[Permission]:
+    """Every permission EC2 holds in the VPC's deployment groups (those with a role tag,
+    and the groups a test made as `existing` groups: id -> group key), one per source:
+    EC2 may list several sources under one IpPermission."""
+    described, _ = target.listing()
     groups = {
         group["GroupId"]: (
             group["GroupName"],
@@ -95,7 +96,8 @@ def ec2_permissions(ec2: EC2Client, vpc_id: str) -> Counter[Permission]:
         )
         for group in described
     }
-    roles, peers = _peer_labels(groups, {})
+    roles, _ = _peer_labels(groups, existing or {})
+    peers = {group_id: f"group:{role}" for group_id, role in roles.items()}
     found: Counter[Permission] = Counter()
     for group in described:
         role = roles.get(group["GroupId"])
@@ -107,7 +109,6 @@ def ec2_permissions(ec2: EC2Client, vpc_id: str) -> Counter[Permission]:
         )
         for direction, permissions in listed:
             for permission in permissions:
-                assert not permission.get("PrefixListIds"), permission
                 protocol = str(permission["IpProtocol"])
                 low, high = permission.get("FromPort"), permission.get("ToPort")
                 if protocol in AWS_ICMP:  # type and code; -1 is any
@@ -116,8 +117,12 @@ def ec2_permissions(ec2: EC2Client, vpc_id: str) -> Counter[Permission]:
                     *(("IPv4", r["CidrIp"]) for r in permission.get("IpRanges", [])),
                     *(("IPv6", r["CidrIpv6"]) for r in permission.get("Ipv6Ranges", [])),
                     *(
-                        (ANY_FAMILY, peers.get(p["GroupId"], f"unknown-group:{p['GroupId']}"))
+                        (ANY_FAMILY, peers.get(p["GroupId"], f"external:{p['GroupId']}"))
                         for p in permission.get("UserIdGroupPairs", [])
+                    ),
+                    *(
+                        (ANY_FAMILY, f"external:{p['PrefixListId']}")
+                        for p in permission.get("PrefixListIds", [])
                     ),
                 ]
                 for family, peer in sources:
@@ -132,3 +137,13 @@ def project_permissions(
     (`existing`: the ids of groups the test made by hand for the stack's existingGroups,
     -> their group keys)."""
     return neutron_listing_permissions(*project.listing(), existing)
+
+
+def stored_permissions(
+    target: Target, existing: Mapping[str, str] | None = None
+) -> Counter[Permission]:
+    """What the deployment's groups at a target let through, read from its cloud alone."""
+    if isinstance(target, AwsTarget):
+        return ec2_permissions(target, existing)
+    assert isinstance(target, Project), target
+    return project_permissions(target, existing)

@@ -1,10 +1,15 @@
-"""One-line changes to a running stack, as the real engine previews and applies them.
+"""One-line changes to a running stack, as the real engine previews and applies them, on
+both clouds.
 
 For each change the document reader says which permissions appear and which go; the
-real preview must plan exactly that many creates and deletes (one Neutron rule per
+real preview must plan exactly that many creates and deletes (one rule resource per
 permission, one group per added or dropped role) and replace nothing, `up` must apply
-it, Neutron must then hold exactly the reader's expectation for the new configuration,
+it, the cloud must then hold exactly the reader's expectation for the new configuration,
 and a preview right after must show nothing.
+
+And on AWS, a change that replaces the groups (another `namePrefix`): with `groupNames:
+generated` each new group and its rules exist before the old group is deleted; with fixed
+names the old group goes first, as the README says.
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ from typing import Any
 import pytest
 from pulumi.automation.events import OpType
 
+from clearwater_sg.resources import AWS_GROUP
 from harness import PROJECT
-from harness.engine import documented, settings
-from harness.local_openstack import Project
-from tests.conformance.stored import project_permissions
-from tests.engine.conftest import StackFactory
+from harness.engine import Step, Target, documented, settings
+from harness.local_aws import AwsTarget
+from tests.conformance.stored import stored_permissions
+from tests.engine.conftest import CLOUDS, StackFactory, deployable
 
 CORE = ["ellis", "bono", "sprout", "dime", "homer", "vellum"]
-BASE = settings(cloud="openstack", ipVersion="dual", roles=CORE, sshSources=["192.0.2.0/24"])
+BASE = settings(ipVersion="dual", roles=CORE, sshSources=["192.0.2.0/24"])
 Change = Callable[[dict[str, Any]], None]
 
 
@@ -72,14 +78,16 @@ def _groups(config: dict[str, Any]) -> set[str]:
     return {"all-nodes", *roles}
 
 
+@pytest.mark.parametrize("cloud", CLOUDS)
 @pytest.mark.parametrize("change", [*CHANGES, *UNDONE])
 def test_a_one_line_change_is_exactly_its_creates_and_deletes(
-    engine_stack: StackFactory, os_project: Project, change: str
+    engine_stack: StackFactory, target: Target, cloud: str, change: str
 ) -> None:
-    before, after = dict(BASE), dict(BASE)
+    before, after = BASE | settings(cloud=cloud), BASE | settings(cloud=cloud)
     CHANGES[UNDONE.get(change, change)](after)
     if change in UNDONE:
         before, after = after, before
+    before, after = deployable(before, cloud, target), deployable(after, cloud, target)
     stack = engine_stack("changes", before)
     stack.up()
 
@@ -97,5 +105,52 @@ def test_a_one_line_change_is_exactly_its_creates_and_deletes(
 
     applied = stack.up().changes()
     assert Counter(step.op for step in applied) == ops
-    assert project_permissions(os_project) == new
+    assert stored_permissions(target) == new
+    assert stack.preview(expect_no_changes=True).changes() == []
+
+
+def _position(steps: list[Step], op: OpType, name: str) -> int:
+    [found] = [i for i, step in enumerate(steps) if (step.op, step.name) == (op, name)]
+    return found
+
+
+@pytest.mark.parametrize("cloud", ["aws"])
+@pytest.mark.parametrize("names", ["generated", "fixed"])
+def test_a_group_replaced_with_generated_names_is_created_before_the_old_one_goes(
+    engine_stack: StackFactory, target: AwsTarget, cloud: str, names: str
+) -> None:
+    """Another `namePrefix` replaces every group. With generated names the engine creates
+    each new group, and every rule it needs, before deleting any old group: a node can be
+    moved to the new group while the old one still lets its traffic through. With fixed
+    names it deletes each old group first: for a moment the node has neither."""
+    before = deployable(
+        settings(cloud=cloud, roles=["sprout", "dime"], groupNames=names, namePrefix="ims-a"),
+        cloud,
+        target,
+    )
+    after = before | settings(namePrefix="ims-b")
+    stack = engine_stack("renamed", before)
+    stack.up()
+    stack.write_config(after)
+    steps = stack.up().steps
+    deleted = [
+        i for i, s in enumerate(steps) if s.op == OpType.DELETE_REPLACED and s.type == AWS_GROUP
+    ]
+    replaced = sorted(steps[i].name for i in deleted)
+    assert replaced == ["clearwater-all-nodes", "clearwater-dime", "clearwater-sprout"]
+    created = [i for i, s in enumerate(steps) if s.op == OpType.CREATE_REPLACEMENT]
+    if names == "generated":
+        assert max(created) < min(deleted), [str(s) for s in steps]
+    else:
+        for name in replaced:
+            assert _position(steps, OpType.DELETE_REPLACED, name) < _position(
+                steps, OpType.CREATE_REPLACEMENT, name
+            ), [str(s) for s in steps]
+
+    groups, _ = target.listing()
+    ours = sorted(g["GroupName"] for g in groups if g["GroupName"].startswith("ims-"))
+    assert [name.startswith("ims-b-") for name in ours] == [True] * 3, ours
+    if names == "fixed":
+        assert ours == ["ims-b-all-nodes", "ims-b-dime", "ims-b-sprout"]
+    assert stored_permissions(target) == documented(after)
     assert stack.preview(expect_no_changes=True).changes() == []

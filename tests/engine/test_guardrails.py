@@ -1,5 +1,5 @@
 """What stops a bad change before it reaches the cloud, run by the real engine: the
-policy pack through `pulumi preview --policy-pack` (also following a Neutron address
+policy pack through `pulumi preview --policy-pack` on both clouds (also following a Neutron address
 group to what it holds, and refusing a protocol Neutron fails on), and a bad stack
 configuration."""
 
@@ -15,12 +15,15 @@ import pytest
 from pulumi.automation.errors import CommandError
 
 from harness import PROJECT_DIR
-from harness.engine import settings, stack_file_config
+from harness.engine import Target, settings, stack_file_config
 from harness.local_openstack import Project
-from tests.engine.conftest import StackFactory
+from tests.engine.conftest import CLOUDS, StackFactory, deployable
 
 PACK_FILES = ("PulumiPolicy.yaml", "__main__.py")
-BUNDLED = PROJECT_DIR / "stacks" / "Pulumi.openstack-staging.yaml"
+BUNDLED = {
+    "openstack": PROJECT_DIR / "stacks" / "Pulumi.openstack-staging.yaml",
+    "aws": PROJECT_DIR / "stacks" / "Pulumi.aws-prod.yaml",
+}
 # The README's example of a bad configuration (Configuration), on OpenStack.
 README_BAD = settings(
     cloud="openstack", roles=["sprot"], hss="maybe", vpcId="vpc-0123456789abcdef0"
@@ -42,7 +45,7 @@ exec "{python}" -u -m pulumi.policy "$1" "{pack}"
 
 RESTRICTED = settings(
     egress="restricted",
-    egressDestinations={"dns": ["10.0.0.2/32", "fd00::2/128"]},
+    egressDestinations={"dns": ["10.0.0.2/32"]},
     limits={"securityGroupRules": 500},
 )
 
@@ -63,14 +66,15 @@ def pack(tmp_path: Path) -> str:
     return str(launcher)
 
 
-def test_the_policy_pack_passes_the_bundled_openstack_stack(
-    engine_stack: StackFactory, os_project: Project, pack: str
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_the_policy_pack_passes_the_bundled_stack(
+    engine_stack: StackFactory, target: Target, cloud: str, pack: str
 ) -> None:
     """As bundled (egress: all) it draws one advice, about allow-all egress, and nothing
     mandatory; with egress: restricted it passes clean."""
-    before = os_project.snapshot()
-    config = stack_file_config(BUNDLED)
-    stack = engine_stack("openstack-staging", config)
+    config = deployable(stack_file_config(BUNDLED[cloud]), cloud, target)
+    before = target.snapshot()
+    stack = engine_stack(BUNDLED[cloud].stem.removeprefix("Pulumi."), config)
     advised = stack.stack.preview(policy_packs=[pack], color="never").stdout
     assert "mandatory" not in advised.lower()
     assert set(re.findall(r"\[advisory\]\s+(\S+)", advised)) == {"egress-not-allow-all"}, advised
@@ -78,11 +82,12 @@ def test_the_policy_pack_passes_the_bundled_openstack_stack(
     result = stack.stack.preview(policy_packs=[pack], color="never")
     assert "✅ clearwater-sg@v0.1.0" in result.stdout, "the pack did not run, or did not pass"
     assert "violation" not in result.stdout.lower()
-    assert os_project.snapshot() == before
+    assert target.snapshot() == before
 
 
+@pytest.mark.parametrize("cloud", CLOUDS)
 def test_the_policy_pack_stops_an_internal_port_opened_to_the_world(
-    engine_stack: StackFactory, os_project: Project, pack: str
+    engine_stack: StackFactory, target: Target, cloud: str, pack: str
 ) -> None:
     cassandra_to_the_world = {
         "protocol": "tcp",
@@ -91,14 +96,16 @@ def test_the_policy_pack_stops_an_internal_port_opened_to_the_world(
         "description": "Cassandra for the analytics team",
         "reason": "OPS-1: a shortcut nobody reviewed",
     }
-    config = settings(cloud="openstack", extraRules={"vellum": [cassandra_to_the_world]})
-    stack = engine_stack("policy", config)
+    before = target.snapshot()
+    config = settings(cloud=cloud, extraRules={"vellum": [cassandra_to_the_world]})
+    stack = engine_stack("policy", deployable(config, cloud, target))
     with pytest.raises(CommandError) as failed:
         stack.stack.preview(policy_packs=[pack], color="never")
     output = str(failed.value)
     assert "mandatory" in output and "clearwater-internal-port-not-world-open" in output
     assert "9160" in output
     assert stack.state_urns() == []
+    assert target.snapshot() == before
 
 
 def test_a_bad_configuration_fails_the_preview_with_every_error_once(

@@ -1,10 +1,15 @@
-"""The quota pre-flight and Neutron agree at the boundary, under the real engine.
+"""The quota pre-flight and the clouds agree at the boundary, under the real engine.
 
-The project's quota is set to 4 groups and 20 rules (its `default` group takes one group
-and 4 rules of that). A plan needing exactly that is deployed; one rule more, or one
-group more, is refused by the program before anything exists. Told a higher limit than
-the project has, the program lets the same plan through, and Neutron then refuses it
+OpenStack: the project's quota is set to 4 groups and 20 rules (its `default` group takes
+one group and 4 rules of that). A plan needing exactly that is deployed; one rule more, or
+one group more, is refused by the program before anything exists. Told a higher limit
+than the project has, the program lets the same plan through, and Neutron then refuses it
 half-way through `pulumi up`: the failure the pre-flight exists to prevent.
+
+AWS: the same at EC2's 60 inbound rules a group, in one group of an IPv4 deployment:
+there moto counts as EC2 does. (moto counts a group's IPv4 and IPv6 rules together,
+stricter than EC2, which counts each family on its own: tests/conformance/test_oracles.py
+pins it, and no dual-stack plan is taken to moto's limit here.)
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ import pytest
 from pulumi.automation.errors import CommandError
 
 from harness.engine import settings
+from harness.local_aws import AwsTarget
 from harness.local_openstack import Project
-from tests.engine.conftest import StackFactory
+from tests.engine.conftest import StackFactory, deployable
 
 QUOTA_GROUPS, QUOTA_RULES = 4, 20
 LIMITS = {"securityGroups": QUOTA_GROUPS, "securityGroupRules": QUOTA_RULES}
@@ -80,3 +86,39 @@ def test_one_more_is_refused_by_the_program_and_by_neutron(
         told_too_much.up()
     assert "Quota exceeded" in str(half_way.value) or "OverQuota" in str(half_way.value)
     assert told_too_much.state_urns() != [], "Neutron refused only part of the plan"
+
+
+AWS_INBOUND = "AWS inbound rules per security group, per family"
+# all-nodes: 3 ICMP rules from each of 16 world CIDRs, 10 SSH sources, 2 etcd references.
+AWS_AT_LIMIT = {
+    "roles": ["sprout"],
+    "worldCidrs": [f"198.51.100.{8 * i}/29" for i in range(16)],
+    "sshSources": [f"10.{i}.0.0/16" for i in range(10)],
+}
+
+
+@pytest.mark.parametrize("cloud", ["aws"])
+def test_sixty_rules_a_group_deploy_and_one_more_is_refused_by_the_program_and_by_ec2(
+    engine_stack: StackFactory, target: AwsTarget, cloud: str
+) -> None:
+    at_limit = deployable(settings(cloud=cloud, **AWS_AT_LIMIT), cloud, target)
+    stack = engine_stack("quota", at_limit)
+    stack.up()
+    groups, rules = target.listing()
+    [all_nodes] = [g["GroupId"] for g in groups if g["GroupName"].endswith("-all-nodes")]
+    inbound = [r for r in rules if r["GroupId"] == all_nodes and not r["IsEgress"]]
+    assert len(inbound) == 60
+
+    before = target.snapshot()
+    over = at_limit | settings(sshSources=[*AWS_AT_LIMIT["sshSources"], "10.99.0.0/16"])
+    stack.write_config(over)
+    with pytest.raises(CommandError) as refused:
+        stack.up()
+    assert f"{AWS_INBOUND}: 61 needed (all-nodes, IPv4), 60 allowed" in str(refused.value)
+    assert target.snapshot() == before
+
+    stack.write_config(over | settings(limits={"rulesPerGroup": 100}))
+    with pytest.raises(CommandError) as half_way:
+        stack.up()
+    assert "RulesPerSecurityGroupLimitExceeded" in str(half_way.value)
+    assert target.snapshot() == before, "EC2 refused the one rule more, and only that"

@@ -1,10 +1,11 @@
-"""The runs shown in docs/adopt-and-drift.md, against moto's EC2 and a live Neutron.
+"""The runs shown in docs/adopt-and-drift.md, against moto's EC2.
 
-    .venv/bin/python -m tests.live.demo [aws|openstack] [--keep DIR]
+    .venv/bin/python -m tests.live.demo [aws] [--keep DIR]
 
-Starts the server on loopback, makes the deployments of `scenario` (by hand for
-adopt; as the providers make it for drift), and runs `python -m clearwater_sg.live` as a
-user would, in a scratch project directory, printing each command and its output.
+Starts moto's server on loopback, makes the deployments of `scenario` (by hand for
+adopt; with the real engine, `pulumi up` of the same stack, for drift: it needs `make
+engine`), and runs `python -m clearwater_sg.live` as a user would, in a scratch project
+directory, printing each command and its output.
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ from pathlib import Path
 
 import yaml
 
+from clearwater_sg.resources import AWS_GROUP
 from harness import PROJECT_DIR
+from harness.engine import EngineStack, settings
+from harness.local_aws import AwsTarget
 from harness.servers import MOTO_REGION, MotoServer
 from tests.live.scenario import (
     STACK,
+    Deployed,
     add_unplanned_on_ec2,
     config,
     handmade_on_ec2,
-    pulumi_made_on_ec2,
+    key_of,
+    recording,
     remove_missing_on_ec2,
 )
 
@@ -79,21 +85,31 @@ def demo_aws(directory: Path) -> None:
         print(f"# {stack_file}\n{(directory / stack_file).read_text()}")
 
         print("## adopt, a deployment made by hand\n")
-        deployed = handmade_on_ec2(ec2, vpc_id)
+        deployed = handmade_on_ec2(AwsTarget(moto.url, vpc_id))
         groups = [f"--group={key}={group_id}" for key, group_id in deployed.group_ids.items()]
         show(directory, env, "adopt", "--stack-file", stack_file, *groups, "-o", "adopt.json")
         document = json.loads((directory / "adopt.json").read_text())
         print("$ head -c 600 adopt.json")
         print(json.dumps(document, indent=2)[:600] + "\n...\n")
 
-        print("## drift, a deployment as pulumi-aws makes it, in another VPC\n")
-        other_vpc = moto.create_vpc(ipv6=True)
-        values["clearwater-sg:vpcId"] = other_vpc
+        print("## drift, a deployment `pulumi up` made, in another VPC\n")
+        target = AwsTarget(moto.url, moto.create_vpc(ipv6=True))
+        values["clearwater-sg:vpcId"] = target.vpc_id
         (directory / stack_file).write_text(yaml.safe_dump({"config": values}, sort_keys=False))
-        deployed = pulumi_made_on_ec2(ec2, other_vpc)
+        engine = EngineStack(
+            directory / "engine", STACK, settings(**config("aws", target.vpc_id)), target
+        )
+        engine.up()
+        made = engine.state_resources()
+        deployed = Deployed(
+            group_ids={
+                key_of(group.name): str(made[group.name]["id"])
+                for group in recording("aws").of_type(AWS_GROUP)
+            }
+        )
         show(directory, env, "drift", "--stack-file", stack_file)
-        add_unplanned_on_ec2(ec2, deployed)
-        remove_missing_on_ec2(ec2, deployed)
+        add_unplanned_on_ec2(target, deployed)
+        remove_missing_on_ec2(target, deployed)
         print("# a rule added and one revoked behind the program's back\n")
         show(directory, env, "drift", "--stack-file", stack_file)
 

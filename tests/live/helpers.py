@@ -40,14 +40,6 @@ def config_arguments(values: dict[str, object]) -> list[str]:
     return [f"--config={k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in values.items()]
 
 
-def moto_provider_arguments(moto_ec2: MotoServer) -> list[str]:
-    """The AWS provider's settings that point the live tools at moto's EC2 server."""
-    return [
-        "--config=aws:region=us-east-1",
-        f'--config=aws:endpoints=[{{"ec2": "{moto_ec2.url}"}}]',
-    ]
-
-
 def sections(report: str) -> dict[str, list[str]]:
     """The first word after the action of each line, by section of the adopt report:
     group keys under "Groups", rule ids or resource names under the rule sections."""

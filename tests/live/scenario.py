@@ -1,16 +1,14 @@
-"""Deployments made outside Pulumi, on moto's EC2 and a live Neutron, for the adopt and
-drift tests (tests/live/) and the runs in docs/adopt-and-drift.md (tests/live/demo.py).
+"""Deployments made outside Pulumi on moto's EC2, for the adopt and drift tests
+(tests/live/) and the runs in docs/adopt-and-drift.md (tests/live/demo.py).
 
-* :func:`handmade_on_ec2` / :func:`handmade_on_neutron`: the deployment an operator
-  made by hand before the program existed: the groups with the planned names and
-  descriptions but no tags, every planned ingress rule but one (:data:`MISSING`),
-  egress left to the cloud's own default rules, and one rule no document line asks for
-  (:data:`UNPLANNED_DESCRIPTION`, TCP/8080 from the world on Ellis).
-* :func:`pulumi_made_on_ec2` / :func:`pulumi_made_on_neutron`: the deployment exactly
-  as the providers create it (`appliers.py`), for drift.
+:func:`handmade_on_ec2`: the deployment an operator made by hand before the program
+existed: the groups with the planned names and descriptions but no tags, one rule
+without a description for each permission the port document asks for (the document
+reader's expectation, never the program's plan) but one (:data:`MISSING`), egress left to
+EC2's own default rules, and one rule no document line asks for
+(:data:`UNPLANNED_DESCRIPTION`, TCP/8080 from the world on Ellis).
 
-Rules are applied from a recording of the real program (`__main__.py` under the mock
-engine), with the same fields the providers send.
+A deployment as pulumi-aws makes it is made by the real engine (tests/engine/test_live.py).
 """
 
 from __future__ import annotations
@@ -18,18 +16,18 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import yaml
 
-from clearwater_sg.resources import AWS_EGRESS, AWS_GROUP, AWS_INGRESS
+from clearwater_sg.resources import AWS_GROUP
 from harness import PROJECT_DIR, run_main
+from harness.doc_reader import Permission
+from harness.engine import documented, settings
 from offline.runner import Recording
-from tests.conformance.appliers import Ec2Applier, ip_permission
 
 if TYPE_CHECKING:
-    from mypy_boto3_ec2 import EC2Client
-    from mypy_boto3_ec2.type_defs import TagTypeDef
+    from harness.local_aws import AwsTarget
 
 STACK: Final = "handmade"
 COMPONENT: Final = "clearwater"
@@ -41,10 +39,8 @@ CONFIG: Final[dict[str, dict[str, object]]] = {
     "openstack": {"cloud": "openstack", "ipVersion": "dual", "hss": True},
 }
 # The planned rule the hand-made deployment lacks (Ellis's web UI over HTTPS, IPv4).
-MISSING: Final = {
-    "aws": "clearwater-ellis-in-tcp-443-from-0.0.0.0_0",
-    "openstack": "clearwater-ellis-in-tcp-443-from-0.0.0.0_0-ipv4",
-}
+MISSING: Final = "clearwater-ellis-in-tcp-443-from-0.0.0.0_0"
+MISSING_PERMISSION: Final = Permission("ellis", "ingress", "IPv4", "tcp", 443, 443, "0.0.0.0/0")
 UNPLANNED_DESCRIPTION: Final = "temporary debugging, remove"
 
 
@@ -89,14 +85,9 @@ class Deployed:
 # -- EC2 -------------------------------------------------------------------------------
 
 
-def _ec2_rule_ids(ec2: EC2Client, group_id: str) -> list[str]:
-    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])
-    return sorted(rule["SecurityGroupRuleId"] for rule in rules["SecurityGroupRules"])
-
-
-def add_unplanned_on_ec2(ec2: EC2Client, deployed: Deployed) -> None:
+def add_unplanned_on_ec2(target: AwsTarget, deployed: Deployed) -> None:
     """TCP/8080 from the world on Ellis, which no document line asks for."""
-    answer = ec2.authorize_security_group_ingress(
+    answer = target.ec2().authorize_security_group_ingress(
         GroupId=deployed.group_ids["ellis"],
         IpPermissions=[
             {
@@ -110,93 +101,29 @@ def add_unplanned_on_ec2(ec2: EC2Client, deployed: Deployed) -> None:
     deployed.unplanned = answer["SecurityGroupRules"][0]["SecurityGroupRuleId"]
 
 
-def handmade_on_ec2(ec2: EC2Client, vpc_id: str) -> Deployed:
-    """Groups created as an operator would (no tags; EC2 adds its allow-all egress),
-    every planned ingress rule but MISSING, and the unplanned rule."""
-    rec = recording("aws")
-    applier = Ec2Applier(ec2)
-    applier.use_vpc(rec, vpc_id)
+def handmade_on_ec2(target: AwsTarget) -> Deployed:
+    """Groups created as an operator would (no tags; EC2 adds its allow-all egress), a
+    rule for every permission the document asks for but MISSING, and the unplanned rule."""
     deployed = Deployed()
-    for group in rec.of_type(AWS_GROUP):
-        group_id = ec2.create_security_group(
-            GroupName=str(group.inputs["name"]),
-            Description=str(group.inputs["description"]),
-            VpcId=vpc_id,
-        )["GroupId"]
-        applier.ids[group.id] = group_id
-        deployed.group_ids[key_of(group.name)] = group_id
-        deployed.defaults[key_of(group.name)] = _ec2_rule_ids(ec2, group_id)
-    for rule in rec.of_type(AWS_INGRESS):
-        if rule.name != MISSING["aws"]:
-            applier.create_rule(rule)
-    assert rec.of_type(AWS_EGRESS), "the plan has egress: EC2's default rules stand for it"
-    add_unplanned_on_ec2(ec2, deployed)
+    for group in recording("aws").of_type(AWS_GROUP):
+        key = key_of(group.name)
+        deployed.group_ids[key] = target.create_group(
+            str(group.inputs["name"]), str(group.inputs["description"])
+        )
+        deployed.defaults[key] = sorted(target.rules_of(deployed.group_ids[key]))
+    wanted = documented(settings(**config("aws", target.vpc_id)))
+    assert MISSING_PERMISSION in wanted
+    for permission in sorted(wanted, key=Permission.key):
+        if permission.direction == "ingress" and permission != MISSING_PERMISSION:
+            target.add_rule(deployed.group_ids[permission.group], permission, deployed.group_ids)
+    add_unplanned_on_ec2(target, deployed)
     return deployed
 
 
-def pulumi_made_on_ec2(ec2: EC2Client, vpc_id: str) -> Deployed:
-    """The deployment as pulumi-aws creates it."""
-    rec = recording("aws")
-    applier = Ec2Applier(ec2)
-    applier.use_vpc(rec, vpc_id)
-    applier.apply(rec)
-    deployed = Deployed()
-    for group in rec.of_type(AWS_GROUP):
-        deployed.group_ids[key_of(group.name)] = applier.ids[group.id]
-    return deployed
-
-
-def made_with_generated_names_on_ec2(
-    ec2: EC2Client, vpc_id: str, rec: Recording, existing: tuple[str, ...] = ()
-) -> Deployed:
-    """`rec`'s groups and rules as pulumi-aws makes them, for what `Ec2Applier` does not
-    translate: `namePrefix` (`groupNames: generated`, completed with a 26-digit id as
-    terraform-provider-aws does), `prefixListId` sources, and rules on the `existing`
-    groups (existingGroups), which are in EC2 already under their own ids."""
-    deployed = Deployed()
-    ids = {str(group.inputs["vpcId"]): vpc_id for group in rec.of_type(AWS_GROUP)}
-    ids |= {group_id: group_id for group_id in existing}
-    for number, group in enumerate(rec.of_type(AWS_GROUP), start=1):
-        inputs = group.inputs
-        tags: list[TagTypeDef] = [
-            {"Key": str(k), "Value": str(v)} for k, v in (inputs.get("tags") or {}).items()
-        ]
-        group_id = ec2.create_security_group(
-            GroupName=f"{inputs['namePrefix']}{20261126000000000000000000 + number}",
-            Description=str(inputs["description"]),
-            VpcId=ids[str(inputs["vpcId"])],
-            TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
-        )["GroupId"]
-        ids[group.id] = deployed.group_ids[key_of(group.name)] = group_id
-        for rule_id in _ec2_rule_ids(ec2, group_id):  # EC2's default egress
-            ec2.revoke_security_group_egress(GroupId=group_id, SecurityGroupRuleIds=[rule_id])
-    for rule in [*rec.of_type(AWS_INGRESS), *rec.of_type(AWS_EGRESS)]:
-        inputs = rule.inputs
-        if inputs.get("prefixListId"):
-            permission: Any = {
-                "IpProtocol": str(inputs["ipProtocol"]),
-                "FromPort": int(inputs["fromPort"]),
-                "ToPort": int(inputs["toPort"]),
-                "PrefixListIds": [
-                    {
-                        "PrefixListId": str(inputs["prefixListId"]),
-                        "Description": str(inputs["description"]),
-                    }
-                ],
-            }
-        else:
-            permission = ip_permission(inputs, ids)
-        group_id = ids[str(inputs["securityGroupId"])]
-        if rule.type == AWS_INGRESS:
-            ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[permission])
-        else:
-            ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[permission])
-    return deployed
-
-
-def remove_missing_on_ec2(ec2: EC2Client, deployed: Deployed) -> None:
+def remove_missing_on_ec2(target: AwsTarget, deployed: Deployed) -> None:
     """Revoke the MISSING rule (Ellis TCP/443 from 0.0.0.0/0) by its rule id."""
     ellis = deployed.group_ids["ellis"]
+    ec2 = target.ec2()
     rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [ellis]}])
     (rule,) = [
         rule
@@ -205,7 +132,5 @@ def remove_missing_on_ec2(ec2: EC2Client, deployed: Deployed) -> None:
         and rule.get("FromPort") == 443
         and rule.get("CidrIpv4") == "0.0.0.0/0"
     ]
-    ec2.revoke_security_group_ingress(
-        GroupId=ellis, SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]]
-    )
+    target.delete_rule(ellis, rule["SecurityGroupRuleId"])
     deployed.removed = rule["SecurityGroupRuleId"]

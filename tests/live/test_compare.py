@@ -1,14 +1,14 @@
 """Matching the plan with what a cloud holds (`clearwater_sg.live.compare`), through
 `python -m clearwater_sg.live adopt|drift` against moto's EC2 server with boto3.
 
-Adopt: a deployment made by hand (groups without tags, the clouds' own default egress
-rules, one planned rule missing, one rule nobody planned) is read back; the import
-document is checked against the real program's registrations (names, types, parents)
-and against the rules the cloud holds (each id is the rule that permits what the
-registration asks for); the report of what is kept, created and deleted is checked to
-the rule. Drift: a deployment exactly as the providers make it has none; one rule added
-and one removed behind the program's back are exactly the two differences reported; with
-tagRules, rule tags changed behind the program's back are drift.
+Adopt: a deployment made by hand (groups without tags, rules without descriptions, EC2's
+own default egress rules, one planned rule missing, one rule nobody planned) is read
+back; the import document is checked against the real program's registrations (names,
+types, parents) and against the rules the cloud holds (each id is the rule that permits
+what the registration asks for); the report of what is kept, created, deleted and
+changed is checked to the rule. Drift: with tagRules, rules without the planned tags are
+drift, and without it they are not. (Drift beside `pulumi refresh`, on a deployment the
+real engine made, is tests/engine/test_live.py's.)
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_OK
 from clearwater_sg.resources import AWS_EGRESS, AWS_GROUP
 from clearwater_sg.stack_file import load_stack
 from harness import PROJECT_DIR
+from harness.local_aws import AwsTarget
 from harness.servers import MOTO_REGION, MotoServer
 from offline.runner import Recording, Registered, run_project
 from tests.live.helpers import (
@@ -34,15 +35,11 @@ from tests.live.helpers import (
 )
 from tests.live.scenario import (
     MISSING,
-    STACK,
     UNPLANNED_DESCRIPTION,
     Deployed,
-    add_unplanned_on_ec2,
     config,
     handmade_on_ec2,
     key_of,
-    pulumi_made_on_ec2,
-    remove_missing_on_ec2,
     write_stack_file,
 )
 
@@ -106,7 +103,7 @@ def test_adopt_a_handmade_aws_deployment(
     aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    deployed = handmade_on_ec2(ec2, vpc_id)
+    deployed = handmade_on_ec2(AwsTarget(moto_ec2.url, vpc_id))
     stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
     out_file = tmp_path / "adopt.json"
     given = [f"--group={key}={group_id}" for key, group_id in deployed.group_ids.items()]
@@ -121,7 +118,7 @@ def test_adopt_a_handmade_aws_deployment(
     registered = run_project(
         PROJECT_DIR, project=stack.project, stack=stack.stack, config=stack.config
     )
-    by_name = check_against_registrations(document, registered, MISSING["aws"])
+    by_name = check_against_registrations(document, registered, MISSING)
     ids = real_ids(registered, deployed, AWS_GROUP)
     stored = {
         rule["SecurityGroupRuleId"]: rule
@@ -144,7 +141,7 @@ def test_adopt_a_handmade_aws_deployment(
     found = sections(report)
     assert sorted(found["groups"]) == sorted(f"keep {key}" for key in deployed.group_ids)
     assert sorted(found["keep"]) == sorted(f"keep {rule_id}" for rule_id in imported_rules)
-    assert found["create"] == [f"create {MISSING['aws']}"]
+    assert found["create"] == [f"create {MISSING}"]
     defaults = {key: ids_ for key, ids_ in deployed.defaults.items()}
     assert len(defaults["all-nodes"]) == 2
     deleted = {deployed.unplanned} | {
@@ -154,45 +151,15 @@ def test_adopt_a_handmade_aws_deployment(
     egress = {name for name in by_name if "-out-all-all-" in name}
     assert {imported_rules[rule] for rule in defaults["all-nodes"]} == egress
     # What the first `pulumi up` changes: the tags nobody set, and the descriptions of
-    # the default egress rules.
+    # every kept rule, which EC2 updates in place.
     group_names = {by_name[name].name for name in by_name if by_name[name].type == AWS_GROUP}
-    assert sorted(found["changes"]) == sorted(group_names | egress)
+    assert sorted(found["changes"]) == sorted(group_names | set(imported_rules.values()))
     assert report.count("tags: [] -> [") == len(group_names)
+    assert report.count("description: (none) -> '") == len(imported_rules)
     assert report.count("description: (none) -> 'All outbound IPv") == 2
     assert "replaces" not in report
     assert UNPLANNED_DESCRIPTION in report
     assert f"pulumi import --file {out_file} --protect=false --generate-code=false" in report
-
-
-def drift_lines(report: str) -> list[str]:
-    return sorted(
-        " ".join(line.split()[:2]) for line in report.splitlines() if line.startswith("  ")
-    )
-
-
-def test_drift_on_aws(
-    moto_ec2: MotoServer,
-    ec2: EC2Client,
-    vpc_id: str,
-    tmp_path: Path,
-    aws_env: None,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    deployed = pulumi_made_on_ec2(ec2, vpc_id)
-    stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
-    # No ids: the groups are found by their planned names in the stack's VPC.
-    code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file))
-    assert (code, err) == (EXIT_OK, ""), report
-    assert report.startswith(f"No drift in stack '{STACK}' (aws, VPC {vpc_id})")
-
-    add_unplanned_on_ec2(ec2, deployed)
-    remove_missing_on_ec2(ec2, deployed)
-    code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file))
-    assert (code, err) == (EXIT_DRIFT, "")
-    assert "2 differences" in report
-    assert drift_lines(report) == sorted(
-        [f"unplanned {deployed.unplanned}", f"missing {MISSING['aws']}"]
-    )
 
 
 # -- rule tags (issue 15) ---------------------------------------------------------------
@@ -200,26 +167,30 @@ def test_drift_on_aws(
 
 def test_drift_compares_rule_tags_with_tag_rules_on_aws(
     moto_ec2: MotoServer,
-    ec2: EC2Client,
     vpc_id: str,
     tmp_path: Path,
     aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """With tagRules, a rule whose tags were changed behind the program's back is drift,
-    and adopt lists the tag updates the first `pulumi up` makes."""
-    values = {f"clearwater-sg:{k}": v for k, v in config("aws", vpc_id).items()}
-    values |= {"clearwater-sg:tagRules": True, "aws:region": MOTO_REGION}
-    values["aws:endpoints"] = [{"ec2": moto_ec2.url}]
-    stack_file = write_stack_file(tmp_path / "project", values)
-    pulumi_made_on_ec2(ec2, vpc_id)  # as pulumi-aws makes it without tagRules: no rule tags
-    code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file), "--format", "json")
-    assert (code, err) == (EXIT_DRIFT, "")
-    changed = json.loads(report)["changes"]
-    assert changed and {c["field"] for c in changed} == {"tags"}
+    """With tagRules, each kept rule without the planned tags (a rule made by hand has
+    none) is drift, updated in place; without tagRules, rule tags are nobody's concern."""
+    handmade_on_ec2(AwsTarget(moto_ec2.url, vpc_id))
+
+    def drift(tag_rules: bool) -> tuple[list[dict[str, Any]], int]:
+        """The rule tag changes drift reports, and how many rules it kept."""
+        values = {f"clearwater-sg:{k}": v for k, v in config("aws", vpc_id).items()}
+        values |= {"clearwater-sg:tagRules": tag_rules, "aws:region": MOTO_REGION}
+        values["aws:endpoints"] = [{"ec2": moto_ec2.url}]
+        stack_file = write_stack_file(tmp_path / f"project-{tag_rules}", values)
+        code, out, err = cli(capsys, "drift", "--stack-file", str(stack_file), "--format", "json")
+        assert (code, err) == (EXIT_DRIFT, "")
+        report = json.loads(out)
+        kept = {rule["resource"] for rule in report["rulesKept"]}
+        rules = [c for c in report["changes"] if c["field"] == "tags" and c["resource"] in kept]
+        return rules, len(kept)
+
+    assert drift(tag_rules=False)[0] == []
+    changed, kept = drift(tag_rules=True)
+    assert len(changed) == kept > 0
     assert all(c["live"] == [] and not c["replaces"] for c in changed)
     assert all(any(t.startswith("Name=clearwater-") for t in c["planned"]) for c in changed)
-    out = tmp_path / "adopt.json"
-    code, report, err = cli(capsys, "adopt", "--stack-file", str(stack_file), "--out", str(out))
-    assert code == EXIT_OK
-    assert report.count("tags: [] -> [") == len(changed)
