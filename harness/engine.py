@@ -13,6 +13,7 @@ directory, and automatic plugin downloads are off: a missing plugin fails at onc
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections import Counter
@@ -27,6 +28,7 @@ from pulumi.automation.events import EngineEvent, OpType
 
 from harness import DOC, PROJECT, PROJECT_DIR
 from harness.doc_reader import Permission, expected_rules, read_document
+from harness.local_aws import AwsTarget
 
 ENGINE_ROOT = PROJECT_DIR / ".engine"
 # The package (package/) as the executable plugin scripts/engine.sh writes.
@@ -272,3 +274,43 @@ class EngineStack:
         deployment = self.stack.export_stack().deployment
         resources = (deployment or {}).get("resources", [])
         return [str(r["urn"]) for r in resources if r["type"] != "pulumi:pulumi:Stack"]
+
+
+# Existing groups and prefix lists in a configuration, as the cloud's ids have them.
+GROUP_ID = {"aws": r"sg-[0-9a-f]{8,17}", "openstack": r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"}
+PREFIX_LIST_ID = r"pl-[0-9a-f]{8,17}"
+
+
+def deployable(
+    config: Mapping[str, Any], cloud: str, target: Target, made: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A stack's configuration as deployed at `target`: on AWS in its VPC, and each
+    existing group and prefix list it names (ids of the cloud's form, in keys or values)
+    replaced by a stand-in made there under that id's name: an operator's bastion group,
+    a peer site's group, a prefix list of the size `prefixLists` gives it. `made` maps
+    each replaced id to its stand-in's, and is filled as stand-ins are made."""
+    made = {} if made is None else made
+    sizes = {str(k): int(v) for k, v in dict(config.get(f"{PROJECT}:prefixLists", {})).items()}
+
+    def stand_in(text: str) -> str:
+        if text not in made:
+            if re.fullmatch(GROUP_ID[cloud], text):
+                made[text] = target.create_group(f"external-{text}")
+            elif cloud == "aws" and re.fullmatch(PREFIX_LIST_ID, text):
+                assert isinstance(target, AwsTarget)
+                made[text] = target.create_prefix_list(f"external-{text}", sizes.get(text, 5))
+            else:
+                return text
+        return made[text]
+
+    def replaced(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {replaced(key): replaced(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [replaced(item) for item in value]
+        return stand_in(value) if isinstance(value, str) else value
+
+    found = {key: replaced(value) for key, value in config.items()}
+    if isinstance(target, AwsTarget):
+        found[f"{PROJECT}:vpcId"] = target.vpc_id
+    return found

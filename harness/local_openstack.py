@@ -5,7 +5,6 @@ catalog's network endpoint)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,8 +23,6 @@ REGION = "RegionOne"
 # every key beyond the document needs 16 groups and 134 rules.
 QUOTA_SECURITY_GROUPS = 50
 QUOTA_RULES = 1000
-# An OpenStack group id, as a configuration names an existing group.
-GROUP_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass
@@ -54,21 +51,6 @@ class Project:
         groups = net.get("/security-groups", params=query).json()["security_groups"]
         rules = net.get("/security-group-rules", params=query).json()["security_group_rules"]
         return groups, rules
-
-    def with_stand_ins(self, value: Any, made: dict[str, str]) -> Any:
-        """`value` (a configuration, or any part of one) with each existing group id it
-        names replaced by the real id of a stand-in group made in this project; `made`
-        maps each replaced id to its stand-in's and is filled as groups are made."""
-        if isinstance(value, dict):
-            return {key: self.with_stand_ins(item, made) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.with_stand_ins(item, made) for item in value]
-        if isinstance(value, str) and GROUP_ID.fullmatch(value):
-            if value not in made:
-                network = self.connection().network
-                made[value] = str(network.create_security_group(name=f"external-{value}").id)
-            return made[value]
-        return value
 
     def snapshot(self) -> set[tuple[str, ...]]:
         """Every group (id, name) and rule id in the project: to tell whether a run left

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import PROJECT
 from harness.dataplane import DataPlane
 from harness.doc_reader import Permission
-from harness.engine import EngineStack, documented, settings
+from harness.engine import EngineStack, deployable, documented, settings
 from harness.local_openstack import LocalOpenStack, Project
 from harness.reachability import SINGLE, Expected, Judge, Mismatch, Probe, mismatches, passed
 from harness.testbed import Plan, TestBed, plan
@@ -126,7 +127,8 @@ class ProvenStack:
         """`pulumi up` of `config` (existing group ids replaced by stand-in groups), then a
         test bed for it."""
         assert self.project is not None
-        self.config = self.project.with_stand_ins(dict(config), self.stand_ins)
+        made = deployable(settings(**config), "openstack", self.project, self.stand_ins)
+        self.config = {key.removeprefix(f"{PROJECT}:"): value for key, value in made.items()}
         started = time.monotonic()
         if self.stack is None:
             self.where.mkdir(parents=True, exist_ok=True)

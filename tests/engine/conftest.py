@@ -16,7 +16,6 @@ Keystone and Neutron, or moto's EC2 and STS.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,8 +32,6 @@ from tests.conformance.fixtures import require_openstack_python
 CLOUDS = ("openstack", "aws")
 # Ids of things a stack may name that exist outside it, per cloud: existing groups, and
 # on AWS managed prefix lists.
-GROUP_ID = {"aws": r"sg-[0-9a-f]{8,17}", "openstack": r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"}
-PREFIX_LIST_ID = r"pl-[0-9a-f]{8,17}"
 
 
 class StackFactory(Protocol):
@@ -108,38 +105,6 @@ def engine_stack(tmp_path: Path, target: Target) -> Iterator[StackFactory]:
         for stack in made:
             if stack.state_urns():
                 stack.destroy()
-
-
-def deployable(config: Mapping[str, Any], cloud: str, target: Target) -> dict[str, Any]:
-    """A stack's configuration as deployed at `target`: on AWS in its VPC, and each
-    existing group and prefix list it names (ids of the cloud's form, in keys or values)
-    replaced by a stand-in made there under that id's name: an operator's bastion group,
-    a peer site's group, a prefix list of the size `prefixLists` gives it."""
-    made: dict[str, str] = {}
-    sizes = {str(k): int(v) for k, v in dict(config.get("clearwater-sg:prefixLists", {})).items()}
-
-    def stand_in(text: str) -> str:
-        if text not in made:
-            if re.fullmatch(GROUP_ID[cloud], text):
-                made[text] = target.create_group(f"external-{text}")
-            elif cloud == "aws" and re.fullmatch(PREFIX_LIST_ID, text):
-                assert isinstance(target, AwsTarget)
-                made[text] = target.create_prefix_list(f"external-{text}", sizes.get(text, 5))
-            else:
-                return text
-        return made[text]
-
-    def replaced(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {replaced(key): replaced(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [replaced(item) for item in value]
-        return stand_in(value) if isinstance(value, str) else value
-
-    found = {key: replaced(value) for key, value in config.items()}
-    if isinstance(target, AwsTarget):
-        found["clearwater-sg:vpcId"] = target.vpc_id
-    return found
 
 
 def moto_leaves_out(target: Target, rule_ids: Iterable[str]) -> set[str]:

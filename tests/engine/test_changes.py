@@ -23,10 +23,10 @@ from pulumi.automation.events import OpType
 
 from clearwater_sg.resources import AWS_GROUP
 from harness import PROJECT
-from harness.engine import Step, Target, documented, settings
+from harness.engine import Step, Target, deployable, documented, settings
 from harness.local_aws import AwsTarget
 from tests.conformance.stored import stored_permissions
-from tests.engine.conftest import CLOUDS, StackFactory, deployable
+from tests.engine.conftest import CLOUDS, StackFactory
 
 CORE = ["ellis", "bono", "sprout", "dime", "homer", "vellum"]
 BASE = settings(ipVersion="dual", roles=CORE, sshSources=["192.0.2.0/24"])

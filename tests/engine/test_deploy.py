@@ -36,11 +36,11 @@ from pulumi.automation.events import OpType
 
 from harness import PROJECT, PROJECT_DIR
 from harness.doc_reader import Permission, without_network
-from harness.engine import EngineStack, Target, documented, stack_file_config
+from harness.engine import EngineStack, Target, deployable, documented, stack_file_config
 from harness.local_aws import LOCAL_STACK, AwsTarget
 from harness.servers import free_loopback_port
 from tests.conformance.stored import stored_permissions
-from tests.engine.conftest import CLOUDS, StackFactory, deployable, refreshed
+from tests.engine.conftest import CLOUDS, StackFactory, refreshed
 
 STACKS = PROJECT_DIR / "stacks"
 ENGINE_STACKS = Path(__file__).with_name("stacks")

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from harness.engine import EngineStack, Target
+from harness.engine import EngineStack, Target, deployable
 from harness.local_aws import new_vpc
 from harness.local_openstack import LocalOpenStack
 from harness.servers import MotoServer
-from tests.engine.conftest import deployable
 from tests.strategies import Config, valid_configs
 
 SAMPLE = 3

@@ -15,9 +15,9 @@ import pytest
 from pulumi.automation.errors import CommandError
 
 from harness import PROJECT_DIR
-from harness.engine import Target, settings, stack_file_config
+from harness.engine import Target, deployable, settings, stack_file_config
 from harness.local_openstack import Project
-from tests.engine.conftest import CLOUDS, StackFactory, deployable
+from tests.engine.conftest import CLOUDS, StackFactory
 
 PACK_FILES = ("PulumiPolicy.yaml", "__main__.py")
 BUNDLED = {

@@ -25,11 +25,11 @@ from clearwater_sg.live.cli import EXIT_DRIFT, EXIT_OK, run
 from clearwater_sg.resources import GROUP_TYPES
 from harness import PROJECT, run_main
 from harness.doc_reader import ANY_FAMILY, ANYWHERE, FAMILY, Permission, cloud_protocol
-from harness.engine import EngineStack, Target, documented, settings
+from harness.engine import EngineStack, Target, deployable, documented, settings
 from harness.local_aws import AwsTarget
 from harness.local_openstack import Project
 from tests.conformance.stored import project_permissions, stored_permissions
-from tests.engine.conftest import CLOUDS, StackFactory, deployable, moto_leaves_out
+from tests.engine.conftest import CLOUDS, StackFactory, moto_leaves_out
 from tests.live.helpers import check_against_registrations, config_arguments, sections
 
 STACK = "adopted"

@@ -19,10 +19,10 @@ from collections.abc import Mapping
 import pytest
 from pulumi.automation.errors import CommandError
 
-from harness.engine import settings
+from harness.engine import deployable, settings
 from harness.local_aws import AwsTarget
 from harness.local_openstack import Project
-from tests.engine.conftest import StackFactory, deployable
+from tests.engine.conftest import StackFactory
 
 QUOTA_GROUPS, QUOTA_RULES = 4, 20
 LIMITS = {"securityGroups": QUOTA_GROUPS, "securityGroupRules": QUOTA_RULES}

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from clearwater_sg.live.cli import EXIT_DRIFT
+from harness.local_aws import AwsTarget
 from harness.servers import MotoServer, NeutronServer
-from tests.live.helpers import LIVE_MARKS, cli, config_arguments, moto_provider_arguments
-from tests.live.scenario import pulumi_made_on_ec2
+from tests.live.helpers import LIVE_MARKS, aws_stack_file, cli, config_arguments
+from tests.live.scenario import handmade_on_ec2
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -173,7 +174,7 @@ def test_a_prefix_list_holding_the_world_makes_a_rule_open_to_it_on_aws(
     aws_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    deployed = pulumi_made_on_ec2(ec2, vpc_id)
+    deployed = handmade_on_ec2(AwsTarget(moto_ec2.url, vpc_id))
     partners = ec2.create_managed_prefix_list(
         PrefixListName="partners", MaxEntries=5, AddressFamily="IPv4",
         Entries=[{"Cidr": "10.0.0.0/8"}, {"Cidr": "0.0.0.0/1"}],
@@ -184,9 +185,8 @@ def test_a_prefix_list_holding_the_world_makes_a_rule_open_to_it_on_aws(
                         "PrefixListIds": [{"PrefixListId": partners}]}],
     )  # fmt: skip
     rule = answer["SecurityGroupRules"][0]["SecurityGroupRuleId"]
-    values = {"cloud": "aws", "vpcId": vpc_id, "ipVersion": "dual", "hss": True}
-    argv = [*config_arguments(values), *moto_provider_arguments(moto_ec2), "--stack", "handmade"]
-    code, report, err = cli(capsys, "drift", *argv, "--format", "json")
+    stack_file = aws_stack_file(tmp_path / "project", moto_ec2, vpc_id)
+    code, report, err = cli(capsys, "drift", "--stack-file", str(stack_file), "--format", "json")
     assert (code, err) == (EXIT_DRIFT, ""), report
     (opened,) = json.loads(report)["worldOpen"]
     assert opened["id"] == rule and opened["opens"].startswith("internal port(s) TCP/9160")
