@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainValidator,
     StrictBool,
     StrictInt,
@@ -44,6 +45,7 @@ from clearwater_sg.types import (
     AWS_MAX_TAGS,
     NEUTRON_MAX_TAGS,
     NEUTRON_TAG_MAX,
+    NO_VALUE,
     RESERVED_TAG_KEYS,
     SPLIT_NETWORKS,
     Cidr,
@@ -68,6 +70,7 @@ from clearwater_sg.types import (
     checked_whole,
     cloud_of,
     families_of,
+    found_in,
     group_id_or_output,
     group_key,
     is_prefix_list,
@@ -444,6 +447,41 @@ class DeploymentOptions(BaseModel):
     limits: Limits = Field(
         default_factory=Limits, description="The target's quotas, for the pre-flight."
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _each_setting_given_once_with_a_value(
+        cls, data: Any, validate: ModelWrapValidatorHandler[DeploymentOptions]
+    ) -> DeploymentOptions:
+        """A setting given as null (None), anywhere in it, or under both its names
+        (`ssh_sources` and `sshSources`), is refused by name with the rest: read as absent,
+        or one of the two kept, it could take a default that opens more than was meant."""
+        if not isinstance(data, dict):
+            return validate(data)
+        twice = {
+            name: field.alias
+            for name, field in cls.model_fields.items()
+            if field.alias and field.alias != name and name in data and field.alias in data
+        }
+        problems: list[Problem] = [
+            ((alias,), f"is given twice, as {name} and {alias}: give it once", None)
+            for name, alias in twice.items()
+        ]
+        nulls = [at for at, _ in found_in(data, lambda v: v is None)]
+        problems += [(at, NO_VALUE, None) for at in nulls]
+        if not problems:
+            return validate(data)
+        given_once = {k: v for k, v in data.items() if k not in {*twice, *twice.values()}}
+        try:
+            validate(given_once)
+        except ValidationError as failed:
+            # What a null made fail is said once, as the null.
+            others = [
+                e for e in failed.errors() if not any(e["loc"][: len(at)] == at for at in nulls)
+            ]
+            refuse(problems, others)
+        refuse(problems)
+        raise AssertionError("refused above")  # pragma: no cover
 
     @field_validator("ip_version", mode="before")
     @classmethod

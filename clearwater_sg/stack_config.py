@@ -4,13 +4,21 @@ Pulumi hands every config value to the program as a string (structured values as
 This module decodes the project's keys, validates them all at once, and turns a mistake
 into a single `pulumi.RunError` that names the key and what is allowed: Pulumi prints
 that without a traceback, and nothing has been registered yet.
+
+What the CLI hides before the program sees its configuration (a key written under two
+spellings, of which it keeps one at random; a null, which it hands on as text) is read
+from the stack file itself, with the offline tools' own check
+(`clearwater_sg.stack_file.config_values`); keys under a namespace that only looks like
+the project's are refused too.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -21,6 +29,8 @@ from pydantic_core import ErrorDetails
 
 from clearwater_sg.errors import ConfigurationError
 from clearwater_sg.options import DeploymentOptions, Limits
+from clearwater_sg.stack_file import ConfigProblem, near_miss_namespaces, program_stack_problems
+from clearwater_sg.types import key_path
 
 
 def _wire_shape(annotation: object) -> str:
@@ -51,22 +61,49 @@ def load_options() -> DeploymentOptions:
     """The validated options of the running stack, or a RunError naming every bad key."""
     namespace = pulumi.get_project()
     config = pulumi.Config(namespace)
+    keys = _config_keys()
+    problems = _own_stack_file_problems(namespace) + near_miss_namespaces(sorted(keys), namespace)
+    # A setting refused here is left out of what the model validates: one message each.
+    refused = {_setting_key(key) for key, _ in problems}
     raw = {
         key: value
-        for full_key in sorted(_config_keys())
+        for full_key in sorted(keys - refused)
         for prefix, _, key in [full_key.partition(":")]
         if prefix == namespace and (value := config.get(key)) is not None
     }
-    return options_from_config(raw, namespace)
+    return options_from_config(raw, namespace, problems)
 
 
-def options_from_config(raw: Mapping[str, str], namespace: str) -> DeploymentOptions:
-    """Options from config values as Pulumi passes them (key without namespace -> text)."""
+def _setting_key(where: str) -> str:
+    """The full config key a problem is about: `ns:tags` for `ns:tags.owner`."""
+    namespace, colon, rest = where.partition(":")
+    return namespace + colon + re.split(r"[.\[]", rest, maxsplit=1)[0]
+
+
+def _own_stack_file_problems(namespace: str) -> list[ConfigProblem]:
+    """The problems of the stack file the CLI read for this run, when the language host
+    says where the project is (the Automation API's inline programs and the mock engine
+    do not: their configuration is checked as it arrives)."""
+    root = pulumi.get_root_directory()
+    if not root or not Path(root).is_dir():
+        return []
+    return program_stack_problems(Path(root), namespace, pulumi.get_stack())
+
+
+def options_from_config(
+    raw: Mapping[str, str], namespace: str, problems: Sequence[ConfigProblem] = ()
+) -> DeploymentOptions:
+    """Options from config values as Pulumi passes them (key without namespace -> text),
+    refused with `problems` (full key, what is wrong) found before, if any."""
     values = {key: _decode(key, text) for key, text in raw.items()}
     try:
-        return DeploymentOptions.model_validate(values)
+        options = DeploymentOptions.model_validate(values)
     except ValidationError as exc:
-        raise pulumi.RunError(describe_errors(exc, namespace)) from None
+        found = [(f"{namespace}:{k}", m) for k, m in map(describe_error, exc.errors())]
+        raise pulumi.RunError(str(ConfigurationError([*problems, *found], HEADING))) from None
+    if problems:
+        raise pulumi.RunError(str(ConfigurationError(list(problems), HEADING)))
+    return options
 
 
 def _config_keys() -> set[str]:
@@ -91,12 +128,6 @@ def _decode(key: str, raw: str) -> Any:
         return raw
 
 
-def describe_errors(exc: ValidationError, namespace: str) -> str:
-    """One line per problem, each starting with the config key it is about."""
-    problems = [describe_error(error) for error in exc.errors()]
-    return str(ConfigurationError([(f"{namespace}:{k}", m) for k, m in problems], HEADING))
-
-
 HEADING = "invalid stack configuration"
 
 
@@ -108,10 +139,7 @@ def describe_error(error: ErrorDetails) -> tuple[str, str]:
     if location and location[0] in DeploymentOptions.model_fields:
         # Defaults validated in place are reported by field name; config uses aliases.
         location[0] = DeploymentOptions.model_fields[str(location[0])].alias or location[0]
-    key = "".join(
-        f"[{part}]" if isinstance(part, int) else f".{part}" if index else str(part)
-        for index, part in enumerate(location)
-    )
+    key = key_path(tuple(location))
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] in ("tuple_type", "list_type"):
         message = f"must be a YAML list, got {error['input']!r}"
