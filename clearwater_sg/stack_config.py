@@ -57,6 +57,25 @@ KNOWN_KEYS = tuple(field.alias or name for name, field in DeploymentOptions.mode
 LIMIT_KEYS = tuple(field.alias or name for name, field in Limits.model_fields.items())
 
 
+def _mentions_output(annotation: object) -> bool:
+    return get_origin(annotation) is pulumi.Output or any(
+        _mentions_output(arg) for arg in get_args(annotation)
+    )
+
+
+# The settings that may be Outputs (ids a program makes), derived from the model.
+_OUTPUT_SETTINGS = [
+    f"each value of {field.alias}" if _SHAPES[str(field.alias)] == "map" else str(field.alias)
+    for field in DeploymentOptions.model_fields.values()
+    if _mentions_output(field.annotation)
+]
+OUTPUT_REFUSED = (
+    "is an Output, a value known only once the program runs; it decides which groups and "
+    "rules exist and how they are named, so it must be written out. Only ids may be "
+    f"Outputs: {', '.join(_OUTPUT_SETTINGS)} (a map of Outputs, not an Output of a map)"
+)
+
+
 def load_options() -> DeploymentOptions:
     """The validated options of the running stack, or a RunError naming every bad key."""
     namespace = pulumi.get_project()
@@ -81,13 +100,15 @@ def _setting_key(where: str) -> str:
 
 
 def _own_stack_file_problems(namespace: str) -> list[ConfigProblem]:
-    """The problems of the stack file the CLI read for this run, when the language host
-    says where the project is (the Automation API's inline programs and the mock engine
-    do not: their configuration is checked as it arrives)."""
+    """The problems of the stack file the CLI read for this run, in the project directory:
+    the one the language host names, or, from a host too old to name it (None), the
+    working directory, where Pulumi runs a program. An empty name (the offline runner
+    without a stack file) means there is none to read."""
     root = pulumi.get_root_directory()
-    if not root or not Path(root).is_dir():
+    directory = Path.cwd() if root is None else Path(root) if root else None
+    if directory is None or not directory.is_dir():
         return []
-    return program_stack_problems(Path(root), namespace, pulumi.get_stack())
+    return program_stack_problems(directory, namespace, pulumi.get_stack())
 
 
 def options_from_config(
@@ -141,7 +162,9 @@ def describe_error(error: ErrorDetails) -> tuple[str, str]:
         location[0] = DeploymentOptions.model_fields[str(location[0])].alias or location[0]
     key = key_path(tuple(location))
     message = error["msg"].removeprefix("Value error, ")
-    if error["type"] in ("tuple_type", "list_type"):
+    if isinstance(error["input"], pulumi.Output):
+        message = OUTPUT_REFUSED
+    elif error["type"] in ("tuple_type", "list_type"):
         message = f"must be a YAML list, got {error['input']!r}"
     elif error["type"] in ("dict_type", "model_type", "model_attributes_type"):
         message = f"must be a YAML map of key: value, got {error['input']!r}"

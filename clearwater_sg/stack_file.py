@@ -287,12 +287,33 @@ class _StrictLoader(yaml.SafeLoader):
             node.tag = _EXPLICIT + node.tag
         return node
 
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """`<<` as yaml.v3 merges it: the map's own keys first, then each merged map's
+        keys not yet there, the first map of a list winning (YAML's merge key; PyYAML
+        lets a later map win when the values are collections)."""
+        own = [(key, value) for key, value in node.value if key.tag != _MERGE]
+        seen = {self.construct_object(key) for key, _ in own}
+        merged = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                continue
+            maps = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for each in maps:
+                if not isinstance(each, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "<< merges a map, or a list of maps", each.start_mark
+                    )
+                self.flatten_mapping(each)
+                for key, value in each.value:
+                    if (constructed := self.construct_object(key)) not in seen:
+                        seen.add(constructed)
+                        merged.append((key, value))
+        node.value = own + merged
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
         for key_node, _ in node.value:
-            if key_node.tag == _MERGE:
-                continue
-            key = self.construct_object(key_node, deep=deep)
+            key = "<<" if key_node.tag == _MERGE else self.construct_object(key_node, deep=deep)
             if isinstance(key, str) and key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key {key!r} is written twice", key_node.start_mark

@@ -150,8 +150,8 @@ def run_program(
     root_directory: Path | None = None,
 ) -> Recording:
     """Run `program` as stack `project`/`stack` with `config` (full "ns:key" -> string),
-    and `root_directory` as the project's directory (`pulumi.get_root_directory()`: the
-    language host passes it; None, as the Automation API's inline programs have).
+    and `root_directory` as the project's directory (`pulumi.get_root_directory()`, which
+    a language host passes), where the program reads its stack file; none by default.
 
     Exceptions the program raises (a pulumi.RunError for bad config) propagate unchanged;
     pass `recording` to see what was registered before one.
@@ -166,8 +166,9 @@ def run_program(
         _Mocks(), project=project, stack=stack, preview=False, monitor=_RecordingMonitor(recording)
     )
     pulumi.runtime.set_all_config(dict(config))
-    # set_mocks leaves the root directory as it was (a placeholder, or an earlier run's).
-    SETTINGS.root_directory = None if root_directory is None else str(root_directory)
+    # set_mocks leaves the root directory as it was (a placeholder, or an earlier run's);
+    # "" says there is none, where None would send the program to its working directory.
+    SETTINGS.root_directory = "" if root_directory is None else str(root_directory)
 
     def collect(outputs: dict[str, Any]) -> None:
         recording.outputs.update(outputs)

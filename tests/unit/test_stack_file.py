@@ -146,13 +146,20 @@ def test_other_namespaces_are_read_without_a_check_of_their_values(tmp_path: Pat
 
 def test_a_merge_key_merges_as_the_cli_merges_it(tmp_path: Path) -> None:
     """`<<: *anchor` brings the anchored map's keys in, the map's own keys winning (YAML's
-    merge key, which yaml.v3 implements; tests/engine/test_stack_files.py asks the CLI)."""
+    merge key, as yaml.v3 implements it; tests/engine/test_stack_files.py asks the CLI)."""
     read = _read(
         tmp_path,
         "  clearwater-sg:limits:\n    <<: {securityGroups: 20, securityGroupRules: 300}\n"
-        "    securityGroups: 30\n",
+        "    securityGroups: 30\n"
+        "  clearwater-sg:peerSites:\n"
+        "    <<: [{site-b: [10.70.0.0/16]}, {site-b: [10.71.0.0/16], site-c: [10.72.0.0/16]}]\n",
     )
     assert json.loads(read.config["clearwater-sg:limits"]) == {
         "securityGroups": 30,
         "securityGroupRules": 300,
+    }
+    # Of a list of maps, the first map's key wins (PyYAML itself lets the last win).
+    assert json.loads(read.config["clearwater-sg:peerSites"]) == {
+        "site-b": ["10.70.0.0/16"],
+        "site-c": ["10.72.0.0/16"],
     }
