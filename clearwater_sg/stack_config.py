@@ -174,7 +174,7 @@ def describe_error(error: ErrorDetails) -> tuple[str, str]:
         known = KNOWN_KEYS if len(location) == 1 else LIMIT_KEYS
         close = difflib.get_close_matches(str(location[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        message = f"is not a setting of this program; {hint}known keys: {', '.join(known)}"
+        message = f"is not a setting of clearwater-sg; {hint}known keys: {', '.join(known)}"
     elif error["type"] == "missing":
         message = "is required" + (" (aws or openstack)" if key == "cloud" else "")
     elif error["type"] == "too_short":

@@ -305,3 +305,23 @@ def network_of(entry: str) -> str | None:
         return str(ipaddress.ip_network(entry))
     except ValueError:
         return None
+
+
+# The six roles a distributed deployment has when `roles` is absent.
+DEFAULT_ROLES = ["ellis", "bono", "sprout", "dime", "homer", "vellum"]
+
+
+def with_defaults_written_out(config: Config) -> Config:
+    """The same configuration with the defaults the README gives an absent `worldCidrs`,
+    `sshSources`, `roles` and `egress` written out: what a package caller must write
+    (docs/configuration-inputs.md), since from the package absence cannot be told from a
+    misspelt input an SDK dropped."""
+    written = dict(config)
+    families = FAMILIES[str(config.get("ipVersion", "4"))]
+    written.setdefault("worldCidrs", [ANY_ADDRESS[family] for family in families])
+    if not config.get("sshSourceGroups"):
+        written.setdefault("sshSources", written["worldCidrs"])
+    if config.get("deployment", "distributed") == "distributed":
+        written.setdefault("roles", DEFAULT_ROLES)
+    written.setdefault("egress", "all")
+    return written
