@@ -471,13 +471,19 @@ class DeploymentOptions(BaseModel):
         problems += [(at, NO_VALUE, None) for at in nulls]
         if not problems:
             return validate(data)
+        # The rest is judged as with each refused setting given, and wrong (None), as a
+        # refused ipVersion does not make an IPv6 worldCidrs wrong; what a refused value
+        # makes fail is said once, as its refusal.
         given_once = {k: v for k, v in data.items() if k not in {*twice, *twice.values()}}
+        given_once |= dict.fromkeys(twice.values())
+        refused_at = [*nulls, *((alias,) for alias in twice.values())]
         try:
             validate(given_once)
         except ValidationError as failed:
-            # What a null made fail is said once, as the null.
             others = [
-                e for e in failed.errors() if not any(e["loc"][: len(at)] == at for at in nulls)
+                e
+                for e in failed.errors()
+                if not any(e["loc"][: len(at)] == at for at in refused_at)
             ]
             refuse(problems, others)
         refuse(problems)

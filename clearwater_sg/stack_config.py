@@ -81,22 +81,20 @@ def load_options() -> DeploymentOptions:
     namespace = pulumi.get_project()
     config = pulumi.Config(namespace)
     keys = _config_keys()
-    problems = _own_stack_file_problems(namespace) + near_miss_namespaces(sorted(keys), namespace)
-    # A setting refused here is left out of what the model validates: one message each.
-    refused = {_setting_key(key) for key, _ in problems}
+    found = _own_stack_file_problems(namespace) + near_miss_namespaces(sorted(keys), namespace)
+    problems = list(dict.fromkeys(found))  # a near miss in the stack file is in both
     raw = {
         key: value
-        for full_key in sorted(keys - refused)
+        for full_key in sorted(keys)
         for prefix, _, key in [full_key.partition(":")]
         if prefix == namespace and (value := config.get(key)) is not None
     }
     return options_from_config(raw, namespace, problems)
 
 
-def _setting_key(where: str) -> str:
-    """The full config key a problem is about: `ns:tags` for `ns:tags.owner`."""
-    namespace, colon, rest = where.partition(":")
-    return namespace + colon + re.split(r"[.\[]", rest, maxsplit=1)[0]
+def _below(where: str, above: str) -> bool:
+    """Whether a config key is `above` or inside it (`ns:tags.owner` in `ns:tags`)."""
+    return where == above or where.startswith((f"{above}.", f"{above}["))
 
 
 def _own_stack_file_problems(namespace: str) -> list[ConfigProblem]:
@@ -115,12 +113,27 @@ def options_from_config(
     raw: Mapping[str, str], namespace: str, problems: Sequence[ConfigProblem] = ()
 ) -> DeploymentOptions:
     """Options from config values as Pulumi passes them (key without namespace -> text),
-    refused with `problems` (full key, what is wrong) found before, if any."""
+    refused with `problems` (full key, what is wrong) found before, if any.
+
+    A setting refused whole before is validated as a null, which is refused, as Python's
+    None is: the rest is judged as it would be with that setting given and wrong (a
+    refused `ipVersion` does not make an IPv6 `worldCidrs` wrong). What the model says
+    where a problem was found before is left to that problem."""
     values = {key: _decode(key, text) for key, text in raw.items()}
+    values |= {
+        key.removeprefix(f"{namespace}:"): None
+        for key, _ in problems
+        if key.startswith(f"{namespace}:") and not re.search(r"[.\[]", key)
+    }
     try:
         options = DeploymentOptions.model_validate(values)
     except ValidationError as exc:
-        found = [(f"{namespace}:{k}", m) for k, m in map(describe_error, exc.errors())]
+        found = [
+            (where, message)
+            for key, message in map(describe_error, exc.errors())
+            for where in [f"{namespace}:{key}"]
+            if not any(_below(where, said) for said, _ in problems)
+        ]
         raise pulumi.RunError(str(ConfigurationError([*problems, *found], HEADING))) from None
     if problems:
         raise pulumi.RunError(str(ConfigurationError(list(problems), HEADING)))

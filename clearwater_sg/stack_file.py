@@ -12,6 +12,7 @@ runs on its own stack file (`clearwater_sg.stack_config`).
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import re
@@ -70,7 +71,22 @@ def stack_file_path(project_dir: Path, stack: str, suffix: str = ".yaml") -> Pat
 
 
 def load_stack(stack_file: Path) -> StackConfig:
-    """The config a stack file gives its program, after the project's declarations."""
+    """The config a stack file gives its program, after the project's declarations; a
+    StackFileError naming each problem of it."""
+    stack, problems = read_stack(stack_file)
+    if problems:
+        raise StackFileError(stack_file_problems(stack_file, problems))
+    return stack
+
+
+def stack_file_problems(stack_file: Path, problems: list[ConfigProblem]) -> str:
+    return f"{stack_file.resolve()}:\n  " + "\n  ".join(f"{k}: {m}" for k, m in problems)
+
+
+def read_stack(stack_file: Path) -> tuple[StackConfig, list[ConfigProblem]]:
+    """The config a stack file gives its program, without the keys `config_values`
+    refuses, and those problems: the program, run where it finds its stack file, reports
+    them itself with the rest. What cannot be read offline at all is a StackFileError."""
     stack_file = stack_file.resolve()
     name = stack_file.name
     if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))):
@@ -89,7 +105,7 @@ def load_stack(stack_file: Path) -> StackConfig:
             "`environment:`"
         )
     values, problems = config_values(project, stack_doc.get("config"))
-    problems += [
+    encrypted = [
         (
             where,
             "is encrypted (secure), which cannot be read offline; render with a plain "
@@ -98,13 +114,16 @@ def load_stack(stack_file: Path) -> StackConfig:
         for key, value in values.items()
         for where in _encrypted(key, value)
     ]
-    if problems:
-        raise StackFileError(f"{stack_file}:\n  " + "\n  ".join(f"{k}: {m}" for k, m in problems))
+    if encrypted:
+        raise StackFileError(stack_file_problems(stack_file, encrypted))
+    refused = {key for key, _ in problems}
     missing = []
     for key, declaration in (project_doc.get("config") or {}).items():
         full_key = _full_key(project, key)
         if full_key in values:
             _check_type(stack, key, declaration, values[full_key])
+        elif full_key in refused or "config" in refused:
+            continue  # its problem, or the config map's, says why
         elif isinstance(declaration, dict) and "default" in declaration:
             values[full_key] = declaration["default"]
         elif isinstance(declaration, dict) and "value" in declaration:
@@ -117,12 +136,8 @@ def load_stack(stack_file: Path) -> StackConfig:
         raise StackFileError(
             f"Stack '{stack}' is missing configuration value(s) {', '.join(map(repr, missing))}"
         )
-    return StackConfig(
-        project=project,
-        stack=stack,
-        project_dir=project_dir,
-        config={key: config_string(value) for key, value in values.items()},
-    )
+    config = {key: config_string(value) for key, value in values.items()}
+    return StackConfig(project, stack, project_dir, config), problems
 
 
 def program_stack_problems(root: Path, project: str, stack: str) -> list[ConfigProblem]:
@@ -178,12 +193,13 @@ def config_values(project: str, config: Any) -> tuple[dict[str, Any], list[Confi
             values.pop(full_key, None)
             continue
         spelled[full_key] = key
-        if value is None:
-            problems.append((full_key, _NULL))
-        elif full_key.startswith(f"{project}:") and (unread := _unread(full_key, value)):
-            problems += unread
+        if not full_key.startswith(f"{project}:"):
+            # Another namespace's, read by its owner: a null as the CLI hands it on today.
+            values[full_key] = "" if value is None else value
         else:
-            values[full_key] = value
+            problems += _unread(full_key, value)
+            if value is not None and not isinstance(value, Unread):
+                values[full_key] = value  # as the CLI hands it on; its problems refuse it
     problems += near_miss_namespaces(values, project)
     return values, problems
 
@@ -322,45 +338,68 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-# The core schema's implicit types, and the merge key; everything else is text.
+# The core schema's implicit types as yaml.v3 resolves them, and the merge key; a plain
+# scalar that starts like a number is read by `_construct_number`; the rest is text.
+_NUMBER = "tag:yaml.org,2002:number"  # this reader's own: a number, or text that is not one
 for _tag, _pattern, _first in (
-    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("null", r"^(?:~|null|Null|NULL|)$", "~nN"),
-    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
     # yaml.v3 resolves dates too; the CLI then hands the program Go's text of the time.
-    ("timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?$", "0123456789"),
     (
-        "float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+.0123456789",
+        "tag:yaml.org,2002:timestamp",
+        r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt][0-9:.]+(?:Z|[-+][0-9:]+)|[ ][0-9:.]+)?$",
+        "0123456789",
     ),
-    ("merge", r"^(?:<<)$", "<"),
+    ("tag:yaml.org,2002:float", r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+."),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+    (_NUMBER, r"^[-+.0-9]", "-+.0123456789"),
 ):
-    _first_chars = [*_first, ""] if _tag == "null" else list(_first)
-    _StrictLoader.add_implicit_resolver(
-        f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first_chars
-    )
+    _first_chars = [*_first, ""] if _tag.endswith("null") else list(_first)
+    _StrictLoader.add_implicit_resolver(_tag, re.compile(_pattern), _first_chars)
 
-# The whole numbers yaml.v3 reads as integers (int64, then uint64); beyond, a float.
-_WHOLE = range(-(2**63), 2**64)
+_YAML_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_BASES = {"0b": 2, "0o": 8, "0x": 16}
 
 
-def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | Unread:
-    """An integer as yaml.v3 reads it: 0x hex, 0o octal, and a leading 0 octal too."""
+def _go_int(text: str) -> int | None:
+    """`text` as Go's strconv.ParseInt(text, 0, 64) reads it, or else ParseUint (no sign):
+    a 0b, 0o or 0x prefix, or a leading 0 for octal."""
+    sign, body = (-1 if text[0] == "-" else 1, text[1:]) if text[:1] in "+-" else (1, text)
+    base = _BASES.get(body[:2].lower(), 8 if len(body) > 1 and body[0] == "0" else 10)
+    body = body[2:] if body[:2].lower() in _BASES else body
+    try:
+        number = sign * int(body, base) if body.isalnum() else None
+    except ValueError:
+        return None
+    if number is None or not -(2**63) <= number < (2**63 if text[:1] in "+-" else 2**64):
+        return None
+    return number
+
+
+def _construct_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str | Unread:
+    """A plain scalar that starts like a number, as yaml.v3 resolves it: an integer (its
+    underscores dropped; 0b, 0o, 0x, or a leading 0 for octal), within 64 bits; else a
+    float (so `08`, `1.0`, `1e3`, a huge integer), which the CLI rewrites; else text."""
     text = str(loader.construct_scalar(node))
-    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
-    if digits.startswith(("0x", "0o")):
-        number = sign * int(digits[2:], 16 if digits[1] == "x" else 8)
-    else:
-        number = sign * int(digits, 8 if len(digits) > 1 and digits.startswith("0") else 10)
-    if number not in _WHOLE:
+    plain = text.replace("_", "")
+    if not text.startswith(".") and (number := _go_int(plain)) is not None:
+        return number
+    if (text.startswith(".") and "_" in text) or not _YAML_FLOAT.fullmatch(plain):
+        return text
+    digits = plain.lstrip("+-")
+    if digits.isdigit() and not digits.startswith("0"):  # else octal that is not: a float
         return Unread(
             text,
             f"{text} is beyond the whole numbers the Pulumi CLI reads exactly (64 bits): it "
-            f"hands the program a rounded float ({float(number)!r}); write a smaller number",
+            f"hands the program a rounded float ({float(plain)!r}); write a smaller number",
         )
-    return number
+    return Unread(text, _FLOAT.format(text=text))
+
+
+_FLOAT = (
+    "{text} is a YAML float, which the Pulumi CLI rewrites (1.0 becomes 1, 1e3 becomes 1000, "
+    "08 becomes 8) and no setting takes: write a whole number, or quote it to keep it as text"
+)
 
 
 def _unread_scalar(problem: str) -> Callable[[yaml.SafeLoader, yaml.Node], Unread]:
@@ -384,21 +423,25 @@ def _unread_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Unr
     )
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_StrictLoader.add_constructor(
-    "tag:yaml.org,2002:float",
-    _unread_scalar(
-        "{text} is a YAML float, which the Pulumi CLI rewrites (1.0 becomes 1, 1e3 becomes "
-        "1000) and no setting takes: write a whole number, or quote it to keep it as text"
-    ),
+_StrictLoader.add_constructor(_NUMBER, _construct_number)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _unread_scalar(_FLOAT))
+_date = _unread_scalar(
+    "'{text}' is a date to YAML, which the Pulumi CLI hands the program in Go's format "
+    "('2026-12-02 00:00:00 +0000 UTC'); quote it to keep it as written"
 )
-_StrictLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    _unread_scalar(
-        "'{text}' is a date to YAML, which the Pulumi CLI hands the program in Go's format "
-        "('2026-12-02 00:00:00 +0000 UTC'); quote it to keep it as written"
-    ),
-)
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str | Unread:
+    """A date yaml.v3 reads as a time; text shaped like one but no date (2026-13-45)."""
+    text = str(loader.construct_scalar(node))
+    try:
+        datetime.date(*map(int, re.split(r"[-Tt ]", text)[:3]))
+    except ValueError:
+        return text
+    return _date(loader, node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _StrictLoader.add_multi_constructor(_EXPLICIT, _unread_tagged)
 
 

@@ -23,7 +23,13 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.settings import ROOT, SETTINGS
 
 from clearwater_sg.resources import AWS_GROUP
-from clearwater_sg.stack_file import StackConfig, load_stack, stack_file_path
+from clearwater_sg.stack_file import (
+    StackConfig,
+    StackFileError,
+    read_stack,
+    stack_file_path,
+    stack_file_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -126,10 +132,13 @@ def run_project(
 
 def run_stack(stack_file: Path) -> tuple[StackConfig, Recording]:
     """Run the project's program with a stack file's config, as `pulumi up` would: where
-    the CLI would read this file, the program is told the project's directory too, and
-    reads its stack file itself as it does under the CLI."""
-    stack = load_stack(stack_file)
+    the CLI would read this file, the program is told the project's directory too, reads
+    its stack file itself as it does under the CLI, and reports the file's problems with
+    the rest; elsewhere, they are a StackFileError."""
+    stack, problems = read_stack(stack_file)
     cli_reads_it = stack_file_path(stack.project_dir, stack.stack) == stack_file.resolve()
+    if problems and not cli_reads_it:
+        raise StackFileError(stack_file_problems(stack_file, problems))
     recording = run_project(
         stack.project_dir,
         project=stack.project,
@@ -137,6 +146,8 @@ def run_stack(stack_file: Path) -> tuple[StackConfig, Recording]:
         config=stack.config,
         root_directory=stack.project_dir if cli_reads_it else None,
     )
+    if problems:  # the program reads them itself; were it ever not to, they still refuse
+        raise StackFileError(stack_file_problems(stack_file, problems))
     return stack, recording
 
 

@@ -5,7 +5,6 @@ registers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +16,14 @@ from pulumi.runtime import rpc
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
 from clearwater_sg.package import PACKAGE, PackageProvider
 from clearwater_sg.package import ClearwaterSecurityGroups as PackageComponent
+from harness import PROJECT
 from offline.runner import Recording, run_program
-from tests.strategies import with_defaults_written_out
+from tests.strategies import snake_case, with_defaults_written_out
 
-COMPONENT = "cw"
+# As the bundled program names its component and the tests their stack: the same group
+# and rule names as a stack file's render.
+COMPONENT = "clearwater"
+STACK = "dev"
 PROVIDER = PackageProvider([PackageComponent], PACKAGE, version="0.0.0")
 TYPE = f"{PACKAGE}:index:ClearwaterSecurityGroups"
 
@@ -63,7 +66,7 @@ def package(inputs: Mapping[str, Any]) -> None:
 def construct(inputs: Mapping[str, Any], recording: Recording | None = None) -> Recording:
     """`package(inputs)` as a program of its own."""
     return run_program(
-        lambda: package(inputs), project="p", stack="s", config={}, recording=recording
+        lambda: package(inputs), project=PROJECT, stack=STACK, config={}, recording=recording
     )
 
 
@@ -73,7 +76,7 @@ def registrations(make: Callable[[], object]) -> Registrations:
     def program() -> None:
         make()
 
-    recording = run_program(program, project="p", stack="s", config={})
+    recording = run_program(program, project=PROJECT, stack=STACK, config={})
     return sorted((r.type, r.name, r.inputs) for r in recording.resources)
 
 
@@ -83,12 +86,6 @@ def _made(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {key: _made(each) for key, each in value.items()}
     return value
-
-
-def snake_case(name: str) -> str:
-    """A setting's Python name, as `help(DeploymentOptions)` lists them (`sshSources` is
-    `ssh_sources`)."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def through_python(config: Mapping[str, Any]) -> Registrations:

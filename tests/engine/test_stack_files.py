@@ -47,6 +47,12 @@ AGREE = {
     hex: 0x1F
     octal: 0o17
     negative: -12
+    grouped: 1_000
+    binary: 0b101
+    negative-hex: -0x1f
+    signed: +12
+    not-a-date: 2026-13-45
+    uint64: 18446744073709551615
 """,
     "merge-keys": """
   clearwater-sg:limits:

@@ -30,6 +30,7 @@ from harness import VPC
 from offline.runner import Recording
 from tests.helpers import PL, SG_A, SG_B, UUID_A
 from tests.package_inputs import (
+    COMPONENT,
     Made,
     Registrations,
     construct,
@@ -304,7 +305,7 @@ def test_the_python_component_is_the_one_registered() -> None:
     the same options: the same type, names, inputs."""
 
     def python() -> None:
-        PythonComponent("cw", DeploymentOptions(cloud=Cloud.OPENSTACK, hss=True))
+        PythonComponent(COMPONENT, DeploymentOptions(cloud=Cloud.OPENSTACK, hss=True))
 
     inputs = explicit({"cloud": "openstack", "hss": True})
     assert registrations(lambda: package(inputs)) == registrations(python)
