@@ -23,6 +23,7 @@ Two rules are the package's own (docs/configuration-inputs.md):
 
 # No `from __future__ import annotations`: the schema analyzer reads the annotations as
 # types, not as strings.
+import re
 from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
@@ -38,6 +39,7 @@ from clearwater_sg import component
 from clearwater_sg.errors import ConfigurationError
 from clearwater_sg.options import Deployment, DeploymentOptions
 from clearwater_sg.package_args import ClearwaterSecurityGroupsArgs
+from clearwater_sg.types import found_in
 
 PACKAGE = "clearwater-sg"  # the package's name, the first part of the component's type
 HEADING = "invalid inputs of ClearwaterSecurityGroups"
@@ -133,14 +135,35 @@ class PackageProvider(ComponentProvider):
             return super().construct(name, resource_type, inputs, options)
         except ComponentInitError as failed:
             if isinstance(failed.inner, ConfigurationError):
-                errors = [
-                    InputPropertyErrorDetails(property_path=key, reason=reason)
-                    for key, reason in failed.inner.problems
-                ]
-                raise InputPropertiesError(HEADING, errors) from None
+                raise _input_errors(failed.inner.problems, inputs) from None
             if isinstance(failed.inner, pulumi.RunError):  # the plan or the quota pre-flight
                 raise InputPropertiesError(str(failed.inner)) from None
             raise
+
+
+def _input_errors(problems: list[tuple[str, str]], inputs: pulumi.Inputs) -> InputPropertiesError:
+    """Each problem as an input error, which the engine prints with the input's value;
+    but where that value holds an Output, which the CLI cannot print (v3.274.1 panics in
+    propertyprint), as a line of the message, worded the same."""
+    errors, lines = [], []
+    for key, reason in problems:
+        if any(found_in(_at(inputs, key), lambda v: isinstance(v, pulumi.Output))):
+            lines.append(f"\n\t\t- property {key} has a problem: {reason}")
+        else:
+            errors.append(InputPropertyErrorDetails(property_path=key, reason=reason))
+    return InputPropertiesError(HEADING + "".join(lines), errors)
+
+
+def _at(value: Any, key: str) -> Any:
+    """What an input path (`sshSourceGroups.bastion`, `roles[0]`) names, or None."""
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", key):
+        if isinstance(value, Mapping) and name:
+            value = value.get(name)
+        elif isinstance(value, list) and index and int(index) < len(value):
+            value = value[int(index)]
+        else:
+            return None
+    return value
 
 
 def main() -> None:

@@ -5,12 +5,14 @@ registers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from google.protobuf import struct_pb2  # type: ignore[import-untyped]
+from pulumi.errors import InputPropertiesError
 from pulumi.runtime import rpc
 
 from clearwater_sg import ClearwaterSecurityGroups, DeploymentOptions
@@ -55,6 +57,18 @@ def as_delivered(value: Any) -> Any:
     wire = struct_pb2.Struct()
     wire.update({"value": value})
     return rpc.deserialize_properties(wire, keep_unknowns=True)["value"]
+
+
+_LINE = re.compile(r"\n\t\t- property (?P<key>\S+) has a problem: (?P<reason>[^\n]*)")
+
+
+def reasons(refused: InputPropertiesError) -> dict[str, str]:
+    """Each input the package refused, and why: its input errors, and the lines of its
+    message (where the input's value holds an Output, which the engine cannot print);
+    a plan that cannot be made (no input named) as its message under ""."""
+    found = {e["property_path"]: e["reason"] for e in refused.errors or []}
+    found |= {m["key"]: m["reason"] for m in _LINE.finditer(refused.message)}
+    return found or {"": refused.message}
 
 
 def package(inputs: Mapping[str, Any]) -> None:

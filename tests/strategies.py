@@ -375,15 +375,21 @@ class Hostile:
     shapes: tuple[str, ...] = ()  # the shapes applied, for the tests' statistics
 
 
+SHAPES = ("typo", "near-miss", "null", "nested-null", "twice")
+
+
 @st.composite
-def hostile_configs(draw: st.DrawFn) -> Hostile:
-    """A valid configuration with one to three of the shapes above."""
-    settings = dict(draw(valid_configs()))
+def hostile_configs(
+    draw: st.DrawFn,
+    base: st.SearchStrategy[Config] | None = None,
+    shapes: Sequence[str] = SHAPES,
+) -> Hostile:
+    """A valid configuration (of `base`, by default any) with one to three of `shapes`."""
+    settings = dict(draw(base or valid_configs()))
     twice: Config = {}
     worded: set[str] = set()
-    shapes = st.sampled_from(["typo", "near-miss", "null", "nested-null", "twice"])
     applied: list[str] = []
-    for shape in draw(st.lists(shapes, min_size=1, max_size=3, unique=True)):
+    for shape in draw(st.lists(st.sampled_from(shapes), min_size=1, max_size=3, unique=True)):
         present = sorted(k for k in settings if ":" not in k and k not in twice)
         if shape == "twice":  # a Python name that is the stack file's has no second spelling
             present = [k for k in present if snake_case(k) != k]

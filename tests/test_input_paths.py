@@ -38,7 +38,7 @@ from clearwater_sg.package import WRITTEN_OUT
 from clearwater_sg.stack_file import StackFileError
 from harness import PROJECT, PROJECT_DIR
 from offline.runner import run_program, run_stack
-from tests.package_inputs import COMPONENT, STACK, Registrations, construct
+from tests.package_inputs import COMPONENT, STACK, Registrations, construct, reasons
 from tests.strategies import (
     NAMESPACE,
     Config,
@@ -124,8 +124,7 @@ def by_package(settings: Config, twice: Config) -> Outcome:
     try:
         recording = construct(inputs)
     except InputPropertiesError as refused:
-        errors = refused.errors or []
-        return {e["property_path"]: e["reason"] for e in errors} or {"": refused.message}
+        return reasons(refused)
     return sorted((r.type, r.name, r.inputs) for r in recording.resources)
 
 

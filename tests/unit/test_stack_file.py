@@ -126,6 +126,8 @@ def _read(tmp_path: Path, config: str) -> StackConfig:
             "numbers the Pulumi CLI reads exactly",
         ),
         ("  clearwater-sg:tags:\n    since: 2026-12-02\n", "'2026-12-02' is a date to YAML"),
+        # yaml.v3 reads 08 as the float 8 (not octal); PyYAML's reading crashed the reader.
+        ("  clearwater-sg:tags:\n    code: 08\n", "clearwater-sg:tags.code: 08 is a YAML float"),
     ],
 )
 def test_what_the_cli_would_not_hand_on_as_written_is_refused_by_key(
@@ -146,11 +148,12 @@ def test_other_namespaces_are_read_without_a_check_of_their_values(tmp_path: Pat
 
 def test_a_merge_key_merges_as_the_cli_merges_it(tmp_path: Path) -> None:
     """`<<: *anchor` brings the anchored map's keys in, the map's own keys winning (YAML's
-    merge key, as yaml.v3 implements it; tests/engine/test_stack_files.py asks the CLI)."""
+    merge key, as yaml.v3 implements it; tests/engine/test_stack_files.py asks the CLI).
+    Integers as yaml.v3 reads them too: 3_00 is 300, 0x1e is 30."""
     read = _read(
         tmp_path,
-        "  clearwater-sg:limits:\n    <<: {securityGroups: 20, securityGroupRules: 300}\n"
-        "    securityGroups: 30\n"
+        "  clearwater-sg:limits:\n    <<: {securityGroups: 20, securityGroupRules: 3_00}\n"
+        "    securityGroups: 0x1e\n"
         "  clearwater-sg:peerSites:\n"
         "    <<: [{site-b: [10.70.0.0/16]}, {site-b: [10.71.0.0/16], site-c: [10.72.0.0/16]}]\n",
     )
