@@ -18,7 +18,8 @@ Two rules are the package's own (docs/configuration-inputs.md):
   cannot be told from a typo. So the settings whose absence opens more than an explicit
   value could (`WRITTEN_OUT`) must be written out.
 
-`package/PulumiPlugin.yaml` hosts it with `component_provider_host`.
+`package/PulumiPlugin.yaml` serves it (`main`), with the SDK's component provider and its
+schema, but this package's reading of the inputs (`PackageProvider`).
 """
 
 # No `from __future__ import annotations`: the schema analyzer reads the annotations as

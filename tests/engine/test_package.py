@@ -14,7 +14,6 @@ is created.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -147,8 +146,6 @@ def _yaml_program(stack: EngineStack, resources: Mapping[str, Any]) -> None:
 
 
 def _component(**properties: Any) -> dict[str, Any]:
-    # A copy: PyYAML writes a value two resources share as an alias, which YAML refuses.
-    properties = copy.deepcopy(properties)
     return {"type": "clearwater-sg:ClearwaterSecurityGroups", "properties": properties}
 
 
