@@ -253,9 +253,8 @@ def test_none_is_refused_by_name_not_read_as_absent(given: dict[str, Any], where
 
 def test_a_setting_under_both_its_names_is_refused_with_the_rest() -> None:
     with pytest.raises(ConfigurationError) as refused_:
-        DeploymentOptions(
-            cloud="openstack", ssh_sources=["10.9.0.0/16"], sshSources=["0.0.0.0/0"], hss="maybe"
-        )
+        both: dict[str, Any] = {"ssh_sources": ["10.9.0.0/16"], "sshSources": ["0.0.0.0/0"]}
+        DeploymentOptions(cloud="openstack", hss="maybe", **both)
     assert dict(refused_.value.problems) == {
         "sshSources": "is given twice, as ssh_sources and sshSources: give it once",
         "hss": "must be true or false, got 'maybe'",
