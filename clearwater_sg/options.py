@@ -467,14 +467,15 @@ class DeploymentOptions(BaseModel):
             ((alias,), f"is given twice, as {name} and {alias}: give it once", None)
             for name, alias in twice.items()
         ]
-        nulls = [at for at, _ in found_in(data, lambda v: v is None)]
+        spelled_twice = {*twice, *twice.values()}  # refused as such; their values unread
+        nulls = [at for at, _ in found_in(data, lambda v: v is None) if at[0] not in spelled_twice]
         problems += [(at, NO_VALUE, None) for at in nulls]
         if not problems:
             return validate(data)
         # The rest is judged as with each refused setting given, and wrong (None), as a
         # refused ipVersion does not make an IPv6 worldCidrs wrong; what a refused value
         # makes fail is said once, as its refusal.
-        given_once = {k: v for k, v in data.items() if k not in {*twice, *twice.values()}}
+        given_once = {k: v for k, v in data.items() if k not in spelled_twice}
         given_once |= dict.fromkeys(twice.values())
         refused_at = [*nulls, *((alias,) for alias in twice.values())]
         try:

@@ -29,7 +29,12 @@ from pydantic_core import ErrorDetails
 
 from clearwater_sg.errors import ConfigurationError
 from clearwater_sg.options import DeploymentOptions, Limits
-from clearwater_sg.stack_file import ConfigProblem, near_miss_namespaces, program_stack_problems
+from clearwater_sg.stack_file import (
+    ConfigProblem,
+    near_miss_namespaces,
+    program_stack_problems,
+    within,
+)
 from clearwater_sg.types import key_path
 
 
@@ -92,11 +97,6 @@ def load_options() -> DeploymentOptions:
     return options_from_config(raw, namespace, problems)
 
 
-def _below(where: str, above: str) -> bool:
-    """Whether a config key is `above` or inside it (`ns:tags.owner` in `ns:tags`)."""
-    return where == above or where.startswith((f"{above}.", f"{above}["))
-
-
 def _own_stack_file_problems(namespace: str) -> list[ConfigProblem]:
     """The problems of the stack file the CLI read for this run, in the project directory:
     the one the language host names, or, from a host too old to name it (None), the
@@ -132,7 +132,7 @@ def options_from_config(
             (where, message)
             for key, message in map(describe_error, exc.errors())
             for where in [f"{namespace}:{key}"]
-            if not any(_below(where, said) for said, _ in problems)
+            if not any(within(where, said) for said, _ in problems)
         ]
         raise pulumi.RunError(str(ConfigurationError([*problems, *found], HEADING))) from None
     if problems:

@@ -183,6 +183,8 @@ def config_values(project: str, config: Any) -> tuple[dict[str, Any], list[Confi
             continue
         full_key = _full_key(project, key)
         if full_key in spelled:
+            # Refused as written twice: what the other spelling's value holds is not read.
+            problems = [(k, m) for k, m in problems if not within(k, full_key)]
             problems.append(
                 (
                     full_key,
@@ -202,6 +204,11 @@ def config_values(project: str, config: Any) -> tuple[dict[str, Any], list[Confi
                 values[full_key] = value  # as the CLI hands it on; its problems refuse it
     problems += near_miss_namespaces(values, project)
     return values, problems
+
+
+def within(key: str, setting: str) -> bool:
+    """Whether a config key is `setting` or inside it (`ns:tags.owner` in `ns:tags`)."""
+    return key == setting or key.startswith((f"{setting}.", f"{setting}["))
 
 
 # In YAML, a list whose entries are all commented out is null too.
@@ -362,8 +369,9 @@ _BASES = {"0b": 2, "0o": 8, "0x": 16}
 
 
 def _go_int(text: str) -> int | None:
-    """`text` as Go's strconv.ParseInt(text, 0, 64) reads it, or else ParseUint (no sign):
-    a 0b, 0o or 0x prefix, or a leading 0 for octal."""
+    """`text` as Go's strconv.ParseInt(text, 0, 64) reads it: a 0b, 0o or 0x prefix, or a
+    leading 0 for octal. (yaml.v3 reads a larger unsigned one as a uint64, which the CLI
+    then hands on as a float: beyond int64 is not a whole number here.)"""
     sign, body = (-1 if text[0] == "-" else 1, text[1:]) if text[:1] in "+-" else (1, text)
     base = _BASES.get(body[:2].lower(), 8 if len(body) > 1 and body[0] == "0" else 10)
     body = body[2:] if body[:2].lower() in _BASES else body
@@ -371,9 +379,7 @@ def _go_int(text: str) -> int | None:
         number = sign * int(body, base) if body.isalnum() else None
     except ValueError:
         return None
-    if number is None or not -(2**63) <= number < (2**63 if text[:1] in "+-" else 2**64):
-        return None
-    return number
+    return number if number is not None and -(2**63) <= number < 2**63 else None
 
 
 def _construct_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str | Unread:
@@ -390,7 +396,7 @@ def _construct_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | s
     if digits.isdigit() and not digits.startswith("0"):  # else octal that is not: a float
         return Unread(
             text,
-            f"{text} is beyond the whole numbers the Pulumi CLI reads exactly (64 bits): it "
+            f"{text} is beyond the whole numbers the Pulumi CLI reads exactly (int64): it "
             f"hands the program a rounded float ({float(plain)!r}); write a smaller number",
         )
     return Unread(text, _FLOAT.format(text=text))

@@ -1,4 +1,5 @@
-"""Hypothesis strategies of stack configurations, valid ones, as the README describes them.
+"""Hypothesis strategies of stack configurations, valid ones, as the README describes them,
+and hostile ones: a valid one with the mistakes of issue 24 (`hostile_configs`).
 
 The property tests of the program (tests/test_main.py, tests/unit/test_stack_config.py),
 the conformance sample (tests/conformance/test_generated_configs.py) and the engine's
@@ -19,6 +20,7 @@ on every run; its cache lives in the system's temporary directory, not in the re
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 import tempfile
@@ -374,8 +376,15 @@ class Hostile:
     worded_per_path: frozenset[str] = frozenset()
     shapes: tuple[str, ...] = ()  # the shapes applied, for the tests' statistics
 
+    @property
+    def stack_file_only(self) -> bool:
+        """Whether a shape is one only YAML can write (the package receives no YAML)."""
+        return "yaml-corner" in self.shapes
 
-SHAPES = ("typo", "near-miss", "null", "nested-null", "twice")
+
+SHAPES = ("typo", "near-miss", "null", "nested-null", "twice", "yaml-corner")
+# Values PyYAML writes as YAML the Pulumi CLI rewrites: bytes as !!binary, a float, a date.
+YAML_CORNERS: tuple[object, ...] = (b"10.0.0.0/8", 1.5, datetime.date(2026, 12, 2))
 
 
 @st.composite
@@ -416,6 +425,11 @@ def hostile_configs(
                 settings[key] = [*value[:-1], None]
             elif isinstance(value, dict):
                 settings[key] = {**value, draw(st.sampled_from(sorted(value))): None}
+            worded.add(key)
+        elif shape == "yaml-corner":  # a setting, or its last entry
+            corner = draw(st.sampled_from(YAML_CORNERS))
+            value = settings[key]
+            settings[key] = [*value[:-1], corner] if isinstance(value, list) and value else corner
             worded.add(key)
         else:  # twice: the second spelling says something else (the world, or the opposite)
             value = settings[key]

@@ -52,7 +52,7 @@ AGREE = {
     negative-hex: -0x1f
     signed: +12
     not-a-date: 2026-13-45
-    uint64: 18446744073709551615
+    int64: 9223372036854775807
 """,
     "merge-keys": """
   clearwater-sg:limits:
@@ -175,6 +175,11 @@ REFUSED = {
         "clearwater-sg:sshSources[0]: is tagged !!binary",
     ),
     "float": ("  clearwater-sg:ipVersion: 4.0", "clearwater-sg:ipVersion: 4.0 is a YAML float"),
+    # The CLI hands a uint64 beyond int64 on as a float (18446744073709552000).
+    "huge-integer": (
+        "  clearwater-sg:limits:\n    rulesPerGroup: 18446744073709551615",
+        "clearwater-sg:limits.rulesPerGroup: 18446744073709551615 is beyond the whole numbers",
+    ),
 }
 
 

@@ -121,8 +121,8 @@ def _read(tmp_path: Path, config: str) -> StackConfig:
             "clearwater-sg:limits.rulesPerGroup: 1e3 is a YAML float",
         ),
         (
-            "  clearwater-sg:limits:\n    rulesPerGroup: 18446744073709551616\n",
-            "clearwater-sg:limits.rulesPerGroup: 18446744073709551616 is beyond the whole "
+            "  clearwater-sg:limits:\n    rulesPerGroup: 9223372036854775808\n",
+            "clearwater-sg:limits.rulesPerGroup: 9223372036854775808 is beyond the whole "
             "numbers the Pulumi CLI reads exactly",
         ),
         ("  clearwater-sg:tags:\n    since: 2026-12-02\n", "'2026-12-02' is a date to YAML"),
