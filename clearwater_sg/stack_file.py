@@ -168,7 +168,7 @@ def config_values(project: str, config: Any) -> tuple[dict[str, Any], list[Confi
     * a null (a list whose entries are all commented out is one), which the CLI hands
       on as an empty string today and says it will hand on as null;
     * YAML that the CLI rewrites before the program sees it, in this project's keys: an
-      explicit tag (`!!binary`), a date, a float, an integer beyond 64 bits.
+      explicit tag (`!!binary`), a date, a float, an integer beyond int64.
     """
     if config is None:
         return {}, []
@@ -294,7 +294,7 @@ class _StrictLoader(yaml.SafeLoader):
     """YAML as the Pulumi CLI reads it (YAML 1.2's core schema, as Go's yaml.v3): `yes`,
     `on` and `no` are text, not booleans; `<<` merges a map in; a key written twice in one
     map is an error, not a silent last-one-wins. What yaml.v3 and the CLI would rewrite
-    (an explicit tag, a date, a float, an integer beyond 64 bits) is read as `Unread`."""
+    (an explicit tag, a date, a float, an integer beyond int64) is read as `Unread`."""
 
     yaml_implicit_resolvers = {}  # noqa: RUF012  (PyYAML's own class attribute, emptied)
 
@@ -384,7 +384,7 @@ def _go_int(text: str) -> int | None:
 
 def _construct_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str | Unread:
     """A plain scalar that starts like a number, as yaml.v3 resolves it: an integer (its
-    underscores dropped; 0b, 0o, 0x, or a leading 0 for octal), within 64 bits; else a
+    underscores dropped; 0b, 0o, 0x, or a leading 0 for octal), within int64; else a
     float (so `08`, `1.0`, `1e3`, a huge integer), which the CLI rewrites; else text."""
     text = str(loader.construct_scalar(node))
     plain = text.replace("_", "")
