@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainValidator,
     StrictBool,
     StrictInt,
@@ -45,6 +46,7 @@ from clearwater_sg.types import (
     AWS_MAX_TAGS,
     NEUTRON_MAX_TAGS,
     NEUTRON_TAG_MAX,
+    NO_VALUE,
     RESERVED_TAG_KEYS,
     SPLIT_NETWORKS,
     Cidr,
@@ -69,6 +71,7 @@ from clearwater_sg.types import (
     checked_whole,
     cloud_of,
     families_of,
+    found_in,
     group_id_or_output,
     group_key,
     is_prefix_list,
@@ -487,6 +490,48 @@ class DeploymentOptions(BaseModel):
     limits: Limits = Field(
         default_factory=Limits, description="The target's quotas, for the pre-flight."
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _each_setting_given_once_with_a_value(
+        cls, data: Any, validate: ModelWrapValidatorHandler[DeploymentOptions]
+    ) -> DeploymentOptions:
+        """A setting given as null (None), anywhere in it, or under both its names
+        (`ssh_sources` and `sshSources`), is refused by name with the rest: read as absent,
+        or one of the two kept, it could take a default that opens more than was meant."""
+        if not isinstance(data, dict):
+            return validate(data)
+        twice = {
+            name: field.alias
+            for name, field in cls.model_fields.items()
+            if field.alias and field.alias != name and name in data and field.alias in data
+        }
+        problems: list[Problem] = [
+            ((alias,), f"is given twice, as {name} and {alias}: give it once", None)
+            for name, alias in twice.items()
+        ]
+        spelled_twice = {*twice, *twice.values()}  # refused as such; their values unread
+        nulls = [at for at, _ in found_in(data, lambda v: v is None) if at[0] not in spelled_twice]
+        problems += [(at, NO_VALUE, None) for at in nulls]
+        if not problems:
+            return validate(data)
+        # The rest is judged as with each refused setting given, and wrong (None), as a
+        # refused ipVersion does not make an IPv6 worldCidrs wrong; what a refused value
+        # makes fail is said once, as its refusal.
+        given_once = {k: v for k, v in data.items() if k not in spelled_twice}
+        given_once |= dict.fromkeys(twice.values())
+        refused_at = [*nulls, *((alias,) for alias in twice.values())]
+        try:
+            validate(given_once)
+        except ValidationError as failed:
+            others = [
+                e
+                for e in failed.errors()
+                if not any(e["loc"][: len(at)] == at for at in refused_at)
+            ]
+            refuse(problems, others)
+        refuse(problems)
+        raise AssertionError("refused above")  # pragma: no cover
 
     @field_validator("ip_version", mode="before")
     @classmethod

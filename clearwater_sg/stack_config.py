@@ -4,13 +4,21 @@ Pulumi hands every config value to the program as a string (structured values as
 This module decodes the project's keys, validates them all at once, and turns a mistake
 into a single `pulumi.RunError` that names the key and what is allowed: Pulumi prints
 that without a traceback, and nothing has been registered yet.
+
+What the CLI hides before the program sees its configuration (a key written under two
+spellings, of which it keeps one at random; a null, which it hands on as text) is read
+from the stack file itself, with the offline tools' own check
+(`clearwater_sg.stack_file.config_values`); keys under a namespace that only looks like
+the project's are refused too.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -21,6 +29,13 @@ from pydantic_core import ErrorDetails
 
 from clearwater_sg.errors import ConfigurationError
 from clearwater_sg.options import DeploymentOptions, Limits
+from clearwater_sg.stack_file import (
+    ConfigProblem,
+    near_miss_namespaces,
+    program_stack_problems,
+    within,
+)
+from clearwater_sg.types import key_path
 
 
 def _wire_shape(annotation: object) -> str:
@@ -47,26 +62,82 @@ KNOWN_KEYS = tuple(field.alias or name for name, field in DeploymentOptions.mode
 LIMIT_KEYS = tuple(field.alias or name for name, field in Limits.model_fields.items())
 
 
+def _mentions_output(annotation: object) -> bool:
+    return get_origin(annotation) is pulumi.Output or any(
+        _mentions_output(arg) for arg in get_args(annotation)
+    )
+
+
+# The settings that may be Outputs (ids a program makes), derived from the model.
+_OUTPUT_SETTINGS = [
+    f"each value of {field.alias}" if _SHAPES[str(field.alias)] == "map" else str(field.alias)
+    for field in DeploymentOptions.model_fields.values()
+    if _mentions_output(field.annotation)
+]
+OUTPUT_REFUSED = (
+    "is an Output, a value known only once the program runs; it decides which groups and "
+    "rules exist and how they are named, so it must be written out. Only ids may be "
+    f"Outputs: {', '.join(_OUTPUT_SETTINGS)} (a map of Outputs, not an Output of a map)"
+)
+
+
 def load_options() -> DeploymentOptions:
     """The validated options of the running stack, or a RunError naming every bad key."""
     namespace = pulumi.get_project()
     config = pulumi.Config(namespace)
+    keys = _config_keys()
+    found = _own_stack_file_problems(namespace) + near_miss_namespaces(sorted(keys), namespace)
+    problems = list(dict.fromkeys(found))  # a near miss in the stack file is in both
     raw = {
         key: value
-        for full_key in sorted(_config_keys())
+        for full_key in sorted(keys)
         for prefix, _, key in [full_key.partition(":")]
         if prefix == namespace and (value := config.get(key)) is not None
     }
-    return options_from_config(raw, namespace)
+    return options_from_config(raw, namespace, problems)
 
 
-def options_from_config(raw: Mapping[str, str], namespace: str) -> DeploymentOptions:
-    """Options from config values as Pulumi passes them (key without namespace -> text)."""
+def _own_stack_file_problems(namespace: str) -> list[ConfigProblem]:
+    """The problems of the stack file the CLI read for this run, in the project directory:
+    the one the language host names, or, from a host too old to name it (None), the
+    working directory, where Pulumi runs a program. An empty name (the offline runner
+    without a stack file) means there is none to read."""
+    root = pulumi.get_root_directory()
+    directory = Path.cwd() if root is None else Path(root) if root else None
+    if directory is None or not directory.is_dir():
+        return []
+    return program_stack_problems(directory, namespace, pulumi.get_stack())
+
+
+def options_from_config(
+    raw: Mapping[str, str], namespace: str, problems: Sequence[ConfigProblem] = ()
+) -> DeploymentOptions:
+    """Options from config values as Pulumi passes them (key without namespace -> text),
+    refused with `problems` (full key, what is wrong) found before, if any.
+
+    A setting refused whole before is validated as a null, which is refused, as Python's
+    None is: the rest is judged as it would be with that setting given and wrong (a
+    refused `ipVersion` does not make an IPv6 `worldCidrs` wrong). What the model says
+    where a problem was found before is left to that problem."""
     values = {key: _decode(key, text) for key, text in raw.items()}
+    values |= {
+        key.removeprefix(f"{namespace}:"): None
+        for key, _ in problems
+        if key.startswith(f"{namespace}:") and not re.search(r"[.\[]", key)
+    }
     try:
-        return DeploymentOptions.model_validate(values)
+        options = DeploymentOptions.model_validate(values)
     except ValidationError as exc:
-        raise pulumi.RunError(describe_errors(exc, namespace)) from None
+        found = [
+            (where, message)
+            for key, message in map(describe_error, exc.errors())
+            for where in [f"{namespace}:{key}"]
+            if not any(within(where, said) for said, _ in problems)
+        ]
+        raise pulumi.RunError(str(ConfigurationError([*problems, *found], HEADING))) from None
+    if problems:
+        raise pulumi.RunError(str(ConfigurationError(list(problems), HEADING)))
+    return options
 
 
 def _config_keys() -> set[str]:
@@ -91,12 +162,6 @@ def _decode(key: str, raw: str) -> Any:
         return raw
 
 
-def describe_errors(exc: ValidationError, namespace: str) -> str:
-    """One line per problem, each starting with the config key it is about."""
-    problems = [describe_error(error) for error in exc.errors()]
-    return str(ConfigurationError([(f"{namespace}:{k}", m) for k, m in problems], HEADING))
-
-
 HEADING = "invalid stack configuration"
 
 
@@ -108,12 +173,11 @@ def describe_error(error: ErrorDetails) -> tuple[str, str]:
     if location and location[0] in DeploymentOptions.model_fields:
         # Defaults validated in place are reported by field name; config uses aliases.
         location[0] = DeploymentOptions.model_fields[str(location[0])].alias or location[0]
-    key = "".join(
-        f"[{part}]" if isinstance(part, int) else f".{part}" if index else str(part)
-        for index, part in enumerate(location)
-    )
+    key = key_path(tuple(location))
     message = error["msg"].removeprefix("Value error, ")
-    if error["type"] in ("tuple_type", "list_type"):
+    if isinstance(error["input"], pulumi.Output):
+        message = OUTPUT_REFUSED
+    elif error["type"] in ("tuple_type", "list_type"):
         message = f"must be a YAML list, got {error['input']!r}"
     elif error["type"] in ("dict_type", "model_type", "model_attributes_type"):
         message = f"must be a YAML map of key: value, got {error['input']!r}"
@@ -123,7 +187,7 @@ def describe_error(error: ErrorDetails) -> tuple[str, str]:
         known = KNOWN_KEYS if len(location) == 1 else LIMIT_KEYS
         close = difflib.get_close_matches(str(location[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        message = f"is not a setting of this program; {hint}known keys: {', '.join(known)}"
+        message = f"is not a setting of clearwater-sg; {hint}known keys: {', '.join(known)}"
     elif error["type"] == "missing":
         message = "is required" + (" (aws or openstack)" if key == "cloud" else "")
     elif error["type"] == "too_short":

@@ -13,7 +13,7 @@ import difflib
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 
@@ -26,7 +26,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from clearwater_sg.roles import DISTRIBUTED_ROLES, Role
 from clearwater_sg.world import internet_block
@@ -364,8 +364,35 @@ Location = tuple[str | int, ...]
 Problem = tuple[Location, str, Any]  # where below the field, what is wrong, the value
 Check = Callable[[Any, ValidationInfo], list[Problem]]
 
+# A setting, or an entry of one, given as null (None): refused on every path, since a
+# null read as "absent" would take the default, which may open more than was meant.
+NO_VALUE = "has no value (null): give it a value ([] for an empty list), or leave it out"
 
-def refuse(problems: list[Problem], failed: ValidationError | None = None) -> None:
+
+def found_in(
+    value: Any, wanted: Callable[[Any], bool], at: Location = ()
+) -> list[tuple[Location, Any]]:
+    """Where in a value, through its maps and lists, `wanted` holds, and what is there."""
+    if wanted(value):
+        return [(at, value)]
+    if isinstance(value, dict):
+        return [found for k, v in value.items() for found in found_in(v, wanted, (*at, k))]
+    if isinstance(value, (list, tuple)):
+        return [found for i, v in enumerate(value) for found in found_in(v, wanted, (*at, i))]
+    return []
+
+
+def key_path(location: Location) -> str:
+    """A location as a stack file or a program names it: `roles[0]`, `limits.rulesPerGroup`."""
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" if index else str(part)
+        for index, part in enumerate(location)
+    )
+
+
+def refuse(
+    problems: list[Problem], failed: ValidationError | Sequence[ErrorDetails] | None = None
+) -> None:
     """Report problems found by a validator at their own locations below its field, with
     the errors of the entries that `failed` their own types, if any.
 
@@ -379,7 +406,7 @@ def refuse(problems: list[Problem], failed: ValidationError | None = None) -> No
             loc=error["loc"],
             input=error["input"],
         )
-        for error in (failed.errors() if failed else [])
+        for error in (failed.errors() if isinstance(failed, ValidationError) else failed or [])
     ] + [
         InitErrorDetails(
             type=PydanticCustomError("invalid", "{message}", {"message": message}),

@@ -150,6 +150,13 @@ def documented(config: Mapping[str, Any]) -> Counter[Permission]:
     return expected_rules(ours, DOC_PORTS)
 
 
+class _Unaliased(yaml.SafeDumper):
+    """YAML with a value used twice written twice: Pulumi YAML refuses aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 class EngineStack:
     """One stack of the bundled program in its own directory, state and PULUMI_HOME.
 
@@ -221,7 +228,7 @@ class EngineStack:
 
     def write_project(self, described: Mapping[str, Any]) -> None:
         """Replace the project file (a YAML program's resources are in it)."""
-        text = yaml.safe_dump(dict(described), sort_keys=False)
+        text = yaml.dump(dict(described), Dumper=_Unaliased, sort_keys=False)
         (self.dir / "Pulumi.yaml").write_text(text, encoding="utf-8")
 
     def write_config(self, config: Mapping[str, Any]) -> None:

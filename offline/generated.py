@@ -129,7 +129,9 @@ them: generated from `DeploymentOptions` by `{command}`; edits here are overwrit
 
 Pulumi infers the package schema from these types and docstrings
 (`clearwater_sg.package`); what arrives is validated by `DeploymentOptions`, the one
-options model, so every language gets the same checks and messages.
+options model, so every language gets the same checks and messages. Every input is plain,
+known when the program runs, but the ids the options take as Outputs: those are Inputs,
+value by value.
 """
 
 from typing import NotRequired, TypedDict
@@ -166,7 +168,7 @@ def _args_class(name: str, model: type[BaseModel], enums: set[type[Enum]]) -> st
     summary = " ".join((model.__doc__ or name).split("\n\n")[0].split())
     lines = [f"\n\nclass {name}(TypedDict):", *_docstring(summary), ""]
     for field_name, field in model.model_fields.items():
-        shown = f"pulumi.Input[{_args_type(field.annotation, {}, enums)}]"
+        shown = _args_type(field.annotation, {}, enums)
         lines.append(
             f"    {field_name}: {shown if field.is_required() else f'NotRequired[{shown}]'}"
         )
@@ -184,13 +186,17 @@ def _args_type(
     annotation: object, nested: dict[str, type[BaseModel]], enums: set[type[Enum]]
 ) -> str:
     """A field's type as a schema input: lists for tuples, maps of strings, enums by name,
-    a nested model as its own args type (added to `nested`), no validators."""
+    a nested model as its own args type (added to `nested`), no validators. Plain (known
+    when the program runs), but where the options take an Output: there, an Input, value
+    by value (`dict[str, pulumi.Input[str]]`)."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
         return _args_type(args[0], nested, enums)
     if origin in (typing.Union, types.UnionType):
         kept = [a for a in args if a is not type(None) and typing.get_origin(a) is not Output]
-        return _args_type(kept[0], nested, enums)
+        shown = _args_type(kept[0], nested, enums)
+        outputs = any(typing.get_origin(a) is Output for a in args)
+        return f"pulumi.Input[{shown}]" if outputs else shown
     if origin is typing.Literal:
         return "str"
     if origin is tuple:

@@ -20,10 +20,16 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
-from pulumi.runtime.settings import ROOT
+from pulumi.runtime.settings import ROOT, SETTINGS
 
 from clearwater_sg.resources import AWS_GROUP
-from clearwater_sg.stack_file import StackConfig, load_stack
+from clearwater_sg.stack_file import (
+    StackConfig,
+    StackFileError,
+    read_stack,
+    stack_file_path,
+    stack_file_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -109,21 +115,41 @@ def run_project(
     stack: str,
     config: Mapping[str, str],
     recording: Recording | None = None,
+    root_directory: Path | None = None,
 ) -> Recording:
     """Run the project's own `__main__.py` as `run_program` runs any program."""
 
     def main() -> None:
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
-    return run_program(main, project=project, stack=stack, config=config, recording=recording)
+    return run_program(
+        main,
+        project=project,
+        stack=stack,
+        config=config,
+        recording=recording,
+        root_directory=root_directory,
+    )
 
 
 def run_stack(stack_file: Path) -> tuple[StackConfig, Recording]:
-    """Run the project's program with a stack file's config, as `pulumi up` would."""
-    stack = load_stack(stack_file)
+    """Run the project's program with a stack file's config, as `pulumi up` would: where
+    the CLI would read this file, the program is told the project's directory too, reads
+    its stack file itself as it does under the CLI, and reports the file's problems with
+    the rest; elsewhere, they are a StackFileError."""
+    stack, problems = read_stack(stack_file)
+    cli_reads_it = stack_file_path(stack.project_dir, stack.stack) == stack_file.resolve()
+    if problems and not cli_reads_it:
+        raise StackFileError(stack_file_problems(stack_file, problems))
     recording = run_project(
-        stack.project_dir, project=stack.project, stack=stack.stack, config=stack.config
+        stack.project_dir,
+        project=stack.project,
+        stack=stack.stack,
+        config=stack.config,
+        root_directory=stack.project_dir if cli_reads_it else None,
     )
+    if problems:  # the program reads them itself; were it ever not to, they still refuse
+        raise StackFileError(stack_file_problems(stack_file, problems))
     return stack, recording
 
 
@@ -134,8 +160,11 @@ def run_program(
     stack: str,
     config: Mapping[str, str],
     recording: Recording | None = None,
+    root_directory: Path | None = None,
 ) -> Recording:
-    """Run `program` as stack `project`/`stack` with `config` (full "ns:key" -> string).
+    """Run `program` as stack `project`/`stack` with `config` (full "ns:key" -> string),
+    and `root_directory` as the project's directory (`pulumi.get_root_directory()`, which
+    a language host passes), where the program reads its stack file; none by default.
 
     Exceptions the program raises (a pulumi.RunError for bad config) propagate unchanged;
     pass `recording` to see what was registered before one.
@@ -150,6 +179,9 @@ def run_program(
         _Mocks(), project=project, stack=stack, preview=False, monitor=_RecordingMonitor(recording)
     )
     pulumi.runtime.set_all_config(dict(config))
+    # set_mocks leaves the root directory as it was (a placeholder, or an earlier run's);
+    # "" says there is none, where None would send the program to its working directory.
+    SETTINGS.root_directory = "" if root_directory is None else str(root_directory)
 
     def collect(outputs: dict[str, Any]) -> None:
         recording.outputs.update(outputs)

@@ -1,4 +1,5 @@
-"""Hypothesis strategies of stack configurations, valid ones, as the README describes them.
+"""Hypothesis strategies of stack configurations, valid ones, as the README describes them,
+and hostile ones: a valid one with the mistakes of issue 24 (`hostile_configs`).
 
 The property tests of the program (tests/test_main.py, tests/unit/test_stack_config.py),
 the conformance sample (tests/conformance/test_generated_configs.py) and the engine's
@@ -19,13 +20,15 @@ on every run; its cache lives in the system's temporary directory, not in the re
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from hypothesis import HealthCheck, configuration, settings
+from hypothesis import HealthCheck, assume, configuration, settings
 from hypothesis import strategies as st
 
 # Hypothesis caches what it learns about the code under test (and would keep examples)
@@ -305,3 +308,138 @@ def network_of(entry: str) -> str | None:
         return str(ipaddress.ip_network(entry))
     except ValueError:
         return None
+
+
+# The six roles a distributed deployment has when `roles` is absent.
+DEFAULT_ROLES = ["ellis", "bono", "sprout", "dime", "homer", "vellum"]
+
+
+def with_defaults_written_out(config: Config) -> Config:
+    """The same configuration with the defaults the README gives an absent `worldCidrs`,
+    `sshSources`, `roles` and `egress` written out: what a package caller must write
+    (docs/configuration-inputs.md), since from the package absence cannot be told from a
+    misspelt input an SDK dropped."""
+    written = dict(config)
+    families = FAMILIES.get(str(config.get("ipVersion", "4")), (4,))
+    written.setdefault("worldCidrs", [ANY_ADDRESS[family] for family in families])
+    if not config.get("sshSourceGroups"):
+        written.setdefault("sshSources", written["worldCidrs"])
+    if config.get("deployment") != "all-in-one":
+        written.setdefault("roles", DEFAULT_ROLES)
+    written.setdefault("egress", "all")
+    return written
+
+
+# ==========================================================================
+# Strategies: hostile configurations, the shapes of issue 24, on a valid base
+#
+# Each shape is one an operator writes by mistake and that a path could read as absent,
+# or as the other of two values: a misspelt setting, a near miss of the project's
+# namespace, a null (a commented-out list), the same setting written twice under its two
+# spellings. Every path must refuse each, naming the setting.
+
+# Namespaces that look like the project's but are not (the CLI hands them on unread).
+NEAR_MISS_NAMESPACES = ("clearwater_sg", "Clearwater-SG", "clearwater-sq", "clearwatersg")
+# Every setting the README lists, by the name a stack file writes.
+SETTINGS = (
+    "cloud", "deployment", "ipVersion", "vpcId", "roles", "memento", "hss", "worldCidrs",
+    "sshSourceGroups", "snmpSourceGroups", "sshSources", "snmpSources", "profiles",
+    "managementSources", "peerSites", "replicateTimersAcrossSites", "networks",
+    "existingGroups", "egress", "egressDestinations", "extraRules", "groupNames",
+    "prefixLists", "namePrefix", "tags", "tagRules", "protect", "limits",
+)  # fmt: skip
+
+
+def snake_case(name: str) -> str:
+    """A setting's Python name (README: `ssh_sources` for `sshSources`)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def misspellings(key: str) -> st.SearchStrategy[str]:
+    """Ways a setting's name is mistyped: lower case, a letter dropped or doubled, a
+    plural; never another setting's name."""
+    variants = {key.lower(), key + "s", key[:-1], key[0] + key[0] + key[1:]}
+    variants |= {key[:i] + key[i + 1 :] for i in range(1, len(key))}
+    return st.sampled_from(sorted(v for v in variants if v not in SETTINGS and v))
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """A configuration as written: `settings` (stack file names, a value of None is a
+    null, a key with a namespace is under that namespace), `twice` (settings written a
+    second time under their other spelling, with that value), and the settings whose
+    refusal is worded by each path its own way (a key written twice, a near miss, a null),
+    where only the setting refused is compared."""
+
+    settings: Config
+    twice: Config = field(default_factory=dict)
+    worded_per_path: frozenset[str] = frozenset()
+    shapes: tuple[str, ...] = ()  # the shapes applied, for the tests' statistics
+
+    @property
+    def stack_file_only(self) -> bool:
+        """Whether a shape is one only YAML can write (the package receives no YAML)."""
+        return "yaml-corner" in self.shapes
+
+
+SHAPES = ("typo", "near-miss", "null", "nested-null", "twice", "yaml-corner")
+# Values PyYAML writes as YAML the Pulumi CLI rewrites: bytes as !!binary, a float, a date.
+YAML_CORNERS: tuple[object, ...] = (b"10.0.0.0/8", 1.5, datetime.date(2026, 12, 2))
+
+
+@st.composite
+def hostile_configs(
+    draw: st.DrawFn,
+    base: st.SearchStrategy[Config] | None = None,
+    shapes: Sequence[str] = SHAPES,
+) -> Hostile:
+    """A valid configuration (of `base`, by default any) with one to three of `shapes`."""
+    settings = dict(draw(base or valid_configs()))
+    twice: Config = {}
+    worded: set[str] = set()
+    applied: list[str] = []
+    for shape in draw(st.lists(st.sampled_from(shapes), min_size=1, max_size=3, unique=True)):
+        present = sorted(k for k in settings if ":" not in k and k not in twice)
+        if shape == "twice":  # a Python name that is the stack file's has no second spelling
+            present = [k for k in present if snake_case(k) != k]
+        if shape == "nested-null":
+            present = [k for k in present if isinstance(settings[k], (list, dict)) and settings[k]]
+        if not present:
+            continue
+        key = draw(st.sampled_from(present))
+        applied.append(shape)
+        if shape == "typo":  # "did you mean" is worked out from the name as typed
+            typo = draw(misspellings(key))
+            settings[typo] = settings.pop(key)
+            worded.add(typo)
+        elif shape == "near-miss":
+            namespace = draw(st.sampled_from(NEAR_MISS_NAMESPACES))
+            settings[f"{namespace}:{key}"] = settings.pop(key)
+            worded.add(f"{namespace}:{key}")
+        elif shape == "null":
+            settings[key] = None
+            worded.add(key)
+        elif shape == "nested-null":
+            value = settings[key]
+            if isinstance(value, list):
+                settings[key] = [*value[:-1], None]
+            elif isinstance(value, dict):
+                settings[key] = {**value, draw(st.sampled_from(sorted(value))): None}
+            worded.add(key)
+        elif shape == "yaml-corner":  # a setting, or its last entry
+            corner = draw(st.sampled_from(YAML_CORNERS))
+            value = settings[key]
+            settings[key] = [*value[:-1], corner] if isinstance(value, list) and value else corner
+            worded.add(key)
+        else:  # twice: the second spelling says something else (the world, or the opposite)
+            value = settings[key]
+            twice[key] = (
+                not value
+                if isinstance(value, bool)
+                else ["0.0.0.0/0"]
+                if isinstance(value, list)
+                else value
+            )
+            worded.add(key)
+    assume(applied)
+    return Hostile(settings, twice, frozenset(worded), tuple(applied))

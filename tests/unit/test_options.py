@@ -20,7 +20,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from clearwater_sg import DeploymentOptions
+from clearwater_sg import ConfigurationError, DeploymentOptions
+from clearwater_sg.types import NO_VALUE
 from harness import aws, openstack, run_main
 from offline.runner import Recording
 from tests.beyond import base
@@ -276,6 +277,37 @@ def test_a_count_must_be_a_whole_number(config: Mapping[str, object], where: str
 def test_invalid_options_fail_when_built_not_when_deployed() -> None:
     with pytest.raises(ValueError, match="vpcId"):
         DeploymentOptions(cloud="aws")
+
+
+# --- None, and a setting under both its names, are refused by name (issue 24) -------------
+# A misspelt `config.get_object(...)` gives None: read as absent, SSH would follow the
+# world; with both names given, pydantic would keep one and call the other unknown.
+
+
+@pytest.mark.parametrize(
+    ("given", "where"),
+    [
+        ({"ssh_sources": None}, "sshSources"),
+        ({"sshSources": None, "roles": ["sprout"]}, "sshSources"),
+        ({"peer_sites": {"site-b": None}}, "peerSites.site-b"),
+        ({"roles": ["sprout", None]}, "roles[1]"),
+        ({"tags": {"owner": None}}, "tags.owner"),
+    ],
+)
+def test_none_is_refused_by_name_not_read_as_absent(given: dict[str, Any], where: str) -> None:
+    with pytest.raises(ConfigurationError) as refused_:
+        DeploymentOptions(cloud="openstack", **given)
+    assert (where, NO_VALUE) in refused_.value.problems
+
+
+def test_a_setting_under_both_its_names_is_refused_with_the_rest() -> None:
+    with pytest.raises(ConfigurationError) as refused_:
+        both: dict[str, Any] = {"ssh_sources": ["10.9.0.0/16"], "sshSources": ["0.0.0.0/0"]}
+        DeploymentOptions(cloud="openstack", hss="maybe", **both)
+    assert dict(refused_.value.problems) == {
+        "sshSources": "is given twice, as ssh_sources and sshSources: give it once",
+        "hss": "must be true or false, got 'maybe'",
+    }
 
 
 def test_help_shows_the_names_python_callers_write_with_their_descriptions() -> None:
@@ -567,7 +599,8 @@ def test_existing_groups_name_this_deployments_groups_each_its_own(
             ["clearwater-sg:prefixLists", PL, "is used as a source"],
         ),
         (
-            aws(extraRules={"all-nodes": [{**BGCF, "direction": "egress", "sources": None,
+            aws(extraRules={"all-nodes": [{**{k: v for k, v in BGCF.items() if k != "sources"},
+                                           "direction": "egress",
                                            "destinations": ["10.50.0.10/32"]}]}),
             ["clearwater-sg:extraRules.all-nodes[0].direction: egress rules apply with "
              "egress: restricted"],

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import copy
 import ipaddress
-from collections.abc import Callable, Iterable, Sequence
+import runpy
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
+from pulumi.runtime.settings import SETTINGS
 
-from harness import VPC, run_main
-from offline.runner import Recording
+from clearwater_sg.stack_file import config_string
+from harness import PROJECT_DIR, VPC, run_main
+from offline.runner import Recording, run_program
 from tests.helpers import SG_A, SG_B, refused
 from tests.strategies import (
     CLOUDS,
@@ -768,3 +772,107 @@ def test_two_mistakes_in_related_keys_are_reported_at_once(config: Config, keys:
     assert recording.resources == []
     missing = [key for key in keys if f"{NAMESPACE}:{key}: " not in str(raised.value)]
     assert missing == [], f"not reported: {missing}\n{raised.value}"
+
+
+# ==========================================================================
+# The program reads its own stack file (issue 24)
+#
+# The CLI hands the program one value per key: of a key written under two spellings it
+# keeps one, at random, run by run; a null it hands on as "" today and says it will hand
+# on as null. The program, told the project's directory by the language host, reads its
+# stack file itself and refuses these by key, whatever the CLI handed it.
+
+
+@pytest.fixture(params=["host-names-it", "host-too-old"])
+def under_the_cli(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str, Mapping[str, object]], str]:
+    """Run the program as a language host runs it, in its project directory: a host that
+    names that directory (`--root_directory`), or one too old to (this repository's,
+    v3.79.0), where the program finds it as its working directory."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    named = request.param == "host-names-it"
+
+    def program() -> None:
+        if not named:
+            SETTINGS.root_directory = None
+        runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+
+    def run(stack_text: str, handed: Mapping[str, object]) -> str:
+        """The message with which the program refuses a stack file, `handed` being the
+        config the CLI passed it."""
+        (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(stack_text)
+        config = {
+            f"{NAMESPACE}:{key}" if ":" not in key else key: config_string(value)
+            for key, value in {"cloud": "openstack", **handed}.items()
+        }
+        if not named:
+            monkeypatch.chdir(tmp_path)
+        recording = Recording()
+        with pytest.raises(pulumi.RunError) as raised:
+            run_program(
+                program,
+                project=NAMESPACE,
+                stack="dev",
+                config=config,
+                recording=recording,
+                root_directory=tmp_path if named else None,
+            )
+        assert recording.resources == [], "resources were registered before the refusal"
+        return str(raised.value)
+
+    return run
+
+
+UnderTheCli = Callable[[str, Mapping[str, object]], str]
+
+
+TWO_SPELLINGS = (
+    "config:\n  clearwater-sg:cloud: openstack\n  sshSources: [10.9.0.0/16]\n"
+    "  clearwater-sg:sshSources: [0.0.0.0/0]\n"
+)
+
+
+@pytest.mark.parametrize("kept", [["10.9.0.0/16"], ["0.0.0.0/0"]], ids=["bastion", "world"])
+def test_a_key_written_twice_is_refused_whichever_the_cli_kept(
+    under_the_cli: UnderTheCli, kept: list[str]
+) -> None:
+    message = under_the_cli(TWO_SPELLINGS, {"sshSources": kept})
+    assert (
+        "clearwater-sg:sshSources: is written twice, as 'sshSources' and "
+        "'clearwater-sg:sshSources'" in message
+    )
+
+
+@pytest.mark.parametrize("handed", [{"sshSources": ""}, {}], ids=["today", "announced"])
+def test_a_commented_out_list_is_refused_by_the_program_itself(
+    under_the_cli: UnderTheCli, handed: dict[str, object]
+) -> None:
+    """Today the CLI hands the program "" for a null, which is not a list; it says it will
+    hand on null instead, which read as absent would open SSH to the world."""
+    stack = (
+        "config:\n  clearwater-sg:cloud: openstack\n"
+        "  clearwater-sg:sshSources:\n    # - 10.9.0.0/16\n"
+    )
+    message = under_the_cli(stack, handed)
+    assert "clearwater-sg:sshSources: has no value (null)" in message
+    assert "must be a YAML list" not in message  # one message per key, the file's
+
+
+def test_the_rest_is_reported_with_the_stack_files_problems(under_the_cli: UnderTheCli) -> None:
+    message = under_the_cli(
+        TWO_SPELLINGS + "  clearwater-sg:roles: [sprot]\n",
+        {"sshSources": ["10.9.0.0/16"], "roles": ["sprot"]},
+    )
+    assert "clearwater-sg:sshSources: is written twice" in message
+    assert "clearwater-sg:roles[0]: 'sprot' is not a Clearwater role" in message
+
+
+def test_a_near_miss_namespace_is_refused_wherever_the_config_came_from() -> None:
+    """From the stack file, `pulumi config set`, or `--config`: the CLI hands the program
+    every namespace's keys, and a near miss of its own is never read."""
+    message = refused({"cloud": "openstack", "clearwater_sg:sshSources": ["10.9.0.0/16"]})
+    assert (
+        "clearwater_sg:sshSources: the namespace 'clearwater_sg' is not this project's" in message
+    )
