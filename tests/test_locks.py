@@ -96,10 +96,13 @@ def _wrappers() -> dict[str, Path]:
 
 
 def _go_mod(path: Path) -> dict[str, str]:
-    """module path -> version, of a go.mod's requirements, replacements applied."""
+    """module path -> version, of a go.mod's requirements (a line may end in a comment),
+    replacements applied."""
     text = path.read_text()
-    required = dict(re.findall(r"^\s*(?:require\s+)?(\S+) (v\S+)(?: // indirect)?$", text, re.M))
-    for old, new, version in re.findall(r"^\s*(?:replace\s+)?(\S+) => (\S+) (v\S+)$", text, re.M):
+    comment = r"(?:\s*//.*)?$"
+    required = dict(re.findall(r"^\s*(?:require\s+)?(\S+) (v\S+)" + comment, text, re.M))
+    replaced = r"^\s*(?:replace\s+)?(\S+) => (\S+) (v\S+)" + comment
+    for old, new, version in re.findall(replaced, text, re.M):
         required[old] = f"{new}@{version}"
     return required
 

@@ -129,11 +129,12 @@ def moto_leaves_out(target: Target, rule_ids: Iterable[str]) -> set[str]:
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
     """The outputs each resource's state changed, by name, but for the bridge's own
-    bookkeeping (`__pulumi_raw_state_delta`)."""
+    bookkeeping (`__pulumi_raw_state_delta`). A provider the engine registers for an invoke
+    (`pulumi:providers:pulumi`, for readStackResourceOutputs) has no outputs."""
     assert after.keys() == before.keys(), "refresh dropped or added resources"
     found = {}
     for name, resource in before.items():
-        old, new = resource["outputs"], after[name]["outputs"]
+        old, new = resource.get("outputs", {}), after[name].get("outputs", {})
         keys = sorted(
             k for k in {*old, *new} if not k.startswith("__") and old.get(k) != new.get(k)
         )
