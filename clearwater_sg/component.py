@@ -118,10 +118,10 @@ def _attachments(
     """role -> network (None on a single network) -> the ids a node of the role attaches
     to its interface on that network: the network's shared group, then the role's own."""
     groups = (*plan.groups, *plan.existing)
-    shared = {g.network: ids[g.key] for g in groups if g.role == Role.ALL_NODES.value}
+    shared = {g.network: ids[g.key] for g in groups if g.role == Role.ALL_NODES}
     attach: dict[str, dict[str | None, list[pulumi.Input[str]]]] = {}
     for group in groups:
-        if group.role != Role.ALL_NODES.value:
+        if group.role != Role.ALL_NODES:
             by_net = attach.setdefault(group.role, {})
             by_net[group.network] = [shared[group.network], ids[group.key]]
     return attach

@@ -40,7 +40,12 @@ from pydantic.alias_generators import to_camel
 
 from clearwater_sg.errors import ConfigurationError
 from clearwater_sg.matrix import OUTBOUND, EgressKind, Profile
-from clearwater_sg.roles import DEFAULT_DISTRIBUTED_ROLES, DISTRIBUTED_ROLES, Role
+from clearwater_sg.roles import (
+    CORE_ROLES_TEXT,
+    DEFAULT_DISTRIBUTED_ROLES,
+    DISTRIBUTED_ROLES,
+    Role,
+)
 from clearwater_sg.types import (
     ANY_ADDRESS,
     AWS_MAX_TAGS,
@@ -396,7 +401,7 @@ class DeploymentOptions(BaseModel):
     roles: Annotated[tuple[RoleName, ...], Unique] = Field(
         None,  # absent: resolved by _roles_fit_deployment
         validate_default=True,
-        description="Distributed only: the roles that have nodes; default the six core roles.",
+        description=f"Distributed only: the roles that have nodes; default {CORE_ROLES_TEXT}.",
     )
     memento: StrictBool = Field(False, description="A Memento AS is in use.")
     hss: StrictBool = Field(False, description="An HSS is in use.")
@@ -574,7 +579,7 @@ class DeploymentOptions(BaseModel):
             raise ValueError(
                 "is empty; list the roles that have nodes, from: "
                 + ", ".join(DISTRIBUTED_ROLES)
-                + " (or remove roles for the six core roles)"
+                + f" (or remove roles for {CORE_ROLES_TEXT})"
             )
         return roles
 

@@ -40,6 +40,7 @@ from clearwater_sg import component
 from clearwater_sg.errors import ConfigurationError
 from clearwater_sg.options import Deployment, DeploymentOptions
 from clearwater_sg.package_args import ClearwaterSecurityGroupsArgs
+from clearwater_sg.roles import CORE_ROLES_TEXT
 from clearwater_sg.types import found_in
 
 PACKAGE = "clearwater-sg"  # the package's name, the first part of the component's type
@@ -57,7 +58,7 @@ WRITTEN_OUT: dict[str, tuple[str, str]] = {
         "[] for nobody, your bastion's CIDR, or a label in sshSourceGroups",
     ),
     "roles": (
-        "the six core roles, each with its ports open to the world and to the others",
+        f"{CORE_ROLES_TEXT}, each with its ports open to the world and to the others",
         "the roles that have nodes (or deployment: all-in-one)",
     ),
     "egress": ("all: every node may send anything anywhere", "all, or restricted"),

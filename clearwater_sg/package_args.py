@@ -64,7 +64,7 @@ class ClearwaterSecurityGroupsArgs(TypedDict):
     vpc_id: NotRequired[pulumi.Input[str]]
     """AWS only, required there: the VPC the groups belong to (any Input)."""
     roles: NotRequired[list[Role]]
-    """Distributed only: the roles that have nodes; default the six core roles."""
+    """Distributed only: the roles that have nodes; default the core roles (ellis, bono, sprout, dime, homer, vellum)."""
     memento: NotRequired[bool]
     """A Memento AS is in use."""
     hss: NotRequired[bool]

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROLE_WORDS = ("ellis", "bono", "sprout", "dime", "homer", "vellum")
+from harness import DOC
+
 SECTION_GROUP = {
     "All nodes": "all-nodes",
     "All-in-one": "all-in-one",
@@ -75,7 +76,14 @@ def _sections(text: str) -> list[tuple[str, list[str]]]:
     return sections
 
 
-def _audience(paragraph: str, section: str) -> list[tuple[str, str | None]]:
+def document_roles(text: str) -> tuple[str, ...]:
+    """The node roles the document gives a section of their own ("Ellis", "Bono", ...),
+    as config keys: every section but those of every node, the all-in-one node and the
+    standalone application servers."""
+    return tuple(section.lower() for section, _ in _sections(text) if section not in SECTION_GROUP)
+
+
+def _audience(paragraph: str, roles: tuple[str, ...]) -> list[tuple[str, str | None]]:
     """Who the paragraph opens the ports to, with any condition it attaches."""
     text = " ".join(paragraph.split())
     if "ICMP" in text:
@@ -91,17 +99,17 @@ def _audience(paragraph: str, section: str) -> list[tuple[str, str | None]]:
         return [("world", condition)]
     if "all other nodes" in main:
         return [("all-nodes", None)]
-    found: list[tuple[str, str | None]] = [
-        (role, None) for role in ROLE_WORDS if role in main.lower()
-    ]
-    found += [(role, "memento") for role in ROLE_WORDS if role in aside.lower()]
+    found: list[tuple[str, str | None]] = [(role, None) for role in roles if role in main.lower()]
+    found += [(role, "memento") for role in roles if role in aside.lower()]
     assert found, f"no audience in {clause!r}"
     return found
 
 
 def read_document(path: Path) -> list[DocPort]:
     ports: list[DocPort] = []
-    for section, body in _sections(path.read_text()):
+    text = path.read_text()
+    roles = document_roles(text)
+    for section, body in _sections(text):
         group = SECTION_GROUP.get(section, section.lower())
         paragraph, current, bullet = "", "", ""
         for line in [*body, ""]:
@@ -121,7 +129,7 @@ def read_document(path: Path) -> list[DocPort]:
                 bullet_condition = (
                     "hss" if "HSS" in service else ("memento" if "Memento" in service else None)
                 )
-                for source, condition in _audience(current, section):
+                for source, condition in _audience(current, roles):
                     if stripped == "TCP/22":
                         source = "ssh"  # "open to the world" for SSH: the sshSources default
                     ports.append(
@@ -140,7 +148,8 @@ def read_document(path: Path) -> list[DocPort]:
 # ==========================================================================
 # What a configuration must open, as the cloud stores it
 
-CORE_ROLES = ("ellis", "bono", "sprout", "dime", "homer", "vellum")  # the default `roles`
+# The default `roles`: the nodes the document gives a section of their own.
+CORE_ROLES = document_roles(DOC.read_text())
 ANYWHERE = {4: "0.0.0.0/0", 6: "::/0"}
 FAMILY = {4: "IPv4", 6: "IPv6"}
 ANY_FAMILY = "any"  # an AWS group reference: one rule matches the peer over both families

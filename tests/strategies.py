@@ -31,6 +31,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, configuration, settings
 from hypothesis import strategies as st
 
+from harness.doc_reader import CORE_ROLES
+
 # Hypothesis caches what it learns about the code under test (and would keep examples)
 # below its home directory, `.hypothesis` in the working directory by default.
 configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "clearwater-sg-hypothesis")
@@ -40,7 +42,7 @@ configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "clearwater-
 
 NAMESPACE = "clearwater-sg"
 CLOUDS = ("aws", "openstack")
-ROLES = ("ellis", "bono", "sprout", "dime", "homer", "vellum", "app-server")
+ROLES = (*CORE_ROLES, "app-server")  # the document's node roles, and standalone AS
 GROUP_KEYS = ("all-nodes", "all-in-one", *ROLES)  # every group's role; none is a label
 FAMILIES: dict[str, tuple[int, ...]] = {"4": (4,), "6": (6,), "dual": (4, 6)}
 ANY_ADDRESS = {4: "0.0.0.0/0", 6: "::/0"}
@@ -310,8 +312,8 @@ def network_of(entry: str) -> str | None:
         return None
 
 
-# The six roles a distributed deployment has when `roles` is absent.
-DEFAULT_ROLES = ["ellis", "bono", "sprout", "dime", "homer", "vellum"]
+# The roles a distributed deployment has when `roles` is absent.
+DEFAULT_ROLES = list(CORE_ROLES)
 
 
 def with_defaults_written_out(config: Config) -> Config:
