@@ -38,4 +38,4 @@ def test_each_role_is_read_from_its_key_and_carries_the_documents_name() -> None
 
 
 def test_the_core_roles_text_names_each_default_role() -> None:
-    assert CORE_ROLES_TEXT == f"the core roles ({', '.join(CORE_ROLES)})"
+    assert f"the core roles ({', '.join(CORE_ROLES)})" == CORE_ROLES_TEXT
