@@ -26,6 +26,15 @@ KEYS = {"sg-vellum": "vellum", "sg-sprout": "sprout"}
 NEUTRON_KEYS = {"uuid-vellum": "vellum", "uuid-sprout": "sprout"}
 
 
+def _aws(type_: str = AWS_INGRESS, **inputs: object) -> Permission:
+    return aws_permission(type_, {"securityGroupId": "sg-vellum", **inputs}, KEYS)
+
+
+def _neutron(**inputs: object) -> Permission:
+    rule = {"securityGroupId": "uuid-vellum", "direction": "ingress", **inputs}
+    return neutron_permission(rule, NEUTRON_KEYS)
+
+
 def _tcp(low: int | None, high: int | None, protocol: str = "tcp") -> Permission:
     return Permission("vellum", "ingress", "IPv4", protocol, low, high, Addresses("0.0.0.0/0"))
 
@@ -34,11 +43,7 @@ def _tcp(low: int | None, high: int | None, protocol: str = "tcp") -> Permission
 
 
 def test_an_aws_rule_of_every_protocol_opens_every_port_of_every_protocol() -> None:
-    permission = aws_permission(
-        AWS_INGRESS,
-        {"securityGroupId": "sg-vellum", "ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0"},
-        KEYS,
-    )
+    permission = _aws(ipProtocol="-1", cidrIpv4="0.0.0.0/0")
     assert permission.protocol == "all" and (permission.low, permission.high) == (None, None)
     assert permission.opens("tcp", 9160) and permission.opens("udp", 1)
     assert internal_reach(permission) == "every port"
@@ -48,60 +53,23 @@ def test_an_aws_rule_of_every_protocol_opens_every_port_of_every_protocol() -> N
 def test_an_aws_protocol_given_by_number_or_case_reads_as_its_name(
     protocol: str, name: str
 ) -> None:
-    permission = aws_permission(
-        AWS_INGRESS,
-        {
-            "securityGroupId": "sg-vellum",
-            "ipProtocol": protocol,
-            "fromPort": 7000.0,  # the engine's wire format sends numbers as floats
-            "toPort": 7000.0,
-            "cidrIpv4": "203.0.113.0/24",
-        },
-        KEYS,
+    # The engine's wire format sends numbers as floats.
+    permission = _aws(
+        ipProtocol=protocol, fromPort=7000.0, toPort=7000.0, cidrIpv4="203.0.113.0/24"
     )
     assert (permission.protocol, permission.low, permission.high) == (name, 7000, 7000)
 
 
 def test_aws_icmp_from_an_ipv6_range_is_not_the_icmpv6_the_plan_asks_for() -> None:
-    wrong = aws_permission(
-        AWS_INGRESS,
-        {
-            "securityGroupId": "sg-vellum",
-            "ipProtocol": "icmp",
-            "fromPort": 128,
-            "toPort": -1,
-            "cidrIpv6": "::/0",
-        },
-        KEYS,
-    )
-    right = aws_permission(
-        AWS_INGRESS,
-        {
-            "securityGroupId": "sg-vellum",
-            "ipProtocol": "icmpv6",
-            "fromPort": 128,
-            "toPort": -1,
-            "cidrIpv6": "::/0",
-        },
-        KEYS,
-    )
+    wrong = _aws(ipProtocol="icmp", fromPort=128, toPort=-1, cidrIpv6="::/0")
+    right = _aws(ipProtocol="icmpv6", fromPort=128, toPort=-1, cidrIpv6="::/0")
     assert right.protocol == "icmp" and right.family == "IPv6" and right.high is None
     assert wrong != right
 
 
 def test_an_aws_group_reference_names_the_deployments_group_or_an_outside_one() -> None:
-    inside = aws_permission(
-        AWS_EGRESS,
-        {"securityGroupId": "sg-vellum", "ipProtocol": "tcp", "fromPort": 7000,
-         "toPort": 7000, "referencedSecurityGroupId": "sg-sprout"},
-        KEYS,
-    )  # fmt: skip
-    outside = aws_permission(
-        AWS_INGRESS,
-        {"securityGroupId": "sg-vellum", "ipProtocol": "tcp", "fromPort": 22,
-         "toPort": 22, "referencedSecurityGroupId": "sg-bastion"},
-        KEYS,
-    )  # fmt: skip
+    inside = _aws(AWS_EGRESS, ipProtocol="tcp", referencedSecurityGroupId="sg-sprout")
+    outside = _aws(ipProtocol="tcp", referencedSecurityGroupId="sg-bastion")
     assert (inside.direction, inside.peer, inside.family) == (
         "egress",
         PeerGroup("sprout"),
@@ -111,12 +79,7 @@ def test_an_aws_group_reference_names_the_deployments_group_or_an_outside_one() 
 
 
 def test_an_aws_cidr_with_host_bits_reads_as_the_network_the_cloud_stores() -> None:
-    permission = aws_permission(
-        AWS_INGRESS,
-        {"securityGroupId": "sg-vellum", "ipProtocol": "tcp", "fromPort": 22,
-         "toPort": 22, "cidrIpv4": "11.1.2.3/8"},
-        KEYS,
-    )  # fmt: skip
+    permission = _aws(ipProtocol="tcp", fromPort=22, toPort=22, cidrIpv4="11.1.2.3/8")
     assert permission.peer == Addresses("11.0.0.0/8")
     assert world_reach(permission.peer, None, "") == ["11.0.0.0/8"]
 
@@ -124,35 +87,26 @@ def test_an_aws_cidr_with_host_bits_reads_as_the_network_the_cloud_stores() -> N
 # ---- Neutron
 
 
-def test_a_neutron_rule_without_a_remote_admits_every_address_of_its_ethertype() -> None:
-    for ethertype, world in (("IPv4", "0.0.0.0/0"), ("IPv6", "::/0")):
-        permission = neutron_permission(
-            {"securityGroupId": "uuid-vellum", "direction": "ingress",
-             "ethertype": ethertype, "protocol": "tcp",
-             "portRangeMin": 9160, "portRangeMax": 9160},
-            NEUTRON_KEYS,
-        )  # fmt: skip
-        assert permission.peer == Addresses(world)
-        assert world_reach(permission.peer, None, "") == [world]
+@pytest.mark.parametrize(("ethertype", "world"), [("IPv4", "0.0.0.0/0"), ("IPv6", "::/0")])
+def test_a_neutron_rule_without_a_remote_admits_every_address_of_its_ethertype(
+    ethertype: str, world: str
+) -> None:
+    permission = _neutron(ethertype=ethertype, protocol="tcp", portRangeMin=9160)
+    assert permission.peer == Addresses(world)
+    assert world_reach(permission.peer, None, "") == [world]
 
 
-def test_a_neutron_rule_without_ports_or_with_port_zero_opens_every_port() -> None:
-    for ports in ({}, {"portRangeMin": 0, "portRangeMax": 0}):
-        permission = neutron_permission(
-            {"securityGroupId": "uuid-vellum", "direction": "ingress", "ethertype": "IPv4",
-             "protocol": "6", "remoteIpPrefix": "10.0.0.0/8", **ports},
-            NEUTRON_KEYS,
-        )  # fmt: skip
-        assert permission.protocol == "tcp"
-        assert permission.opens_every_port()
+@pytest.mark.parametrize("ports", [{}, {"portRangeMin": 0, "portRangeMax": 0}])
+def test_a_neutron_rule_without_ports_or_with_port_zero_opens_every_port(
+    ports: dict[str, int],
+) -> None:
+    permission = _neutron(ethertype="IPv4", protocol="6", remoteIpPrefix="10.0.0.0/8", **ports)
+    assert permission.protocol == "tcp"
+    assert permission.opens_every_port()
 
 
 def test_a_neutron_rule_without_a_protocol_opens_every_protocol() -> None:
-    permission = neutron_permission(
-        {"securityGroupId": "uuid-vellum", "direction": "ingress", "ethertype": "IPv6",
-         "remoteGroupId": "uuid-sprout"},
-        NEUTRON_KEYS,
-    )  # fmt: skip
+    permission = _neutron(ethertype="IPv6", remoteGroupId="uuid-sprout")
     assert permission.protocol == "all" and permission.peer == PeerGroup("sprout")
     assert internal_reach(permission) == "every port"
 
