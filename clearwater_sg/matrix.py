@@ -162,14 +162,7 @@ class Flow(BaseModel):
         `icmp` is (family, type) for ICMP lines, whose rules are per message and family;
         `site` the label of a peer site. A flow beyond the document names its origin.
         """
-        if site is not None:
-            who = f"peer site {site}"
-        elif isinstance(source, Audience) or source is Role.ALL_NODES:
-            who = source.label
-        elif source is self.group:
-            who = f"other {source.label} nodes"
-        else:
-            who = f"{source.label} nodes"
+        who = nodes_text(source, self.group, site)
         what = self.service
         if icmp is not None:
             family, icmp_type = icmp
@@ -181,6 +174,19 @@ class Flow(BaseModel):
             what = f"ICMP{'v6' if family == 6 else ''} {message}"
         origin = "" if self.origin == DOCUMENT else f" ({self.origin})"
         return f"{what} from {who}{origin}"
+
+
+def nodes_text(source: Source, group: Role | None = None, site: str | None = None) -> str:
+    """Who a rule's description names at its other end: "Sprout nodes", "other Vellum
+    nodes" (the rule's own `group`), "all Clearwater nodes", an audience ("the world"), or
+    "peer site <site>"."""
+    if site is not None:
+        return f"peer site {site}"
+    if isinstance(source, Audience) or source is Role.ALL_NODES:
+        return source.label
+    if source is group:
+        return f"other {source.label} nodes"
+    return f"{source.label} nodes"
 
 
 Bullet = (

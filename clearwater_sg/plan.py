@@ -28,6 +28,7 @@ from clearwater_sg.matrix import (
     Profile,
     Protocol,
     Source,
+    nodes_text,
 )
 from clearwater_sg.options import DeploymentOptions, Egress, ExtraRule, Networks
 from clearwater_sg.permission import OutsideGroup, Permission, internal_reach, planned
@@ -362,12 +363,10 @@ def _mirrored(rule: RuleSpec, flow: Flow) -> RuleSpec:
     peer: Peer
     if isinstance(rule.peer, GroupPeer):
         group, peer = rule.peer.group, GroupPeer(group=rule.group)
-        same = rule.peer.group == rule.group
-        to = flow.group.label if flow.group is Role.ALL_NODES else f"{flow.group.label} nodes"
-        to = f"other {to}" if same and flow.group is not Role.ALL_NODES else to
+        to = nodes_text(flow.group, flow.group if rule.peer.group == rule.group else None)
     else:
         group, peer = rule.group, rule.peer
-        to = f"peer site {rule.peer.site}"
+        to = nodes_text(flow.group, site=rule.peer.site)
     ports = _ports(flow.port_range)
     origin = "" if flow.origin == DOCUMENT else f" ({flow.origin})"
     return rule.model_copy(
