@@ -587,7 +587,12 @@ class KeystoneServer(_AppServer):
 
     @property
     def identity_url(self) -> str:
-        return f"{self.url}/v3"
+        """Known before the server runs when its port was given: Neutron, started beside
+        it in another thread, may ask first (LocalOpenStack.start)."""
+        port = self._given_port or self.port
+        if not port:
+            raise RuntimeError("KeystoneServer is not running and was given no port")
+        return f"http://127.0.0.1:{port}/v3"
 
     def arguments(self) -> list[str]:
         return ["--password", self.password, "--network-url", self.network_url]
