@@ -101,13 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for command in (adopt, drift, prune):
         _deployment_arguments(command)
-        formats = ("text", "json") if command is prune else ("text", "markdown", "json")
+        pruning_only = command is prune
         command.add_argument(
             "--format",
-            choices=formats,
+            choices=("text", "json") if pruning_only else ("text", "markdown", "json"),
             default="text",
-            help="text for people (default); Markdown for a pull request or a CI job's "
-            "summary (adopt, drift); or one JSON document for a CI job",
+            help="text for people (default); or one JSON document for a CI job: the rules "
+            "to delete and skipped, and after --yes what is gone"
+            if pruning_only
+            else "text for people (default); Markdown for a pull request or a CI job's "
+            "summary; or one JSON document for a CI job: groups and rules kept, missing "
+            "and unplanned, the unplanned rules open to the world, and every field change",
         )
     prune.add_argument(
         "--yes",
