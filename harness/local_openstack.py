@@ -69,16 +69,8 @@ class Project:
     def add_rule(self, group_id: str, permission: Permission, groups: dict[str, str]) -> str:
         """A rule made by hand on a group, as an operator types what `permission` says
         (no description); `groups` gives the ids of its `group:<key>` peers. Its id."""
-        by_group = permission.peer.startswith("group:")
         made = self.connection().network.create_security_group_rule(
-            security_group_id=group_id,
-            direction=permission.direction,
-            ether_type=permission.family,
-            protocol=permission.protocol,
-            port_range_min=permission.low,
-            port_range_max=permission.high,
-            remote_group_id=groups[permission.peer.removeprefix("group:")] if by_group else None,
-            remote_ip_prefix=None if by_group else permission.peer,
+            security_group_id=group_id, **rule_fields(permission, groups)
         )
         return str(made.id)
 
@@ -95,6 +87,21 @@ class Project:
         """Every group of the project: name -> id."""
         groups, _ = self.listing()
         return {str(group["name"]): str(group["id"]) for group in groups}
+
+
+def rule_fields(permission: Permission, groups: dict[str, str]) -> dict[str, Any]:
+    """What an operator types for `permission`, as openstacksdk names a rule's fields;
+    `groups` gives the ids of its `group:<key>` peers."""
+    by_group = permission.peer.startswith("group:")
+    return {
+        "direction": permission.direction,
+        "ether_type": permission.family,
+        "protocol": permission.protocol,
+        "port_range_min": permission.low,
+        "port_range_max": permission.high,
+        "remote_group_id": groups[permission.peer.removeprefix("group:")] if by_group else None,
+        "remote_ip_prefix": None if by_group else permission.peer,
+    }
 
 
 def _connect(env: dict[str, str]) -> Connection:

@@ -1,4 +1,4 @@
-"""`python -m clearwater_sg.live adopt|drift ...`."""
+"""`python -m clearwater_sg.live adopt|drift|prune ...`."""
 
 from clearwater_sg.live.cli import main
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,9 +114,18 @@ def ec2_client(settings: AwsSettings) -> EC2Client:
     return client
 
 
-def _failure(exc: Exception, doing: str) -> LiveError:
-    """A LiveError for an EC2 call that failed, naming the cause and the fix."""
-    from botocore.exceptions import ClientError, NoCredentialsError, PartialCredentialsError
+READ_ACTIONS = "ec2:DescribeSecurityGroups and ec2:DescribeSecurityGroupRules"
+
+
+def _failure(exc: Exception, doing: str, actions: str = READ_ACTIONS) -> LiveError:
+    """A LiveError for an EC2 call that failed, naming the cause and the fix (`actions`:
+    the IAM actions the call needs)."""
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
 
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return LiveError(CREDENTIALS_HELP)
@@ -125,10 +134,14 @@ def _failure(exc: Exception, doing: str) -> LiveError:
         if code in ("AuthFailure", "UnauthorizedOperation", "InvalidClientTokenId"):
             return LiveError(
                 f"AWS refused the credentials while {doing} ({code}: {message}); check "
-                "them, and that they allow ec2:DescribeSecurityGroups and "
-                "ec2:DescribeSecurityGroupRules"
+                f"them, and that they allow {actions}"
             )
         return LiveError(f"EC2 refused {doing}: {code}: {message}")
+    if isinstance(exc, EndpointConnectionError):
+        return LiveError(
+            f"could not reach EC2 while {doing}: {exc}; check --endpoint-url (or the ec2 "
+            "entry of the stack's aws:endpoints) and --region (or aws:region)"
+        )
     return LiveError(f"could not reach EC2 while {doing}: {exc}")
 
 
@@ -277,6 +290,23 @@ class AwsReader:
             return tuple(e["Cidr"] for page in pages for e in page.get("Entries", []))
         except (ClientError, BotoCoreError):
             return None
+
+    def delete_rules(self, group_id: str, direction: str, rule_ids: Sequence[str]) -> None:
+        """Revoke rules of one group and direction by their ids, in one call."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        egress = direction == "egress"
+        revoke = (
+            self.ec2.revoke_security_group_egress
+            if egress
+            else self.ec2.revoke_security_group_ingress
+        )
+        action = f"ec2:RevokeSecurityGroup{'Egress' if egress else 'Ingress'}"
+        try:
+            revoke(GroupId=group_id, SecurityGroupRuleIds=list(rule_ids))
+        except (ClientError, BotoCoreError) as exc:
+            doing = f"revoking {', '.join(rule_ids)} from {group_id}"
+            raise _failure(exc, doing, action) from None
 
     def _description(
         self, group_id: str, egress: bool, rule: SecurityGroupRuleTypeDef

@@ -1,8 +1,10 @@
-"""`python -m clearwater_sg.live adopt|drift`: the command line.
+"""`python -m clearwater_sg.live adopt|drift|prune`: the command line.
 
 Exit status: 0 done (adopt: the import file is written; drift: the cloud holds exactly
-the plan), 1 drift found, 2 an error (the message names the problem and the fix), or a
-crash: never 1, so a scheduled drift job never mistakes a failure for a report.
+the plan; prune: nothing to delete, or every rule deleted and gone), 1 drift found (prune:
+a dry run found rules to delete), 2 an error (the message names the problem and the
+fix), a deletion that did not take, or a crash: never 1, so a scheduled drift job never
+mistakes a failure for a report.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 import pulumi
 
 from clearwater_sg.live.compare import (
+    Comparison,
     Expected,
     LiveError,
     Reader,
@@ -29,13 +33,18 @@ from clearwater_sg.live.compare import (
     read_live,
     reader_for,
 )
+from clearwater_sg.live.prune import delete_and_confirm, pruning
 from clearwater_sg.live.report import (
     EXIT_DRIFT,
+    EXIT_ERROR,
     EXIT_OK,
     markdown_adopt,
     markdown_drift,
     print_adopt,
     print_drift,
+    print_prune,
+    prune_report,
+    prune_status,
     report,
 )
 from clearwater_sg.options import DeploymentOptions
@@ -43,12 +52,12 @@ from clearwater_sg.stack_config import options_from_config
 
 PROJECT = "clearwater-sg"  # the project namespace of the program's config keys
 COMMAND = "clearwater-sg-live"  # the console script pyproject.toml installs
-EXIT_ERROR = 2
 __all__ = ["EXIT_DRIFT", "EXIT_ERROR", "EXIT_OK", "main", "run"]
 
 _USAGE = """\
-Adopt an existing deployment's security groups into the Pulumi program, or check a
-deployment for drift, by reading the groups and rules the cloud really holds.
+Adopt an existing deployment's security groups into the Pulumi program, check a
+deployment for drift, or prune the rules nobody planned, by reading the groups and rules
+the cloud really holds.
 
 The deployment is a stack file (--stack-file stacks/Pulumi.prod.yaml) or its config
 keys (--config cloud=aws --config vpcId=vpc-... --stack prod). Its groups are the ids
@@ -80,16 +89,41 @@ def build_parser() -> argparse.ArgumentParser:
         "planned rules that are missing, rules nobody planned, and changed names, "
         "descriptions and tags. Exit 0 when there is no difference, 1 when there is.",
     )
-    for command in (adopt, drift):
+    prune = commands.add_parser(
+        "prune",
+        help="delete the rules drift calls unplanned (a dry run without --yes)",
+        description="Show the rules of the deployment's groups that no planned rule asks "
+        "for, as drift finds them; with --yes delete them and read the groups back to "
+        "confirm. Never a planned rule, never a group of existingGroups unless "
+        "--include-existing-groups. Exit 0 when there is nothing to delete or every rule "
+        "was deleted and is gone, 1 when a dry run found rules to delete, 2 on an error "
+        "or a deletion that did not take.",
+    )
+    for command in (adopt, drift, prune):
         _deployment_arguments(command)
+        pruning_only = command is prune
         command.add_argument(
             "--format",
-            choices=("text", "markdown", "json"),
+            choices=("text", "json") if pruning_only else ("text", "markdown", "json"),
             default="text",
-            help="text for people (default); Markdown for a pull request or a CI job's "
+            help="text for people (default); or one JSON document for a CI job: the rules "
+            "to delete and skipped, and after --yes what is gone"
+            if pruning_only
+            else "text for people (default); Markdown for a pull request or a CI job's "
             "summary; or one JSON document for a CI job: groups and rules kept, missing "
             "and unplanned, the unplanned rules open to the world, and every field change",
         )
+    prune.add_argument(
+        "--yes",
+        action="store_true",
+        help="delete the rules shown (without it nothing is changed)",
+    )
+    prune.add_argument(
+        "--include-existing-groups",
+        action="store_true",
+        help="also delete the unplanned rules of the groups the stack gives in "
+        "existingGroups: their owner's rules, and a cloud's default egress, go too",
+    )
     adopt.add_argument(
         "--out",
         "-o",
@@ -276,6 +310,8 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         planned = expected(stack.options, stack.stack, args.component)
         reader = make_reader(args, stack, planned)
         comparison = compare(planned, read_live(planned, reader, ids))
+        if args.command == "prune":
+            return _prune(args, comparison, reader, ids, out)
         if args.command == "drift":
             if args.format == "json":
                 print(json.dumps(report(comparison), indent=2), file=out)
@@ -309,6 +345,28 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _prune(
+    args: argparse.Namespace,
+    comparison: Comparison,
+    reader: Reader,
+    ids: dict[str, str],
+    out: TextIO,
+) -> int:
+    """Show what prune deletes; with --yes delete it and read the groups back."""
+    selected = pruning(comparison, args.include_existing_groups)
+    confirmation = None
+    if args.yes and selected.to_delete:
+        read_back = partial(read_live, comparison.expected, reader, ids)
+        confirmation = delete_and_confirm(selected, reader, read_back)
+    if args.format == "json":
+        print(json.dumps(prune_report(selected, confirmation), indent=2), file=out)
+    else:
+        print_prune(selected, out, confirmation)
+    if confirmation is not None and confirmation.failure is not None:
+        print(f"error: prune did not finish: {confirmation.failure}", file=sys.stderr)
+    return prune_status(selected, confirmation)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -11,7 +11,7 @@ resource is then compared field by field, as its provider would on the first `pu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -203,6 +203,10 @@ class Reader(Protocol):
 
     def holds(self, listed: PrefixList | AddressGroup) -> tuple[str, ...] | None:
         """The CIDRs a prefix list or address group holds; None when it cannot be read."""
+        ...
+
+    def delete_rules(self, group_id: str, direction: str, rule_ids: Sequence[str]) -> None:
+        """Delete rules of one group and direction by id (prune); LiveError on failure."""
         ...
 
 

@@ -9,7 +9,7 @@ OS_NETWORK_ENDPOINT_OVERRIDE.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -81,10 +81,21 @@ def _failure(exc: Exception, doing: str) -> LiveError:
     if status in (401, 403):
         return LiveError(
             f"OpenStack refused the credentials while {doing} ({status}): check them, and "
-            "that the user may read the project's security groups"
+            "that the user may read the project's security groups (and, to prune, delete "
+            "their rules)"
         )
     if isinstance(exc, keystoneauth1.exceptions.AuthPluginException):
         return LiveError(CREDENTIALS_HELP.format(cause=exc))
+    unreachable = (
+        keystoneauth1.exceptions.ConnectionError,
+        keystoneauth1.exceptions.DiscoveryFailure,
+    )
+    if isinstance(exc, unreachable):
+        return LiveError(
+            f"could not reach OpenStack while {doing}: {str(exc).rstrip('.')}; check "
+            "--os-endpoint (or the clouds.yaml entry of --os-cloud / openstack:cloud, or "
+            "OS_AUTH_URL)"
+        )
     return LiveError(f"OpenStack failed while {doing}: {exc}")
 
 
@@ -129,7 +140,8 @@ class OpenStackReader:
         name) the project's group of that name, if there is exactly one."""
         import openstack.exceptions
 
-        network = self.conn.network
+        # The proxy is made on first use: a Neutron it cannot reach fails here.
+        network = self._call("reaching the network API", getattr, self.conn, "network")
         found: list[LiveGroup] = []
         for key, group_id in given.items():
             try:
@@ -178,6 +190,16 @@ class OpenStackReader:
             )
             rules.extend(_rule(rule, keys) for rule in listed if rule.security_group_id in keys)
         return sorted(rules, key=lambda rule: (rule.permission.sort_key(), rule.id))
+
+    def delete_rules(self, group_id: str, direction: str, rule_ids: Sequence[str]) -> None:
+        """Delete rules by their ids (Neutron needs neither group nor direction); one
+        already gone is no failure: reading back tells."""
+        for rule_id in rule_ids:
+            self._call(
+                f"deleting rule {rule_id} of {group_id}",
+                self.conn.network.delete_security_group_rule,
+                rule_id,
+            )
 
     def holds(self, listed: PrefixList | AddressGroup) -> tuple[str, ...] | None:
         """The addresses of a Neutron address group; None when it cannot be read (a

@@ -1,4 +1,4 @@
-"""What adopt and drift print: a report for people in a terminal (text), for a pull
+"""What adopt, drift and prune print: a report for people in a terminal (text), for a pull
 request or a CI job's summary (Markdown), and for programs (JSON).
 
 Everything read from a cloud (rule descriptions, group names, descriptions and tags,
@@ -15,7 +15,7 @@ port, is said first and loudly, with its id (`Comparison.world_open`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -29,8 +29,9 @@ from clearwater_sg.live.compare import (
     PlannedRule,
     WorldOpen,
 )
+from clearwater_sg.live.prune import Confirmation, Pruning
 
-EXIT_OK, EXIT_DRIFT = 0, 1
+EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
 _ESCAPED = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -272,6 +273,118 @@ def print_drift(comparison: Comparison, out: TextIO) -> int:
     return EXIT_DRIFT
 
 
+# -- prune -----------------------------------------------------------------------------
+
+
+def _delete_lines(pruning: Pruning) -> list[str]:
+    """Each rule to delete, those open to the world said so."""
+    opened = pruning.world_open
+    return [
+        f"  {'delete':<12} {_live(rule)}"
+        + (f"  OPEN TO THE WORLD: {terminal_text(opened[rule.id])}" if rule.id in opened else "")
+        for rule in pruning.to_delete
+    ]
+
+
+def _left_lines(pruning: Pruning) -> list[str]:
+    """Each unplanned rule skipped and why, each planned group not found."""
+    lines = [
+        f"  {'skip':<12} {_live(rule)} (existing group {rule.permission.group}: its owner's; "
+        "--include-existing-groups deletes it)"
+        for rule in pruning.skipped
+    ]
+    lines += [
+        f"  {'not found':<12} group {group.key}: no group named {group.name} (not created yet: "
+        "nothing to prune)"
+        for group in pruning.comparison.groups_missing
+    ]
+    return lines
+
+
+def _rules(count: int) -> str:
+    return f"{count} rule{'' if count == 1 else 's'}"
+
+
+def prune_status(pruning: Pruning, confirmation: Confirmation | None) -> int:
+    """A dry run: 1 when there is something to delete, else 0 (as drift). After --yes:
+    0 when every rule is gone and every planned rule still there, else 2."""
+    if confirmation is None:
+        return EXIT_DRIFT if pruning.to_delete else EXIT_OK
+    return EXIT_OK if confirmation.confirmed else EXIT_ERROR
+
+
+def print_prune(pruning: Pruning, out: TextIO, confirmation: Confirmation | None = None) -> None:
+    """The prune report: without `confirmation` what a dry run would delete, with it what
+    reading the groups back says."""
+    where, count = _where(pruning.comparison.expected), len(pruning.to_delete)
+    if confirmation is None:
+        heading = (
+            f"Prune {where}: {_rules(count)} nobody planned to delete; dry run, nothing "
+            "deleted (run again with --yes to delete them)."
+            if count
+            else f"Nothing to prune in {where}: "
+            + (
+                "the only rules nobody planned are in existingGroups, left alone."
+                if pruning.skipped
+                else "every rule of its groups is planned."
+            )
+        )
+        print(heading, file=out)
+        for warning in _warnings(pruning.comparison):
+            print(warning, file=out)
+        for line in [*_delete_lines(pruning), *_left_lines(pruning)]:
+            print(line, file=out)
+        return
+    if confirmation.confirmed:
+        print(
+            f"Pruned {where}: {_rules(len(confirmation.gone))} nobody planned deleted, gone "
+            "on reading the groups back; every planned rule found before is still there.",
+            file=out,
+        )
+    else:
+        print(f"Prune FAILED in {where}: {terminal_text(confirmation.failure)}.", file=out)
+    lines = [f"  {'deleted':<12} {_live(rule)}" for rule in confirmation.gone]
+    lines += [f"  {'STILL THERE':<12} {_live(rule)}" for rule in confirmation.still_there]
+    lines += [
+        f"  {'LOST':<12} planned rule {terminal_text(rule_id)}: there before, not now"
+        for rule_id in confirmation.lost
+    ]
+    print("\n".join([*lines, *_left_lines(pruning)]), file=out)
+
+
+def prune_report(pruning: Pruning, confirmation: Confirmation | None = None) -> dict[str, object]:
+    """The prune report as JSON: `dryRun`; `toDelete` and `skipped` (as drift's
+    `rulesUnplanned`, with each rule's group key and id); `groupsNotFound`; after
+    --yes, `deleted`, `stillThere`, `plannedLost` (rule ids) and `failure`."""
+    comparison = pruning.comparison
+    planned, opened = comparison.expected, _opened(comparison)
+    existing = planned.existing
+
+    def entry(rule: LiveRule) -> dict[str, object]:
+        group = rule.permission.group
+        return {"group": group, "groupId": pruning.group_ids[group]} | _unplanned(
+            rule, group in existing, opened
+        )
+
+    found: dict[str, object] = {
+        "stack": planned.stack,
+        "cloud": planned.cloud,
+        "component": planned.component,
+        "dryRun": confirmation is None,
+        "toDelete": [entry(rule) for rule in pruning.to_delete],
+        "skipped": [entry(rule) for rule in pruning.skipped],
+        "groupsNotFound": [{"key": g.key, "name": g.name} for g in comparison.groups_missing],
+    }
+    if confirmation is not None:
+        found |= {
+            "deleted": [rule.id for rule in confirmation.gone],
+            "stillThere": [rule.id for rule in confirmation.still_there],
+            "plannedLost": list(confirmation.lost),
+            "failure": confirmation.failure,
+        }
+    return found
+
+
 # -- Markdown, for a pull request or a CI job's summary ------------------------------
 
 
@@ -397,7 +510,7 @@ def report(comparison: Comparison) -> dict[str, object]:
     planned = comparison.expected
     kept_groups = {k.planned.key: k for k in comparison.groups_kept}
     left_alone = comparison.rules_left_alone
-    opened = {found.rule.id: found for found in comparison.world_open}
+    opened = _opened(comparison)
     return {
         "stack": planned.stack,
         "cloud": planned.cloud,
@@ -430,14 +543,7 @@ def report(comparison: Comparison) -> dict[str, object]:
             for r in comparison.rules_missing
         ],
         "rulesUnplanned": [
-            {
-                "id": r.id,
-                "permits": r.permission.describe(),
-                "description": r.description,
-                "inExistingGroup": r in left_alone,
-            }
-            | ({"opensToWorld": _world_open(opened[r.id])} if r.id in opened else {})
-            for r in comparison.rules_unplanned
+            _unplanned(r, r in left_alone, opened) for r in comparison.rules_unplanned
         ],
         "changes": [
             {
@@ -453,6 +559,21 @@ def report(comparison: Comparison) -> dict[str, object]:
         ],
         "notCreated": list(planned.not_created),
     }
+
+
+def _opened(comparison: Comparison) -> dict[str, WorldOpen]:
+    return {found.rule.id: found for found in comparison.world_open}
+
+
+def _unplanned(
+    rule: LiveRule, in_existing_group: bool, opened: Mapping[str, WorldOpen]
+) -> dict[str, object]:
+    return {
+        "id": rule.id,
+        "permits": rule.permission.describe(),
+        "description": rule.description,
+        "inExistingGroup": in_existing_group,
+    } | ({"opensToWorld": _world_open(opened[rule.id])} if rule.id in opened else {})
 
 
 def _world_open(found: WorldOpen) -> dict[str, object]:
