@@ -251,7 +251,11 @@ def _project_rules(conn: Connection, project: str) -> int:
     )
 
 
-OPENSTACK: dict[str, object] = {"cloud": "openstack", "roles": ["bono", "sprout"], "preflight": "live"}
+OPENSTACK: dict[str, object] = {
+    "cloud": "openstack",
+    "roles": ["bono", "sprout"],
+    "preflight": "live",
+}
 
 
 def test_openstack_another_deployment_in_the_project_is_counted_and_named(
