@@ -112,6 +112,17 @@ class OpenStackReader:
             return None
         return str(project) if project else None
 
+    def _network(self) -> Any:
+        """openstacksdk's network proxy; finding Neutron's endpoint is its first request,
+        and its failure (an endpoint that does not answer) a LiveError like any other."""
+        import keystoneauth1.exceptions
+        import openstack.exceptions
+
+        try:
+            return self.conn.network
+        except (openstack.exceptions.SDKException, keystoneauth1.exceptions.ClientException) as exc:
+            raise _failure(exc, "finding Neutron's endpoint") from None
+
     def _call(self, doing: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`call(...)`, a listing read whole, its failures as LiveErrors (but NotFound,
         which callers explain)."""
@@ -132,7 +143,7 @@ class OpenStackReader:
         name) the project's group of that name, if there is exactly one."""
         import openstack.exceptions
 
-        network = self.conn.network
+        network = self._network()
         found: list[LiveGroup] = []
         for key, group_id in given.items():
             try:
@@ -176,7 +187,7 @@ class OpenStackReader:
         for group in groups:
             listed = self._call(
                 f"listing the rules of {group.id}",
-                self.conn.network.security_group_rules,
+                self._network().security_group_rules,
                 security_group_id=group.id,
             )
             rules.extend(_rule(rule, keys) for rule in listed if rule.security_group_id in keys)
@@ -199,7 +210,7 @@ class OpenStackReader:
             )
         doing = f"reading the quota details of project {project}"
         try:
-            quota = self.conn.network.get_quota(project, details=True)
+            quota = self._network().get_quota(project, details=True)
         except openstack.exceptions.HttpException as exc:
             if exc.status_code in (403, 404):  # not allowed; no quota-details API
                 raise LimitsUnreadableError(f"Neutron answered {exc.status_code}") from None
@@ -208,7 +219,7 @@ class OpenStackReader:
             raise _failure(exc, doing) from None
         listed = self._call(
             f"listing the groups of project {project}",
-            self.conn.network.security_groups,
+            self._network().security_groups,
             project_id=project,
         )
         holders, own_held = [], 0
@@ -238,7 +249,7 @@ class OpenStackReader:
             return None
         try:
             group = self._call(
-                f"reading address group {listed.id}", self.conn.network.get_address_group, listed.id
+                f"reading address group {listed.id}", self._network().get_address_group, listed.id
             )
         except (LiveError, openstack.exceptions.NotFoundException):
             return None

@@ -110,7 +110,8 @@ def live_preflight(
     try:
         reader = reader_for(planned, config)
         doing = "read the existing groups"
-        groups = reader.groups({key: str(group_id) for key, group_id in given.items()}, {})
+        ids = {key: str(group_id) for key, group_id in given.items()}
+        groups = reader.groups(ids, {}) if ids else []
         rules = [rule for rule in reader.rules(groups) if rule.id not in previous.rule_ids]
         doing = "read the quotas"
         checks, warnings = _quota(options, prepared, previous, reader, config, rules)
@@ -120,11 +121,10 @@ def live_preflight(
         raise PlanError(
             f"clearwater-sg:preflight is live, but it could not {doing} with the stack's "
             f"{cloud} settings ({settings or f'none: no {cloud}: keys in the stack'}, then "
-            f"the SDK's own credentials): {exc}. Fix those settings, or set "
+            f"the SDK's own credentials): {str(exc).rstrip('.')}. Fix those settings, or set "
             "clearwater-sg:preflight to offline"
         ) from None
     comparison = compare(planned, Live(groups=tuple(groups), rules=tuple(rules)))
-    ids = {key: str(group_id) for key, group_id in given.items()}
     refusals = _duplicates(comparison, ids) + _own_groups(groups, prepared)
     if options.egress is Egress.RESTRICTED:
         refusals += _outbound(comparison, ids)

@@ -313,3 +313,26 @@ def test_openstack_the_stacks_own_groups_of_its_last_update_are_not_counted_twic
     # Read as somebody else's, the same groups do not leave room.
     verdict = live_preflight(options, prepared, Previous(), "clearwater", "prod", config)
     assert not all(check.fits for check in verdict.quota)
+
+
+def test_openstack_without_credentials_an_endpoint_or_a_project_nothing_is_registered(
+    os_env: None, monkeypatch: pytest.MonkeyPatch, project_id: str
+) -> None:
+    config = {**OPENSTACK, "openstack:tenantId": project_id}
+    message = _refused(config)
+    assert (
+        "clearwater-sg:preflight is live, but it could not connect with the stack's "
+        "openstack settings (openstack:tenantId, then the SDK's own credentials): "
+        "openstacksdk found no usable OpenStack credentials"
+    ) in message, message
+    # Nothing listens on port 9 of loopback.
+    monkeypatch.setenv("OS_AUTH_TYPE", "none")
+    monkeypatch.setenv("OS_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("OS_NETWORK_ENDPOINT_OVERRIDE", "http://127.0.0.1:9")
+    message = _refused(config)
+    assert "it could not read the quotas with the stack's openstack settings" in message
+    assert "OpenStack failed while finding Neutron's endpoint" in message
+    assert "http://127.0.0.1:9" in message
+    # A keystone-less Neutron names no project: the stack must.
+    message = _refused(OPENSTACK)
+    assert "the project is unknown" in message and "set openstack:tenantId" in message
