@@ -171,7 +171,8 @@ def prepare(options: DeploymentOptions, name: str, stack: str | None = None) -> 
         options.prefix_lists,
         lambda rule: backend.counted_families(plan, rule),
     )
-    require_fit(quota)
+    if options.preflight is Preflight.OFFLINE:
+        require_fit(quota)  # with preflight: live, against the cloud's own limits, later
     return Prepared(
         backend=backend, plan=plan, name_prefix=prefix, not_created=not_created, quota=quota
     )
@@ -182,17 +183,22 @@ def _against_the_last_update(
 ) -> list[str]:
     """Refuse existing groups that are this component's own (by the stack's state, and
     with `preflight: live` by what the cloud holds), and with `preflight: live` what an
-    existing group holds that `pulumi up` would fail on; what moves between groups since
-    the last update, to be said loudly."""
+    existing group holds that `pulumi up` would fail on and a plan that does not fit the
+    cloud's limits and usage; what to say loudly: the limits the cloud would not give,
+    what moves between groups since the last update."""
     previous = previous_registrations(name)
     refusals = own_groups_named_existing(options, name, previous)
+    warnings: list[str] = []
     if options.preflight is Preflight.LIVE and not refusals:
-        from clearwater_sg.live.preflight import live_refusals  # the cloud's SDK, when asked
+        from clearwater_sg.live.preflight import live_preflight  # the cloud's SDK, when asked
 
-        refusals = live_refusals(options, prepared, previous, name, pulumi.get_stack())
+        verdict = live_preflight(options, prepared, previous, name, pulumi.get_stack())
+        refusals, warnings = verdict.refusals, verdict.warnings
+        if not refusals:
+            require_fit(verdict.quota)
     if refusals:
         raise PlanError("\n  ".join(["existing groups:", *refusals]))
-    return moves(options, prepared.plan, previous)
+    return [*warnings, *moves(options, prepared.plan, previous)]
 
 
 # The components of the program run in progress. A program runs in one asyncio task,

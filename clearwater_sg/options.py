@@ -102,7 +102,7 @@ class Egress(StrEnum):
 
 class Preflight(StrEnum):
     OFFLINE = "offline"  # what the plan costs against the limits given; no cloud is read
-    LIVE = "live"  # also read the existing groups with the stack's cloud settings first
+    LIVE = "live"  # also read the existing groups and the quotas with the stack's settings
 
 
 class Networks(StrEnum):
@@ -457,7 +457,8 @@ class DeploymentOptions(BaseModel):
         Preflight.OFFLINE,
         description="offline, or live: before anything is registered, read the existing "
         "groups with the stack's cloud settings (planned rules they hold already, their "
-        "outbound rules, whether one is this deployment's own).",
+        "outbound rules, whether one is this deployment's own) and the cloud's quotas and "
+        "what is in use.",
     )
     egress: Egress = Field(
         Egress.ALL,

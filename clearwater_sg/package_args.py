@@ -92,7 +92,7 @@ class ClearwaterSecurityGroupsArgs(TypedDict):
     existing_groups: NotRequired[dict[str, pulumi.Input[str]]]
     """Groups that exist already, group key -> id (or Output): the rules go on them and no group is created for those keys."""
     preflight: NotRequired[Preflight]
-    """offline, or live: before anything is registered, read the existing groups with the stack's cloud settings (planned rules they hold already, their outbound rules, whether one is this deployment's own)."""
+    """offline, or live: before anything is registered, read the existing groups with the stack's cloud settings (planned rules they hold already, their outbound rules, whether one is this deployment's own) and the cloud's quotas and what is in use."""
     egress: NotRequired[Egress]
     """all (allow-all outbound), or restricted: each internal flow at its source too, and outbound flows only to egressDestinations."""
     egress_destinations: NotRequired[dict[str, list[str]]]

@@ -156,11 +156,10 @@ def _aws_checks(limits: Limits, rules: list[RuleUse], existing: list[str]) -> li
     return checks
 
 
-def _openstack_checks(
-    limits: Limits, groups: list[str], rules: list[RuleUse], existing: list[str]
-) -> list[QuotaCheck]:
-    # Existing groups are in the project already: they take quota as the new ones do.
-    group_count = len(groups) + len(existing) + 1  # and the project's `default` group
+def _openstack_peak(
+    groups: list[str], rules: list[RuleUse], existing: list[str]
+) -> tuple[int, int]:
+    """(the most of this deployment's rules the project holds at once, its rules)."""
     own = Counter({group: 0 for group in (*groups, *existing)})
     for rule in rules:
         own[rule.group] += len(rule.families)
@@ -169,7 +168,16 @@ def _openstack_checks(
     # in, the project never holds more than this many of this deployment's rules at once.
     peak = sum(max(own[group], NEUTRON_NEW_GROUP_RULES) for group in groups)
     peak += sum(own[group] for group in existing)
-    transient = peak - sum(own.values())
+    return peak, sum(own.values())
+
+
+def _openstack_checks(
+    limits: Limits, groups: list[str], rules: list[RuleUse], existing: list[str]
+) -> list[QuotaCheck]:
+    # Existing groups are in the project already: they take quota as the new ones do.
+    group_count = len(groups) + len(existing) + 1  # and the project's `default` group
+    peak, total = _openstack_peak(groups, rules, existing)
+    transient = peak - total
     also = f" Also, {EXISTING_RULES_COUNT}." if existing else ""
     return [
         QuotaCheck(
@@ -185,7 +193,7 @@ def _openstack_checks(
             limit="OpenStack security group rules in the project",
             used=peak + NEUTRON_DEFAULT_GROUP_RULES,
             allowed=limits.security_group_rules,
-            where=f"{sum(own.values())} + {NEUTRON_DEFAULT_GROUP_RULES} of the default group"
+            where=f"{total} + {NEUTRON_DEFAULT_GROUP_RULES} of the default group"
             + (f" + {transient} default rules of groups created with fewer" if transient else ""),
             fix=f"{_costliest(rules, lambda rule: len(rule.families))}: narrow those, or "
             "raise the quota (openstack quota set --secgroup-rules N <project>) and set "
@@ -224,3 +232,82 @@ def plan_checks(
     uses = plan_uses(plan, counted_families, prefix_lists)
     created, existing = ([g.key for g in groups] for groups in (plan.groups, plan.existing))
     return quota_checks(cloud, limits, created, uses, existing)
+
+
+class LimitsUnreadableError(Exception):
+    """The cloud would not give its limits (no permission, no such API): the live
+    pre-flight checks against the offline `limits` instead, and says so."""
+
+
+def held_to(limits: Limits, field: str, live: int | None) -> int | None:
+    """The limit a live check holds to: the cloud's (None: unlimited), or the operator's
+    `limits.<field>` where it is set and lower: an explicit value never loosens a check."""
+    if field not in limits.model_fields_set:
+        return live
+    explicit = int(getattr(limits, field))
+    return explicit if live is None else min(live, explicit)
+
+
+@dataclass(frozen=True)
+class ProjectUse:
+    """An OpenStack project's security-group quotas as Neutron reports them, less what
+    the stack holds already (its groups and rules of the last update)."""
+
+    project: str
+    group_limit: int | None  # None: unlimited
+    rule_limit: int | None
+    other_groups: int  # used + reserved, less the stack's own
+    other_rules: int
+    holders: tuple[tuple[str, int], ...]  # the project's other groups: (name, rules)
+    default_group: bool  # Neutron made the project's `default` group already
+
+
+def _holders(holders: tuple[tuple[str, int], ...], shown: int = 3) -> str:
+    ranked = sorted(holders, key=lambda holder: (-holder[1], holder[0]))
+    named = ", ".join(f"{name} ({rules} rules)" for name, rules in ranked[:shown])
+    more = len(ranked) - shown
+    return named + (f" and {more} more groups" if more > 0 else "")
+
+
+def openstack_live_checks(
+    limits: Limits,
+    groups: Iterable[str],
+    rules: Iterable[RuleUse],
+    existing: Iterable[str],
+    use: ProjectUse,
+) -> list[QuotaCheck]:
+    """The project-wide checks against the quotas and usage read from Neutron: what the
+    project holds besides this stack, plus what the plan needs, within the limit."""
+    groups, rules, existing = list(groups), list(rules), list(existing)
+    peak, _ = _openstack_peak(groups, rules, existing)
+    first = 0 if use.default_group else 1  # Neutron makes `default` with the first group
+    costliest = _costliest(rules, lambda rule: len(rule.families))
+    wanted = (
+        ("groups", "security_groups", "secgroups", use.group_limit, len(groups), use.other_groups,
+         first, "Delete the groups the project no longer needs"),
+        ("group rules", "security_group_rules", "secgroup-rules", use.rule_limit, peak,
+         use.other_rules, first * NEUTRON_DEFAULT_GROUP_RULES,
+         f"{costliest}: narrow those, or delete what the project no longer needs"),
+    )  # fmt: skip
+    held = f": {_holders(use.holders)}" if use.holders else ""
+    checks = []
+    for what, field, flag, live, need, others, default, remedy in wanted:
+        allowed = held_to(limits, field, live)
+        if allowed is None:
+            continue  # unlimited, and no explicit limit
+        setting = f"clearwater-sg:limits.{Limits.model_fields[field].alias}"
+        lower = (
+            f" {setting} ({allowed}) is lower than the quota and wins." if allowed != live else ""
+        )
+        checks.append(
+            QuotaCheck(
+                limit=f"OpenStack security {what} in project {use.project} (read live)",
+                used=need + others + default,
+                allowed=allowed,
+                where=f"{need} for this plan + {others} in use already{held}"
+                + (f" + {default} of the default group Neutron creates first" if default else ""),
+                fix=f"{remedy}, or raise the quota (openstack quota set --{flag} N "
+                f"{use.project}).{lower}",
+            )
+        )
+    return checks

@@ -19,6 +19,7 @@ from clearwater_sg.permission import AddressGroup, PrefixList, aws_permission
 from clearwater_sg.resources import AWS_EGRESS, AWS_INGRESS
 
 if TYPE_CHECKING:
+    from boto3 import Session
     from botocore.exceptions import ClientError
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ec2.type_defs import SecurityGroupRuleTypeDef, SecurityGroupTypeDef
@@ -53,24 +54,26 @@ class AwsSettings:
     access_key: str | None = None
     secret_key: str | None = None
     token: str | None = None
+    service_quotas_url: str | None = None
 
     @classmethod
     def from_stack(cls, config: Mapping[str, str], **overrides: str | None) -> AwsSettings:
         """The provider settings a stack file gives (`aws:region`, `aws:profile`,
-        `aws:accessKey`, `aws:secretKey`, `aws:token`, the ec2 entry of
-        `aws:endpoints`), with the non-None `overrides` on top."""
-        endpoint = None
+        `aws:accessKey`, `aws:secretKey`, `aws:token`, the ec2 and servicequotas
+        entries of `aws:endpoints`), with the non-None `overrides` on top."""
+        endpoints: dict[str, str] = {}
         if "aws:endpoints" in config:
             try:
                 entries = json.loads(config["aws:endpoints"])
             except json.JSONDecodeError:
                 entries = []
             for entry in entries if isinstance(entries, list) else []:
-                if isinstance(entry, dict) and isinstance(entry.get("ec2"), str):
-                    endpoint = entry["ec2"]
+                if isinstance(entry, dict):
+                    endpoints.update((k, v) for k, v in entry.items() if isinstance(v, str))
         settings = {
             "region": config.get("aws:region"),
-            "endpoint_url": endpoint,
+            "endpoint_url": endpoints.get("ec2"),
+            "service_quotas_url": endpoints.get("servicequotas"),
             "profile": config.get("aws:profile"),
             "access_key": config.get("aws:accessKey"),
             "secret_key": config.get("aws:secretKey"),
@@ -85,6 +88,11 @@ def ec2_client(settings: AwsSettings) -> EC2Client:
 
     Raises LiveError when boto3 is missing, no region is set, or no credentials exist.
     """
+    client: EC2Client = _session(settings).client("ec2", endpoint_url=settings.endpoint_url)
+    return client
+
+
+def _session(settings: AwsSettings) -> Session:
     try:
         import boto3
         import botocore.exceptions
@@ -110,8 +118,59 @@ def ec2_client(settings: AwsSettings) -> EC2Client:
         )
     if session.get_credentials() is None:
         raise LiveError(CREDENTIALS_HELP)
-    client: EC2Client = session.client("ec2", endpoint_url=settings.endpoint_url)
-    return client
+    return session
+
+
+# limits field -> the Service Quotas code and name of AWS's quota (service code "vpc").
+AWS_QUOTAS = {
+    "rules_per_group": ("L-0EA8095F", "Inbound or outbound rules per security group"),
+    "groups_per_interface": ("L-2AFB9258", "Security groups per network interface"),
+}
+GROUPS_PER_INTERFACE_ATTRIBUTE = "vpc-max-security-groups-per-interface"
+
+
+def account_limits(settings: AwsSettings, ec2: EC2Client) -> tuple[dict[str, int], dict[str, str]]:
+    """The account's quotas of `AWS_QUOTAS` (limits field -> value) from Service Quotas,
+    groups per interface else from EC2's account attributes; and for each quota that
+    could not be read (no permission, no such API), why."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    quotas: Any = _session(settings).client(
+        "service-quotas", endpoint_url=settings.service_quotas_url
+    )
+    read: dict[str, int] = {}
+    unread: dict[str, str] = {}
+    for field, (code, name) in AWS_QUOTAS.items():
+        try:
+            read[field] = _service_quota(quotas, code)
+        except (ClientError, BotoCoreError) as exc:
+            unread[field] = f"Service Quotas' '{name}' ({code}): {exc}"
+    if "groups_per_interface" in unread:
+        try:
+            answer = ec2.describe_account_attributes(
+                AttributeNames=[GROUPS_PER_INTERFACE_ATTRIBUTE]  # type: ignore[list-item]
+            )
+            value = answer["AccountAttributes"][0]["AttributeValues"][0]["AttributeValue"]
+            read["groups_per_interface"] = int(value)
+            del unread["groups_per_interface"]
+        except (ClientError, BotoCoreError, LookupError, ValueError) as exc:
+            unread["groups_per_interface"] += (
+                f"; EC2's account attribute {GROUPS_PER_INTERFACE_ATTRIBUTE}: {exc}"
+            )
+    return read, unread
+
+
+def _service_quota(quotas: Any, code: str) -> int:
+    """A quota's applied value, or AWS's default where the account has none applied."""
+    from botocore.exceptions import ClientError
+
+    try:
+        answer = quotas.get_service_quota(ServiceCode="vpc", QuotaCode=code)
+    except ClientError as exc:
+        if _code(exc) != "NoSuchResourceException":
+            raise
+        answer = quotas.get_aws_default_service_quota(ServiceCode="vpc", QuotaCode=code)
+    return int(answer["Quota"]["Value"])
 
 
 READ_ACTIONS = "ec2:DescribeSecurityGroups and ec2:DescribeSecurityGroupRules"

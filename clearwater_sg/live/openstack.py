@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from clearwater_sg.live.compare import LiveError, LiveGroup, LiveRule
 from clearwater_sg.permission import AddressGroup, PrefixList, neutron_permission
+from clearwater_sg.quota import LimitsUnreadableError, ProjectUse
 
 if TYPE_CHECKING:
     from openstack.connection import Connection
@@ -36,10 +37,12 @@ class OpenStackSettings:
 
     @classmethod
     def from_stack(cls, config: Mapping[str, str], **overrides: str | None) -> OpenStackSettings:
-        """The stack's `openstack:cloud` and `openstack:region`, with `overrides` on top."""
+        """The stack's `openstack:cloud`, `openstack:region` and `openstack:tenantId` (the
+        provider's project), with `overrides` on top."""
         settings = {
             "cloud": config.get("openstack:cloud"),
             "region": config.get("openstack:region"),
+            "project_id": config.get("openstack:tenantId"),
         }
         settings.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**settings)
@@ -120,6 +123,17 @@ class OpenStackReader:
             return None
         return str(project) if project else None
 
+    def _network(self) -> Any:
+        """openstacksdk's network proxy; finding Neutron's endpoint is its first request,
+        and its failure (an endpoint that does not answer) a LiveError like any other."""
+        import keystoneauth1.exceptions
+        import openstack.exceptions
+
+        try:
+            return self.conn.network
+        except (openstack.exceptions.SDKException, keystoneauth1.exceptions.ClientException) as exc:
+            raise _failure(exc, "finding Neutron's endpoint") from None
+
     def _call(self, doing: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`call(...)`, a listing read whole, its failures as LiveErrors (but NotFound,
         which callers explain)."""
@@ -140,8 +154,7 @@ class OpenStackReader:
         name) the project's group of that name, if there is exactly one."""
         import openstack.exceptions
 
-        # The proxy is made on first use: a Neutron it cannot reach fails here.
-        network = self._call("reaching the network API", getattr, self.conn, "network")
+        network = self._network()
         found: list[LiveGroup] = []
         for key, group_id in given.items():
             try:
@@ -185,7 +198,7 @@ class OpenStackReader:
         for group in groups:
             listed = self._call(
                 f"listing the rules of {group.id}",
-                self.conn.network.security_group_rules,
+                self._network().security_group_rules,
                 security_group_id=group.id,
             )
             rules.extend(_rule(rule, keys) for rule in listed if rule.security_group_id in keys)
@@ -197,9 +210,56 @@ class OpenStackReader:
         for rule_id in rule_ids:
             self._call(
                 f"deleting rule {rule_id} of {group_id}",
-                self.conn.network.delete_security_group_rule,
+                self._network().delete_security_group_rule,
                 rule_id,
             )
+
+    def project_use(self, own_groups: set[str], own_rules: set[str]) -> ProjectUse:
+        """The project's security-group quotas (Neutron's quota details: limit, used,
+        reserved) and its groups, less the stack's own (`own_groups`, `own_rules`: ids).
+
+        Raises LimitsUnreadableError when Neutron will not give the quota details (403, or no
+        quota-details API); LiveError for any other failure."""
+        import keystoneauth1.exceptions
+        import openstack.exceptions
+
+        project = self.project_id
+        if project is None:
+            raise LiveError(
+                "the project is unknown (no token names one, as with a keystone-less "
+                "Neutron): set openstack:tenantId in the stack to the project's id"
+            )
+        doing = f"reading the quota details of project {project}"
+        try:
+            quota = self._network().get_quota(project, details=True)
+        except openstack.exceptions.HttpException as exc:
+            if exc.status_code in (403, 404):  # not allowed; no quota-details API
+                raise LimitsUnreadableError(f"Neutron answered {exc.status_code}") from None
+            raise _failure(exc, doing) from None
+        except (openstack.exceptions.SDKException, keystoneauth1.exceptions.ClientException) as exc:
+            raise _failure(exc, doing) from None
+        listed = self._call(
+            f"listing the groups of project {project}",
+            self._network().security_groups,
+            project_id=project,
+        )
+        holders, own_held = [], 0
+        for group in listed:
+            rule_ids = {str(rule["id"]) for rule in group.security_group_rules or ()}
+            own_held += len(rule_ids & own_rules)
+            if group.id not in own_groups:
+                holders.append((str(group.name), len(rule_ids - own_rules)))
+        groups, rules = quota.security_groups, quota.security_group_rules
+        held = len([group for group in listed if group.id in own_groups])
+        return ProjectUse(
+            project=project,
+            group_limit=_limit(groups),
+            rule_limit=_limit(rules),
+            other_groups=_in_use(groups) - held,
+            other_rules=_in_use(rules) - own_held,
+            holders=tuple(holders),
+            default_group=any(group.name == "default" for group in listed),
+        )
 
     def holds(self, listed: PrefixList | AddressGroup) -> tuple[str, ...] | None:
         """The addresses of a Neutron address group; None when it cannot be read (a
@@ -210,11 +270,22 @@ class OpenStackReader:
             return None
         try:
             group = self._call(
-                f"reading address group {listed.id}", self.conn.network.get_address_group, listed.id
+                f"reading address group {listed.id}", self._network().get_address_group, listed.id
             )
         except (LiveError, openstack.exceptions.NotFoundException):
             return None
         return tuple(str(address) for address in group.addresses or ())
+
+
+def _limit(detail: Mapping[str, int]) -> int | None:
+    """A quota detail's limit; None for Neutron's -1, unlimited."""
+    limit = int(detail["limit"])
+    return None if limit < 0 else limit
+
+
+def _in_use(detail: Mapping[str, int]) -> int:
+    """What a quota detail says is taken: used, and reserved by requests in flight."""
+    return int(detail["used"]) + int(detail.get("reserved", 0))
 
 
 def _group(key: str, group: Any, found_by: str) -> LiveGroup:

@@ -31,6 +31,7 @@ from harness.local_openstack import Project
 from tests.conformance.stored import project_permissions, stored_permissions
 from tests.engine.conftest import CLOUDS, StackFactory, moto_leaves_out
 from tests.live.helpers import check_against_registrations, config_arguments, sections
+from tests.unit.test_quota import neutron_usage
 
 STACK = "adopted"
 ROLES = ["sprout", "dime", "vellum"]
@@ -335,6 +336,13 @@ def _owned(project: Project, key: str, *rules: dict[str, Any]) -> str:
     return group
 
 
+def _up_refused(stack: EngineStack) -> str:
+    """What `pulumi up` says when the program refuses it."""
+    with pytest.raises(CommandError) as refused:
+        stack.up()
+    return str(refused.value)
+
+
 SIP_FROM_THE_WORLD = {
     "direction": "ingress", "ether_type": "IPv4", "protocol": "tcp",
     "port_range_min": 5060, "port_range_max": 5060, "remote_ip_prefix": "0.0.0.0/0",
@@ -361,9 +369,7 @@ def test_a_planned_rule_an_existing_group_holds_is_refused_before_up_then_adopte
         preflight="live",
     )  # fmt: skip
     stack = engine_stack("duplicate", config)
-    with pytest.raises(CommandError) as refused:
-        stack.up()
-    output = str(refused.value)
+    output = _up_refused(stack)
     assert f"holds rule {held} already" in output
     assert "clearwater-bono-in-tcp-5060-from-0.0.0.0_0-ipv4" in output
     assert "Traceback" not in output
@@ -387,6 +393,39 @@ def test_a_planned_rule_an_existing_group_holds_is_refused_before_up_then_adopte
     )
     assert project_permissions(os_project, {bono: "bono"}) == documented(config) + defaults
     stack.up()  # the live pre-flight again: the rule is the stack's own
+
+
+def test_the_live_preflight_counts_what_another_deployment_holds_in_the_project(
+    engine_stack: StackFactory, os_project: Project
+) -> None:
+    """A YAML example failed half-way with "over quota" in a project where another
+    deployment was still running. With `preflight: live` the program reads Neutron's quota
+    details through Keystone first: refused, naming the other group, nothing created; with
+    the quota raised to exactly what is in use plus what the plan needs, `up` deploys, and
+    runs again (its own groups and rules of the last update are not counted twice)."""
+    net = os_project.connection().network
+    rules = [
+        {"direction": "ingress", "ether_type": "IPv4", "protocol": "tcp",
+         "port_range_min": port, "port_range_max": port, "remote_ip_prefix": "10.60.0.0/16"}
+        for port in range(20000, 20040)
+    ]  # fmt: skip
+    _owned(os_project, "other-sprout", *rules)  # 40 rules and Neutron's 2 default egress
+    config = settings(cloud="openstack", roles=["bono", "sprout"], preflight="live")
+    offline = {k.removeprefix(f"{PROJECT}:"): v for k, v in config.items()}
+    # What the plan needs, from what the program registers (less the default group's 4).
+    plan = neutron_usage(run_main({**offline, "preflight": "offline"}))[1] - 4
+    in_use = net.get_quota(os_project.id, details=True).security_group_rules["used"]
+    assert in_use == 42 + 4  # the other group and the project's default group
+    net.update_quota(os_project.id, security_group_rules=in_use + plan - 1)
+    before = os_project.snapshot()
+    stack = engine_stack("crowded", config)
+    output = _up_refused(stack)
+    assert f"{in_use + plan} needed ({plan} for this plan + {in_use} in use already: " in output
+    assert "platform-other-sprout (42 rules), default (4 rules)" in output
+    assert os_project.snapshot() == before
+    net.update_quota(os_project.id, security_group_rules=in_use + plan)
+    stack.up()
+    stack.up()
 
 
 def test_a_stack_never_takes_its_own_group_as_an_existing_one(
