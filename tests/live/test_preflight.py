@@ -331,7 +331,7 @@ def test_openstack_without_credentials_an_endpoint_or_a_project_nothing_is_regis
     monkeypatch.setenv("OS_NETWORK_ENDPOINT_OVERRIDE", "http://127.0.0.1:9")
     message = _refused(config)
     assert "it could not read the quotas with the stack's openstack settings" in message
-    assert "OpenStack failed while finding Neutron's endpoint" in message
+    assert "could not reach OpenStack while finding Neutron's endpoint" in message
     assert "http://127.0.0.1:9" in message
     # A keystone-less Neutron names no project: the stack must.
     message = _refused(OPENSTACK)
